@@ -1,0 +1,382 @@
+/**
+ * Public types of @refdata/db: the one database contract both dialects implement.
+ * ingest and the watcher app build on these types; change them only together with their users.
+ */
+
+/** Supported dialects. */
+export const DIALECTS = ['sqlite', 'mssql'] as const;
+/** One of {@link DIALECTS}. */
+export type Dialect = (typeof DIALECTS)[number];
+
+/** How a load is applied to the live table. */
+export const LOAD_MODES = ['replace', 'append', 'upsert'] as const;
+/** One of {@link LOAD_MODES}. */
+export type LoadMode = (typeof LOAD_MODES)[number];
+
+/** The life of a tracked file (the monitor's states, persisted). */
+export const FILE_STATUSES = [
+  'detected',
+  'stabilizing',
+  'ready',
+  'claimed',
+  'processing',
+  'archived',
+  'failed',
+  'duplicate',
+  'held',
+] as const;
+/** One of {@link FILE_STATUSES}. */
+export type FileStatus = (typeof FILE_STATUSES)[number];
+/** Statuses after which a file is never touched again by a watcher. */
+export const TERMINAL_FILE_STATUSES: readonly FileStatus[] = ['archived', 'failed', 'duplicate', 'held'];
+
+/**
+ * Logical column types. Each dialect maps them to physical types that keep values exact
+ * (SQLite: decimals and temporal values as TEXT in canonical form; SQL Server: DECIMAL(p,s),
+ * DATE, DATETIME2(n), DATETIMEOFFSET(n), TIME(n), UNIQUEIDENTIFIER, NVARCHAR).
+ */
+export type DbType =
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'int' }
+  | { readonly kind: 'bigint' }
+  | { readonly kind: 'decimal'; readonly precision: number; readonly scale: number }
+  | { readonly kind: 'date' }
+  | { readonly kind: 'datetime'; readonly offset: boolean; readonly fractionDigits: number }
+  | { readonly kind: 'time'; readonly fractionDigits: number }
+  | { readonly kind: 'uuid' }
+  /** `maxLength` undefined means unbounded (NVARCHAR(MAX)). */
+  | { readonly kind: 'text'; readonly maxLength?: number };
+
+/**
+ * A value in canonical form (the same forms @refdata/detect produces):
+ * boolean; int as number; bigint as bigint; decimal as an exact string (`-?\d+(\.\d+)?`);
+ * date `YYYY-MM-DD`; time `HH:MM:SS[.f…]`; datetime `YYYY-MM-DDTHH:MM:SS[.f…]` (+ `Z`/`±HH:MM` with offset);
+ * uuid and text as string; NULL as null.
+ */
+export type DbValue = null | boolean | number | bigint | string;
+
+/** A column of a reference table. */
+export interface ColumnDef {
+  /** The column name exactly as it will appear in the database (validated, always quoted in SQL). */
+  readonly name: string;
+  readonly type: DbType;
+  readonly nullable: boolean;
+}
+
+/** A live reference table as the database describes it. */
+export interface TableDescription {
+  /** Logical name without namespace, e.g. `currencies` for `ref.currencies`. */
+  readonly name: string;
+  readonly columns: readonly ColumnDef[];
+  readonly rowCount: number;
+}
+
+/** How an incoming column set differs from a live table (names compared case-insensitively). */
+export interface SchemaComparison {
+  readonly tableExists: boolean;
+  /** Incoming columns the table lacks. */
+  readonly added: readonly ColumnDef[];
+  /** Table columns the incoming set lacks. */
+  readonly missing: readonly ColumnDef[];
+  /** Columns present in both whose types differ. */
+  readonly changed: readonly { readonly name: string; readonly from: DbType; readonly to: DbType }[];
+  readonly identical: boolean;
+}
+
+/** One row of a load: its source line (for reject reports) and its values in column order. */
+export interface StagedRow {
+  readonly line: number;
+  readonly values: readonly DbValue[];
+}
+
+/** A row that cannot be loaded, with where it came from and why. */
+export interface RejectedRow {
+  readonly line: number;
+  readonly raw: string;
+  readonly column?: string;
+  readonly value?: string;
+  readonly reason: string;
+}
+
+/** What to load and how. */
+export interface LoadSpec {
+  /** Logical table name in the `ref` namespace, e.g. `currencies`. */
+  readonly table: string;
+  readonly columns: readonly ColumnDef[];
+  /** @default 'replace' */
+  readonly mode?: LoadMode;
+  /** Required for upsert; enables the change summary for every mode. */
+  readonly keyColumns?: readonly string[];
+  /** The tracking row this load belongs to (audit, rejects, backups catalogue). */
+  readonly fileId?: number;
+  /** Source file name recorded in the backup catalogue. */
+  readonly sourceFile?: string;
+  /** Apply a replace even when the destructive-replace guard would hold it. @default false */
+  readonly force?: boolean;
+  /** A replace that removes more than this share of the live rows is held. @default 0.5 */
+  readonly maxShrinkRatio?: number;
+  /**
+   * When the live table lacks incoming columns, add them (schema drift policy `add`) instead of failing.
+   * @default false
+   */
+  readonly addMissingColumns?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** The result of validating staged rows before they are applied. */
+export interface StagingReport {
+  readonly stagedRows: number;
+  /** Rows whose key repeats an earlier row of the same file (all but the first occurrence). */
+  readonly duplicateKeys: readonly RejectedRow[];
+  /** Rows the database could not convert to the column type (SQL Server TRY_CONVERT failures). */
+  readonly conversionErrors: readonly RejectedRow[];
+}
+
+/** Rows added, removed and changed by a load, when key columns are known. */
+export interface ChangeSummary {
+  readonly added: number;
+  readonly removed: number;
+  readonly changed: number;
+  readonly unchanged: number;
+}
+
+/** A catalogued snapshot in the `bkp` namespace. */
+export interface BackupInfo {
+  readonly table: string;
+  readonly snapshot: string;
+  readonly takenAt: Date;
+  readonly rows: number;
+  readonly sourceFile: string | null;
+  readonly fileId: number | null;
+  readonly reason: 'replace' | 'append' | 'upsert' | 'restore' | 'manual';
+}
+
+/** How a load ended. */
+export type LoadOutcome =
+  | {
+      readonly status: 'applied';
+      readonly table: string;
+      readonly mode: LoadMode;
+      readonly rowsLoaded: number;
+      /** The snapshot of the previous contents (absent when the table did not exist). */
+      readonly snapshot: BackupInfo | null;
+      readonly changes: ChangeSummary | null;
+      readonly durationMs: number;
+    }
+  | {
+      readonly status: 'held';
+      readonly table: string;
+      readonly reason: string;
+      readonly liveRows: number;
+      readonly incomingRows: number;
+    };
+
+/**
+ * A load in progress: rows stream into a private staging table; nothing is visible until
+ * {@link LoadSession.commit}, which applies the mode in one short transaction.
+ */
+export interface LoadSession {
+  readonly table: string;
+  /** Appends rows to staging. Resolves when the database has them (backpressure). */
+  write(rows: readonly StagedRow[]): Promise<void>;
+  /** Checks staged rows (duplicate keys, server-side conversion); removes the rows it reports. */
+  validate(): Promise<StagingReport>;
+  /** Snapshots the live table, applies the load atomically (or holds it) and drops staging. */
+  commit(): Promise<LoadOutcome>;
+  /** Drops staging; the live table is untouched. Safe to call more than once. */
+  abort(): Promise<void>;
+}
+
+/** A tracked file. */
+export interface FileRecord {
+  readonly id: number;
+  readonly path: string;
+  readonly name: string;
+  readonly size: number;
+  readonly mtimeMs: number | null;
+  readonly sha256: string | null;
+  readonly status: FileStatus;
+  readonly detectedAt: Date;
+  readonly claimedAt: Date | null;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+  readonly rowsRead: number | null;
+  readonly rowsLoaded: number | null;
+  readonly rowsRejected: number | null;
+  readonly targetTable: string | null;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly instanceId: string | null;
+  readonly leaseUntil: Date | null;
+}
+
+/** Proof of a claim: every later write about the file must present the token. */
+export interface FileClaim {
+  readonly fileId: number;
+  readonly token: string;
+  readonly leaseUntil: Date;
+}
+
+/** What is known of a file when it is first seen. */
+export interface FileEntry {
+  readonly path: string;
+  readonly name: string;
+  readonly size: number;
+  readonly mtimeMs?: number;
+}
+
+/** Fields a claimant may update while processing. */
+export interface FileProgressPatch {
+  readonly status?: FileStatus;
+  readonly path?: string;
+  readonly size?: number;
+  readonly sha256?: string;
+  readonly rowsRead?: number;
+  readonly rowsLoaded?: number;
+  readonly rowsRejected?: number;
+  readonly targetTable?: string;
+}
+
+/** The end of a file's life. */
+export interface FileFinish extends FileProgressPatch {
+  readonly status: 'archived' | 'failed' | 'duplicate' | 'held';
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+/** File tracking with leases, safe across processes and instances. */
+export interface FileTracking {
+  /**
+   * Atomically creates a tracking row for a newly seen file and claims it, unless a live
+   * (non-terminal) row already exists for the same path with an unexpired lease.
+   * Returns null when another claimant holds it.
+   */
+  claimNew(
+    entry: FileEntry,
+    lease: { readonly instanceId: string; readonly leaseMs: number },
+  ): Promise<FileClaim | null>;
+  /** Atomically re-claims an existing non-terminal row whose lease has expired (crash recovery). */
+  reclaim(fileId: number, lease: { readonly instanceId: string; readonly leaseMs: number }): Promise<FileClaim | null>;
+  /** Extends the lease; false when the token no longer holds it. */
+  heartbeat(claim: FileClaim, leaseMs: number): Promise<boolean>;
+  /** Updates progress fields; throws DB_CLAIM_LOST when the token no longer holds the row. */
+  update(claim: FileClaim, patch: FileProgressPatch): Promise<void>;
+  /** Ends the file's life and clears the lease; throws DB_CLAIM_LOST on a stale token. */
+  finish(claim: FileClaim, finish: FileFinish): Promise<void>;
+  get(fileId: number): Promise<FileRecord | undefined>;
+  list(filter?: { readonly status?: FileStatus; readonly limit?: number }): Promise<FileRecord[]>;
+  /** Non-terminal rows whose lease has expired. */
+  listExpired(): Promise<FileRecord[]>;
+  /** Files with this content hash, optionally only those archived into `table`. */
+  findBySha256(sha256: string, table?: string): Promise<FileRecord[]>;
+}
+
+/** Outcome of a step in the audit trail. */
+export const AUDIT_OUTCOMES = ['ok', 'error', 'skipped', 'held', 'info'] as const;
+/** One of {@link AUDIT_OUTCOMES}. */
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** One audit event. */
+export interface AuditEvent {
+  readonly fileId?: number | null;
+  /** e.g. `detect`, `stage`, `validate`, `snapshot`, `apply`, `archive`, `restore`, `prune`. */
+  readonly step: string;
+  readonly outcome: AuditOutcome;
+  readonly durationMs?: number;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** An audit event as stored. */
+export interface AuditRecord extends AuditEvent {
+  readonly id: number;
+  readonly at: Date;
+}
+
+/** Per-table settings, settable from a config file. */
+export interface DatasetConfig {
+  readonly table: string;
+  readonly mode: LoadMode;
+  readonly keyColumns: readonly string[];
+  /** Column name → logical type override. */
+  readonly typeOverrides: Readonly<Record<string, DbType>>;
+}
+
+/** Result of {@link Database.health}. */
+export interface HealthReport {
+  readonly ok: boolean;
+  readonly dialect: Dialect;
+  readonly latencyMs: number;
+  readonly schemaVersion: number;
+  readonly message?: string;
+}
+
+/**
+ * The database contract. Obtain one with `openDatabase()`; call {@link Database.migrate} once
+ * before use and {@link Database.close} at the end.
+ */
+export interface Database {
+  readonly dialect: Dialect;
+  /** A description safe to print (never contains a password), e.g. `sqlite:./data/refdata.db`. */
+  readonly displayUrl: string;
+  /** Creates or upgrades our own metadata objects (idempotent, versioned). */
+  migrate(): Promise<void>;
+  health(): Promise<HealthReport>;
+  /** Waits for work in progress, then closes every connection. */
+  close(): Promise<void>;
+
+  /** Describes `ref.<table>`, or undefined when it does not exist. */
+  describeTable(table: string): Promise<TableDescription | undefined>;
+  /** Lists live `ref` tables. */
+  listTables(): Promise<TableDescription[]>;
+  compareColumns(table: string, incoming: readonly ColumnDef[]): Promise<SchemaComparison>;
+  /** Streams the rows of `ref.<table>` in column order, values in canonical form. */
+  readTable(table: string, options?: { readonly signal?: AbortSignal }): AsyncIterable<readonly DbValue[]>;
+
+  /** Starts a load; rows go to a staging table until commit. */
+  beginLoad(spec: LoadSpec): Promise<LoadSession>;
+
+  listBackups(table?: string): Promise<BackupInfo[]>;
+  /** Atomically replaces `ref.<table>` with a snapshot, snapshotting the current contents first. */
+  restoreBackup(table: string, snapshot: string): Promise<BackupInfo>;
+  /** Keeps the newest `keep` snapshots of `table` (default 10) and drops the rest; returns the dropped ones. */
+  pruneBackups(table: string, keep?: number): Promise<BackupInfo[]>;
+
+  readonly files: FileTracking;
+  recordAudit(event: AuditEvent): Promise<void>;
+  listAudit(fileId: number): Promise<AuditRecord[]>;
+  recordRejects(fileId: number, rows: readonly RejectedRow[]): Promise<void>;
+  listRejects(fileId: number, options?: { readonly limit?: number }): Promise<RejectedRow[]>;
+  getDataset(table: string): Promise<DatasetConfig | undefined>;
+  setDataset(config: DatasetConfig): Promise<void>;
+  listDatasets(): Promise<DatasetConfig[]>;
+}
+
+/** Options of `openDatabase`. */
+export interface OpenDatabaseOptions {
+  readonly logger?: Logger;
+  /** DB_POOL_SIZE. @default 10 */
+  readonly poolSize?: number;
+  /** DB_MAX_RETRIES. @default 3 */
+  readonly maxRetries?: number;
+  /** DB_RETRY_BACKOFF: base of the exponential backoff, in seconds. @default 1 */
+  readonly retryBackoffSeconds?: number;
+  /** SQLite busy timeout in milliseconds. @default 30_000 */
+  readonly busyTimeoutMs?: number;
+  /** Snapshots kept per table after each load. @default 10 */
+  readonly keepBackups?: number;
+  /** SQL Server password when it is not in the URL (env `db_password`); never logged. */
+  readonly password?: string;
+  /** Accept an unverified server certificate (logs a warning). @default false */
+  readonly trustServerCertificate?: boolean;
+}
+
+/**
+ * The structural logger every package accepts; pino satisfies it. The default does nothing.
+ */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}

@@ -1,0 +1,42 @@
+/**
+ * Signatures of the functions @refdata/detect exports (the contract). Implementations live in
+ * their own files and must satisfy these types; `index.ts` re-exports them.
+ */
+import type { CanonicalValue, ColumnType, DetectOptions, FormatInfo, ParsedValue, SourceRecord } from './types.js';
+
+/** Input bytes for the reader: a Node readable stream or any async iterable of chunks. */
+export type ByteSource = AsyncIterable<Uint8Array>;
+
+/** Options for reading records with a detected format. */
+export interface ReadRecordsOptions {
+  /** Largest field accepted, in characters. @default 16_777_216 */
+  readonly maxFieldSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Detects the format of a file (by path) or of bytes in memory, reading at most the sample.
+ * Throws a `DetectError` (`DETECT_…` code) when the input cannot be a delimited text table.
+ */
+export type DetectFormatFn = (input: string | Uint8Array, options?: DetectOptions) => Promise<FormatInfo>;
+
+/**
+ * Streams the data records of `source` (after preamble and header, before footer lines),
+ * decoding with `format.encoding` and splitting with its dialect. Records whose field count
+ * differs from `format.columns.length` are yielded as they are; the caller decides.
+ * Throws a `DetectError` for unreadable input (e.g. `DETECT_UNCLOSED_QUOTE` with the line).
+ */
+export type ReadRecordsFn = (
+  source: ByteSource,
+  format: FormatInfo,
+  options?: ReadRecordsOptions,
+) => AsyncIterable<SourceRecord>;
+
+/** Converts one cell to its canonical value (see `CanonicalValue`), or says why it cannot. */
+export type ValueParser = (raw: string) => ParsedValue;
+
+/** Builds a fast converter for one column type; null tokens map to null. */
+export type CreateValueParserFn = (type: ColumnType, nullTokens: readonly string[]) => ValueParser;
+
+/** Writes a canonical value as text for RFC 4180 export (integers as digits, decimals as stored, ISO dates). */
+export type FormatCanonicalFn = (value: CanonicalValue) => string;

@@ -1,0 +1,20 @@
+export type {
+  Claim,
+  ClaimedFile,
+  ClaimStore,
+  FileHandler,
+  HandlerContext,
+  HandlerResult,
+  LifecycleState,
+  Logger,
+  MonitorApi,
+  MonitorEvents,
+  MonitorOptions,
+  MonitorSummary,
+  SeenFile,
+  Sidecar,
+  Stage,
+  TerminalState,
+  TransitionEvent,
+} from './types.js';
+export { LIFECYCLE_STATES, STAGES } from './types.js';

@@ -1,0 +1,187 @@
+/**
+ * Public types of @refdata/monitor. The monitor knows nothing of CSV or SQL: it finds stable
+ * files under `<root>/incoming/`, claims them through a {@link ClaimStore}, moves them through
+ * the stages and hands each to a {@link FileHandler}. The watcher app adapts @refdata/db's file
+ * tracking to {@link ClaimStore}; {@link createMemoryClaimStore} serves single-process use and tests.
+ */
+
+/** Folders under the root, one per stage. */
+export const STAGES = ['incoming', 'processing', 'archive', 'failed', 'held'] as const;
+/** One of {@link STAGES}. */
+export type Stage = (typeof STAGES)[number];
+
+/** The lifecycle of a file. */
+export const LIFECYCLE_STATES = [
+  'detected',
+  'stabilizing',
+  'ready',
+  'claimed',
+  'processing',
+  'archived',
+  'failed',
+  'duplicate',
+  'held',
+] as const;
+/** One of {@link LIFECYCLE_STATES}. */
+export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
+/** States that end a file's life. */
+export type TerminalState = 'archived' | 'failed' | 'duplicate' | 'held';
+
+/** A claim on a file held by this instance. */
+export interface Claim {
+  readonly fileId: number;
+  readonly token: string;
+  readonly leaseUntil: Date;
+}
+
+/** A file as first seen in `incoming/`. */
+export interface SeenFile {
+  /** Absolute path in `incoming/`. */
+  readonly path: string;
+  /** File name (no folders). */
+  readonly name: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** A claimed file that is being processed. */
+export interface ClaimedFile extends SeenFile {
+  readonly claim: Claim;
+  /** Absolute path in `processing/` (the file the handler must read). */
+  readonly processingPath: string;
+}
+
+/** Persistence of claims and states; implementations must be atomic across processes. */
+export interface ClaimStore {
+  /** Claims a newly stable file; null when another instance holds it. */
+  claimNew(file: SeenFile, lease: { readonly instanceId: string; readonly leaseMs: number }): Promise<Claim | null>;
+  /** Re-claims a file left in `processing/` whose lease expired; null when not expired or held by another. */
+  reclaim(fileId: number, lease: { readonly instanceId: string; readonly leaseMs: number }): Promise<Claim | null>;
+  heartbeat(claim: Claim, leaseMs: number): Promise<boolean>;
+  /** Records a non-terminal transition (and the file's current path). */
+  transition(claim: Claim, state: LifecycleState, details: { readonly path: string }): Promise<void>;
+  /** Records the terminal state, where the file now is, and the error when it failed. */
+  finish(
+    claim: Claim,
+    state: TerminalState,
+    details: { readonly path: string; readonly error?: { readonly code: string; readonly message: string } },
+  ): Promise<void>;
+}
+
+/** A file written beside the file in its final folder (e.g. `NAME.rejects.csv`). */
+export interface Sidecar {
+  /** Suffix appended to the final file name, e.g. `.rejects.csv`. */
+  readonly suffix: string;
+  readonly content: string | Uint8Array;
+}
+
+/** What the handler decided. */
+export type HandlerResult =
+  | {
+      readonly state: 'archived' | 'duplicate' | 'held';
+      readonly sidecars?: readonly Sidecar[];
+      readonly details?: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly state: 'failed';
+      readonly error: { readonly code: string; readonly message: string };
+      readonly sidecars?: readonly Sidecar[];
+    };
+
+/** Context passed to the handler. */
+export interface HandlerContext {
+  /** Aborted when the monitor shuts down past its grace period or the claim is lost. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Processes one claimed file. Resolve with the outcome; a thrown error counts as `failed`
+ * (its `code` and `message` are recorded). The monitor never reads file contents itself.
+ */
+export type FileHandler = (file: ClaimedFile, context: HandlerContext) => Promise<HandlerResult>;
+
+/** Options of `createMonitor`. */
+export interface MonitorOptions {
+  /** The drop root holding the stage folders (created when missing). */
+  readonly root: string;
+  readonly handler: FileHandler;
+  /** @default an in-memory store (single process only) */
+  readonly store?: ClaimStore;
+  /** MONITOR_INTERVAL, in seconds. @default 15 */
+  readonly intervalSeconds?: number;
+  /** STABILITY_CHECKS: consecutive unchanged observations before a file is ready. @default 6 */
+  readonly stabilityChecks?: number;
+  /** `poll` (network shares) or `watch` (fs.watch with polling as fallback). @default 'poll' */
+  readonly mode?: 'poll' | 'watch';
+  /** Only take a file after a `NAME.done` or `NAME.ok` marker appears. @default false */
+  readonly requireMarker?: boolean;
+  /** Glob patterns a file name must match. @default ['*'] */
+  readonly include?: readonly string[];
+  /** Glob patterns that are ignored in addition to `.*`, `*.tmp`, `*.part`, `~*`. @default [] */
+  readonly exclude?: readonly string[];
+  /** Files processed at once (p-queue). @default 2 */
+  readonly concurrency?: number;
+  /** Lease length; heartbeats renew it at a third of this. @default 60_000 */
+  readonly leaseMs?: number;
+  /** Identifies this process in claims. @default `${hostname}:${pid}:${random}` */
+  readonly instanceId?: string;
+  /** Time in-flight files get to finish on stop before they are cancelled. @default 30_000 */
+  readonly gracePeriodMs?: number;
+  readonly logger?: Logger;
+}
+
+/** A transition of one file, emitted as it happens. */
+export interface TransitionEvent {
+  readonly name: string;
+  readonly path: string;
+  readonly from: LifecycleState | null;
+  readonly to: LifecycleState;
+  readonly fileId?: number;
+  readonly at: Date;
+}
+
+/** Typed events of the monitor. */
+export interface MonitorEvents {
+  transition: (event: TransitionEvent) => void;
+  /** A file reached a terminal state. */
+  settled: (event: TransitionEvent & { readonly to: TerminalState; readonly finalPath: string }) => void;
+  /** A scan finished; `pending` counts files seen but not yet ready. */
+  scan: (info: { readonly pending: number; readonly queued: number; readonly inFlight: number }) => void;
+  /** Something went wrong outside a file's processing (a scan error, a lost folder); the monitor keeps going. */
+  problem: (info: { readonly code: string; readonly message: string; readonly path?: string }) => void;
+}
+
+/** Structural logger (pino satisfies it). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Counts returned by `Monitor.runOnce()` and `Monitor.stats()`. */
+export interface MonitorSummary {
+  readonly archived: number;
+  readonly failed: number;
+  readonly duplicate: number;
+  readonly held: number;
+  /** Files seen but not (yet) stable, still in `incoming/`. */
+  readonly pending: number;
+}
+
+/**
+ * The monitor (returned by `createMonitor`): an EventEmitter of {@link MonitorEvents}.
+ *
+ * - `start()` recovers `processing/` (expired leases), then watches until `stop()`.
+ * - `runOnce()` recovers, processes every file that is ready now or becomes ready within one
+ *   stability window, and resolves with a summary (the CLI's `watch --once`).
+ * - `stop()` stops claiming, lets in-flight files finish within the grace period, then cancels
+ *   them (their files go back to `incoming/` or stay leased for a retry) and resolves.
+ */
+export interface MonitorApi {
+  start(): Promise<void>;
+  runOnce(): Promise<MonitorSummary>;
+  stop(): Promise<void>;
+  stats(): MonitorSummary & { readonly queued: number; readonly inFlight: number; readonly lastSuccessAt: Date | null };
+}
