@@ -1,0 +1,232 @@
+/**
+ * SQL text for the SQLite dialect, in small builders. Every identifier goes through
+ * {@link quoteSqliteIdentifier}; every value is a bound parameter.
+ */
+import { quoteSqliteIdentifier as q } from '../../identifiers.js';
+import type { ColumnDef } from '../../types.js';
+import { sqliteDeclaredType } from './sqlite-types.js';
+
+/** Physical name of the live table of `table`. */
+export const liveTableName = (table: string): string => `ref.${table}`;
+/** Physical name of a snapshot (`snapshot` is the logical `<table>.<stamp>`). */
+export const snapshotTableName = (snapshot: string): string => `bkp.${snapshot}`;
+/** Physical name of a staging table. */
+export const stagingTableName = (table: string, id: string): string => `stg.${table}.${id}`;
+
+/** Metadata tables (physical names). */
+export const META = {
+  version: 'refdata.schema_version',
+  files: 'refdata.files',
+  audit: 'refdata.audit',
+  rejects: 'refdata.rejects',
+  datasets: 'refdata.datasets',
+  catalogue: 'bkp.catalogue',
+} as const;
+
+/** Terminal statuses as an SQL list literal (constants, not user data). */
+export const TERMINAL_SQL = "('archived','failed','duplicate','held')";
+
+/**
+ * Versioned migrations of our own metadata objects. Index i holds the statements that bring the
+ * schema from version i to i + 1. Later releases append; they never edit a shipped entry.
+ */
+export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE ${q(META.files)} (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  path TEXT NOT NULL,
+  name TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER,
+  sha256 TEXT,
+  status TEXT NOT NULL,
+  detected_at INTEGER NOT NULL,
+  claimed_at INTEGER,
+  started_at INTEGER,
+  finished_at INTEGER,
+  rows_read INTEGER,
+  rows_loaded INTEGER,
+  rows_rejected INTEGER,
+  target_table TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  instance_id TEXT,
+  lease_until INTEGER,
+  token TEXT
+)`,
+    `CREATE INDEX ${q('refdata.files.path')} ON ${q(META.files)} (path, status)`,
+    `CREATE INDEX ${q('refdata.files.sha256')} ON ${q(META.files)} (sha256)`,
+    `CREATE INDEX ${q('refdata.files.status')} ON ${q(META.files)} (status, lease_until)`,
+    `CREATE TABLE ${q(META.audit)} (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  file_id INTEGER,
+  step TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  duration_ms REAL,
+  details TEXT,
+  at INTEGER NOT NULL
+)`,
+    `CREATE INDEX ${q('refdata.audit.file')} ON ${q(META.audit)} (file_id, id)`,
+    `CREATE TABLE ${q(META.rejects)} (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  file_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  raw TEXT NOT NULL,
+  column_name TEXT,
+  value TEXT,
+  reason TEXT NOT NULL
+)`,
+    `CREATE INDEX ${q('refdata.rejects.file')} ON ${q(META.rejects)} (file_id, line)`,
+    `CREATE TABLE ${q(META.datasets)} (
+  table_name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+  mode TEXT NOT NULL,
+  key_columns TEXT NOT NULL,
+  type_overrides TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+)`,
+    `CREATE TABLE ${q(META.catalogue)} (
+  snapshot TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+  table_name TEXT NOT NULL COLLATE NOCASE,
+  taken_at INTEGER NOT NULL,
+  rows INTEGER NOT NULL,
+  source_file TEXT,
+  file_id INTEGER,
+  reason TEXT NOT NULL
+)`,
+    `CREATE INDEX ${q('bkp.catalogue.table')} ON ${q(META.catalogue)} (table_name, taken_at)`,
+  ],
+];
+
+/** Column definition list for CREATE TABLE. */
+export function columnDefinitionsSql(columns: readonly ColumnDef[]): string {
+  return columns.map((c) => `${q(c.name)} ${sqliteDeclaredType(c.type)}${c.nullable ? '' : ' NOT NULL'}`).join(', ');
+}
+
+/** `CREATE TABLE "name" (…)`. */
+export function createTableSql(physical: string, columns: readonly ColumnDef[]): string {
+  return `CREATE TABLE ${q(physical)} (${columnDefinitionsSql(columns)})`;
+}
+
+/** A multi-row INSERT of `rows` rows into staging: the rowid alias carries the source line. */
+export function stagingInsertSql(
+  physical: string,
+  rowidAlias: string,
+  columns: readonly ColumnDef[],
+  rows: number,
+): string {
+  const names = [rowidAlias, ...columns.map((c) => q(c.name))].join(', ');
+  const tuple = `(${new Array(columns.length + 1).fill('?').join(', ')})`;
+  return `INSERT INTO ${q(physical)} (${names}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
+}
+
+/** `ALTER TABLE "from" RENAME TO "to"`. */
+export function renameTableSql(from: string, to: string): string {
+  return `ALTER TABLE ${q(from)} RENAME TO ${q(to)}`;
+}
+
+/** `DROP TABLE IF EXISTS "name"`. */
+export function dropTableSql(physical: string): string {
+  return `DROP TABLE IF EXISTS ${q(physical)}`;
+}
+
+/** `SELECT COUNT(*) FROM "name"`. */
+export function countSql(physical: string): string {
+  return `SELECT COUNT(*) FROM ${q(physical)}`;
+}
+
+/** Copies every row of `from` into `to` (same columns, in order of rowid). */
+export function copyRowsSql(from: string, to: string, columns: readonly string[], rowidAlias: string): string {
+  const list = columns.map(q).join(', ');
+  return `INSERT INTO ${q(to)} (${list}) SELECT ${list} FROM ${q(from)} ORDER BY ${rowidAlias}`;
+}
+
+/** Rows of staging whose key repeats an earlier row (by line): line and key values. */
+export function duplicateKeysSql(
+  staging: string,
+  rowidAlias: string,
+  keys: readonly string[],
+  columns: readonly string[],
+): string {
+  const keyList = keys.map(q).join(', ');
+  const cols = columns.map(q).join(', ');
+  return `SELECT line, first_line, ${cols} FROM (SELECT ${rowidAlias} AS line, MIN(${rowidAlias}) OVER (PARTITION BY ${keyList}) AS first_line, ${cols} FROM ${q(staging)}) WHERE line <> first_line ORDER BY line`;
+}
+
+/** Rows of staging with a NULL in a key column. */
+export function nullKeysSql(
+  staging: string,
+  rowidAlias: string,
+  keys: readonly string[],
+  columns: readonly string[],
+): string {
+  return `SELECT ${rowidAlias} AS line, ${columns.map(q).join(', ')} FROM ${q(staging)} WHERE ${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')} ORDER BY ${rowidAlias}`;
+}
+
+/** `DELETE FROM staging WHERE rowid = ?`. */
+export function deleteLineSql(staging: string, rowidAlias: string): string {
+  return `DELETE FROM ${q(staging)} WHERE ${rowidAlias} = ?`;
+}
+
+const keyJoin = (a: string, b: string, keys: readonly string[]): string =>
+  keys.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
+
+/** Change summary counts between a staging table and the live table (keys non-null and unique in staging). */
+export function changeSummarySql(
+  staging: string,
+  live: string,
+  keys: readonly string[],
+  values: readonly string[],
+): { added: string; removed: string; matched: string; changed: string } {
+  const differs = values.length === 0 ? '0' : values.map((v) => `s.${q(v)} IS NOT l.${q(v)}`).join(' OR ');
+  return {
+    added: `SELECT COUNT(*) FROM ${q(staging)} AS s WHERE NOT EXISTS (SELECT 1 FROM ${q(live)} AS l WHERE ${keyJoin('l', 's', keys)})`,
+    removed: `SELECT COUNT(*) FROM ${q(live)} AS l WHERE NOT EXISTS (SELECT 1 FROM ${q(staging)} AS s WHERE ${keyJoin('s', 'l', keys)})`,
+    matched: `SELECT COUNT(*) FROM ${q(staging)} AS s JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)}`,
+    changed: `SELECT COUNT(*) FROM ${q(staging)} AS s JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)} WHERE ${differs}`,
+  };
+}
+
+/** Appends the staged rows to the live table, in line order. */
+export function appendSql(staging: string, live: string, columns: readonly string[], rowidAlias: string): string {
+  const list = columns.map(q).join(', ');
+  return `INSERT INTO ${q(live)} (${list}) SELECT ${list} FROM ${q(staging)} ORDER BY ${rowidAlias}`;
+}
+
+/**
+ * Upsert step 1: UPDATE the live rows whose key is staged (undefined when every column is a key).
+ * Upsert is UPDATE then INSERT … WHERE NOT EXISTS, never MERGE/ON CONFLICT, so both dialects share
+ * one plan and the live table needs no unique index.
+ */
+export function upsertUpdateSql(
+  staging: string,
+  live: string,
+  keys: readonly string[],
+  values: readonly string[],
+): string | undefined {
+  if (values.length === 0) return undefined;
+  const set = values.map((v) => `${q(v)} = s.${q(v)}`).join(', ');
+  return `UPDATE ${q(live)} AS l SET ${set} FROM ${q(staging)} AS s WHERE ${keyJoin('l', 's', keys)}`;
+}
+
+/** Upsert step 2: INSERT the staged rows whose key is not live. */
+export function upsertInsertSql(
+  staging: string,
+  live: string,
+  keys: readonly string[],
+  columns: readonly string[],
+  rowidAlias: string,
+): string {
+  const list = columns.map(q).join(', ');
+  const sel = columns.map((c) => `s.${q(c)}`).join(', ');
+  return `INSERT INTO ${q(live)} (${list}) SELECT ${sel} FROM ${q(staging)} AS s WHERE NOT EXISTS (SELECT 1 FROM ${q(live)} AS l WHERE ${keyJoin('l', 's', keys)}) ORDER BY s.${rowidAlias}`;
+}
+
+/** `ALTER TABLE "live" ADD COLUMN …` (always nullable: existing rows get NULL). */
+export function addColumnSql(physical: string, column: ColumnDef): string {
+  return `ALTER TABLE ${q(physical)} ADD COLUMN ${q(column.name)} ${sqliteDeclaredType(column.type)}`;
+}
+
+/** SELECT every column of a table in rowid order. */
+export function selectAllSql(physical: string, columns: readonly string[], rowidAlias: string): string {
+  return `SELECT ${columns.map(q).join(', ')} FROM ${q(physical)} ORDER BY ${rowidAlias}`;
+}

@@ -1,0 +1,39 @@
+import { SqliteDatabase } from './dialect/sqlite/sqlite-database.js';
+import { DbError, DbErrorCode } from './errors.js';
+import type { Database, OpenDatabaseOptions } from './types.js';
+import { parseDatabaseUrl } from './url.js';
+
+/**
+ * Opens a database by URL and returns the {@link Database} contract for its dialect. The driver
+ * (better-sqlite3 or tedious, optional peers) is imported on first use.
+ *
+ * - `sqlite:PATH` — a file (created with its folder when missing), e.g. `sqlite:./data/refdata.db`
+ * - `sqlite::memory:` — a private in-memory database (tests)
+ * - `mssql://USER@HOST:PORT/DB?encrypt=true&trustServerCertificate=false` — SQL Server; the
+ *   password comes from `options.password` (env `db_password`) or the URL, and never appears in
+ *   {@link Database.displayUrl}, logs or errors.
+ *
+ * Call {@link Database.migrate} once before use and {@link Database.close} at the end.
+ *
+ * @example
+ * ```ts
+ * import { openDatabase } from '@refdata/db';
+ *
+ * const db = await openDatabase('sqlite:./data/refdata.db');
+ * await db.migrate();
+ * const load = await db.beginLoad({ table: 'currencies', columns: [{ name: 'code', type: { kind: 'text' }, nullable: false }] });
+ * await load.write([{ line: 2, values: ['EUR'] }]);
+ * await load.validate();
+ * console.log(await load.commit());
+ * await db.close();
+ * ```
+ */
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const parsed = parseDatabaseUrl(url);
+  switch (parsed.dialect) {
+    case 'sqlite':
+      return SqliteDatabase.open(parsed, options);
+    case 'mssql':
+      throw new DbError(DbErrorCode.URL_INVALID, 'SQL Server support is not built yet in this version of @refdata/db.');
+  }
+}

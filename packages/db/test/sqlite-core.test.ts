@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { SQLITE_SCHEMA_VERSION } from '../src/dialect/sqlite/sqlite-database.js';
+import type { ColumnDef } from '../src/index.js';
+import { int, load, openTempSqlite, readAll, staged, text } from './helpers.js';
+
+const currencies: ColumnDef[] = [text('code', false), text('name'), int('numeric')];
+
+describe('SqliteDatabase', () => {
+  it('migrates an empty database and re-runs the migration without change', async () => {
+    const { db } = await openTempSqlite();
+    await db.migrate();
+    await db.migrate();
+    const health = await db.health();
+    expect(health).toMatchObject({ ok: true, dialect: 'sqlite', schemaVersion: SQLITE_SCHEMA_VERSION });
+  });
+
+  it('creates a table from the first load and reads it back in line order', async () => {
+    const { db } = await openTempSqlite();
+    const outcome = await load(db, 'currencies', currencies, [
+      ['EUR', 'Euro', 978],
+      ['ALL', 'Lek', 8],
+      ['AUD', null, 36],
+    ]);
+    expect(outcome).toMatchObject({
+      status: 'applied',
+      table: 'currencies',
+      mode: 'replace',
+      rowsLoaded: 3,
+      snapshot: null,
+    });
+    expect(await readAll(db, 'currencies')).toEqual([
+      ['EUR', 'Euro', 978],
+      ['ALL', 'Lek', 8],
+      ['AUD', null, 36],
+    ]);
+    expect(await db.describeTable('currencies')).toEqual({ name: 'currencies', columns: currencies, rowCount: 3 });
+    expect((await db.listTables()).map((t) => t.name)).toEqual(['currencies']);
+  });
+
+  it('replaces the live table and keeps the previous contents as a catalogued snapshot', async () => {
+    const { db } = await openTempSqlite();
+    await load(db, 'currencies', currencies, [
+      ['EUR', 'Euro', 978],
+      ['USD', 'Dollar', 840],
+    ]);
+    const second = await load(db, 'currencies', currencies, [
+      ['EUR', 'Euro', 978],
+      ['USD', 'US Dollar', 840],
+      ['JPY', 'Yen', 392],
+    ]);
+    expect(second.status).toBe('applied');
+    if (second.status !== 'applied') return;
+    expect(second.snapshot).toMatchObject({ table: 'currencies', rows: 2, reason: 'replace' });
+    const backups = await db.listBackups('currencies');
+    expect(backups).toHaveLength(1);
+    expect(backups[0]?.snapshot).toBe(second.snapshot?.snapshot);
+    expect(await readAll(db, 'currencies')).toHaveLength(3);
+  });
+
+  it('leaves the live table untouched when a load is aborted', async () => {
+    const { db } = await openTempSqlite();
+    await load(db, 'currencies', currencies, [['EUR', 'Euro', 978]]);
+    const session = await db.beginLoad({ table: 'currencies', columns: currencies });
+    await session.write(staged([['XXX', 'bad', 0]]));
+    await session.abort();
+    await session.abort();
+    expect(await readAll(db, 'currencies')).toEqual([['EUR', 'Euro', 978]]);
+    await expect(session.write(staged([['A', 'b', 1]]))).rejects.toMatchObject({ code: 'DB_SESSION_CLOSED' });
+  });
+
+  it('reports a missing table as DB_TABLE_NOT_FOUND when read', async () => {
+    const { db } = await openTempSqlite();
+    await expect(readAll(db, 'nope')).rejects.toMatchObject({ code: 'DB_TABLE_NOT_FOUND' });
+    expect(await db.describeTable('nope')).toBeUndefined();
+  });
+
+  it('compares an incoming column set with the live table ignoring case', async () => {
+    const { db } = await openTempSqlite();
+    expect(await db.compareColumns('currencies', currencies)).toMatchObject({ tableExists: false, identical: false });
+    await load(db, 'currencies', currencies, [['EUR', 'Euro', 978]]);
+    expect(await db.compareColumns('currencies', [text('CODE', false), text('name'), int('numeric')])).toMatchObject({
+      tableExists: true,
+      identical: true,
+    });
+    const cmp = await db.compareColumns('currencies', [text('code', false), int('name'), text('minor')]);
+    expect(cmp.added.map((c) => c.name)).toEqual(['minor']);
+    expect(cmp.missing.map((c) => c.name)).toEqual(['numeric']);
+    expect(cmp.changed).toEqual([{ name: 'name', from: { kind: 'text' }, to: { kind: 'int' } }]);
+    expect(cmp.identical).toBe(false);
+  });
+});
+
+describe('SqliteDatabase audit and rejects', () => {
+  it('records audit events per file in order, with details as JSON', async () => {
+    const { db } = await openTempSqlite();
+    await db.recordAudit({
+      fileId: 7,
+      step: 'detect',
+      outcome: 'ok',
+      durationMs: 12.5,
+      details: { delimiter: ',', n: 3n },
+    });
+    await db.recordAudit({ fileId: 7, step: 'stage', outcome: 'error' });
+    await db.recordAudit({ fileId: 8, step: 'detect', outcome: 'ok' });
+    const events = await db.listAudit(7);
+    expect(events.map((e) => [e.step, e.outcome])).toEqual([
+      ['detect', 'ok'],
+      ['stage', 'error'],
+    ]);
+    expect(events[0]).toMatchObject({ fileId: 7, durationMs: 12.5, details: { delimiter: ',', n: '3' } });
+    expect(events[0]?.at).toBeInstanceOf(Date);
+    await expect(db.recordAudit({ step: 'x', outcome: 'bogus' as 'ok' })).rejects.toMatchObject({
+      code: 'DB_OPTION_INVALID',
+    });
+  });
+
+  it('stores rejected rows with line, raw text, column, value and reason', async () => {
+    const { db } = await openTempSqlite();
+    await db.recordRejects(3, [
+      { line: 9, raw: 'x,y', column: 'amount', value: 'y', reason: 'not a number' },
+      { line: 4, raw: 'a', reason: 'too few fields' },
+    ]);
+    expect(await db.listRejects(3)).toEqual([
+      { line: 4, raw: 'a', reason: 'too few fields' },
+      { line: 9, raw: 'x,y', column: 'amount', value: 'y', reason: 'not a number' },
+    ]);
+    expect(await db.listRejects(3, { limit: 1 })).toHaveLength(1);
+    expect(await db.listRejects(4)).toEqual([]);
+  });
+});
+
+describe('SqliteFileTracking', () => {
+  const lease = { instanceId: 'i1', leaseMs: 60_000 };
+  const entry = { path: '/drop/incoming/a.csv', name: 'a.csv', size: 10, mtimeMs: 1000 };
+
+  it('claims a new file once, then refuses while the lease holds', async () => {
+    const { db } = await openTempSqlite();
+    const claim = await db.files.claimNew(entry, lease);
+    expect(claim).not.toBeNull();
+    expect(await db.files.claimNew(entry, { instanceId: 'i2', leaseMs: 60_000 })).toBeNull();
+    const rec = await db.files.get(claim!.fileId);
+    expect(rec).toMatchObject({
+      path: entry.path,
+      name: 'a.csv',
+      size: 10,
+      mtimeMs: 1000,
+      status: 'claimed',
+      instanceId: 'i1',
+    });
+    expect(rec?.leaseUntil?.getTime()).toBe(claim!.leaseUntil.getTime());
+  });
+
+  it('updates progress and finishes with the token, and rejects a stale token with DB_CLAIM_LOST', async () => {
+    const { db } = await openTempSqlite();
+    const claim = (await db.files.claimNew(entry, lease))!;
+    await db.files.update(claim, {
+      status: 'processing',
+      path: '/drop/processing/1--a.csv',
+      sha256: 'ab'.repeat(32),
+      rowsRead: 5,
+    });
+    const stale = { ...claim, token: 'not-the-token' };
+    await expect(db.files.update(stale, { rowsRead: 6 })).rejects.toMatchObject({ code: 'DB_CLAIM_LOST' });
+    expect(await db.files.heartbeat(stale, 1000)).toBe(false);
+    expect(await db.files.heartbeat(claim, 120_000)).toBe(true);
+    await db.files.finish(claim, {
+      status: 'archived',
+      rowsLoaded: 5,
+      rowsRejected: 0,
+      targetTable: 'a',
+      path: '/drop/archive/a.csv',
+    });
+    const rec = (await db.files.get(claim.fileId))!;
+    expect(rec).toMatchObject({
+      status: 'archived',
+      rowsRead: 5,
+      rowsLoaded: 5,
+      rowsRejected: 0,
+      targetTable: 'a',
+      leaseUntil: null,
+    });
+    expect(rec.startedAt).toBeInstanceOf(Date);
+    expect(rec.finishedAt).toBeInstanceOf(Date);
+    await expect(db.files.update(claim, { rowsRead: 1 })).rejects.toMatchObject({ code: 'DB_CLAIM_LOST' });
+    await expect(db.files.finish(stale, { status: 'failed' })).rejects.toMatchObject({ code: 'DB_CLAIM_LOST' });
+    expect(await db.files.findBySha256('ab'.repeat(32))).toHaveLength(1);
+    expect(await db.files.findBySha256('ab'.repeat(32), 'a')).toHaveLength(1);
+    expect(await db.files.findBySha256('ab'.repeat(32), 'b')).toHaveLength(0);
+    expect((await db.files.list({ status: 'archived' })).map((f) => f.id)).toEqual([claim.fileId]);
+  });
+
+  it('re-claims only expired leases, and the old token is then lost', async () => {
+    const { db } = await openTempSqlite();
+    const held = (await db.files.claimNew({ ...entry, path: '/drop/incoming/b.csv' }, lease))!;
+    expect(await db.files.reclaim(held.fileId, { instanceId: 'i2', leaseMs: 60_000 })).toBeNull();
+    const claim = (await db.files.claimNew(entry, { instanceId: 'i1', leaseMs: 1 }))!;
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await db.files.listExpired()).map((f) => f.id)).toEqual([claim.fileId]);
+    const again = await db.files.reclaim(claim.fileId, { instanceId: 'i2', leaseMs: 60_000 });
+    expect(again).not.toBeNull();
+    expect(await db.files.reclaim(claim.fileId, lease)).toBeNull();
+    await expect(db.files.update(claim, { rowsRead: 1 })).rejects.toMatchObject({ code: 'DB_CLAIM_LOST' });
+    expect(await db.files.listExpired()).toEqual([]);
+    await db.files.finish(again!, { status: 'failed', errorCode: 'X', errorMessage: 'boom' });
+    expect(await db.files.get(claim.fileId)).toMatchObject({
+      status: 'failed',
+      errorCode: 'X',
+      errorMessage: 'boom',
+      instanceId: 'i2',
+    });
+    expect(await db.files.reclaim(claim.fileId, lease)).toBeNull();
+  });
+});
