@@ -1,10 +1,28 @@
+export { IngestError, IngestErrorCode, type IngestErrorOptions, isIngestError } from './errors.js';
+export { createIngestor, Ingestor } from './ingestor.js';
+export { MAX_REJECTS_IN_MEMORY } from './ingestion.js';
+export { REJECTS_CSV_HEADER, rejectsToCsv } from './rejects-csv.js';
+export {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_PROGRESS_INTERVAL_SECONDS,
+  DEFAULT_TYPE_SAMPLE_ROWS,
+  ingestSettingsFromEnv,
+} from './settings.js';
+export { tableNameFromFile } from './table-name.js';
 export type {
+  Database,
+  FormatInfo,
+  FormatOverrides,
   IngestHandle,
   IngestOptions,
   IngestorEvents,
   IngestorOptions,
   IngestProgress,
   IngestResult,
+  LoadMode,
+  Logger,
+  RejectedRow,
   SchemaDriftPolicy,
 } from './types.js';
 export { SCHEMA_DRIFT_POLICIES } from './types.js';

@@ -23,6 +23,12 @@ export interface IngestorOptions {
   readonly typeSampleRows?: number;
   /** Files ingested at once; two files for one table are always applied one after the other. @default 2 */
   readonly concurrency?: number;
+  /**
+   * Parse and convert on a worker thread while the calling thread writes to the database. Used
+   * only when the package runs from its build (`dist/parse-worker.js` beside it); from sources,
+   * or with `false`, parsing runs on the calling thread. @default true
+   */
+  readonly parseInWorker?: boolean;
 }
 
 /** Options of one ingestion. */
@@ -103,6 +109,10 @@ export interface IngestResult {
  * ```
  */
 export interface IngestHandle extends PromiseLike<IngestResult>, AsyncIterable<IngestProgress> {
+  /** The file being ingested, as given. */
+  readonly file: string;
+  /** The target table (from the options or the file name); empty when the options were invalid. */
+  readonly table: string;
   /** Cancels the ingestion; the result rejects with INGEST_CANCELLED and the table is unchanged. */
   cancel(reason?: string): void;
 }

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type EncodedBatch, type ReaderConfig, type ReaderEnd, readBatches } from './batch-reader.js';
+
+/** Messages from the parse worker. @internal */
+export type WorkerMessage =
+  | { readonly type: 'batch'; readonly batch: EncodedBatch }
+  | { readonly type: 'end'; readonly end: ReaderEnd }
+  | { readonly type: 'error'; readonly error: SerializedError };
+
+/** An error flattened for postMessage, keeping `code` and other own fields. @internal */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly props: Readonly<Record<string, unknown>>;
+}
+
+/** Batches the worker may read ahead of the consumer (bounds memory: ~3 batches in flight). @internal */
+export const WORKER_READ_AHEAD = 2;
+
+/** Flattens an error for postMessage. @internal */
+export function serializeError(err: unknown): SerializedError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err), props: {} };
+  const props: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(err)) {
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) props[k] = v;
+  }
+  return err.stack === undefined ? { name: err.name, message: err.message, props } : { name: err.name, message: err.message, stack: err.stack, props };
+}
+
+/** Rebuilds an error from {@link serializeError}, with its `code` and other fields. @internal */
+export function deserializeError(e: SerializedError): Error {
+  const err = new Error(e.message);
+  Object.assign(err, e.props);
+  Object.defineProperty(err, 'name', { value: e.name, configurable: true, writable: true });
+  if (e.stack !== undefined) err.stack = e.stack;
+  return err;
+}
+
+/**
+ * The compiled worker script next to this module, when the package runs from its build; from
+ * sources (tests) or a bundle that inlined this module it is absent and parsing stays inline.
+ * @internal
+ */
+export function defaultWorkerUrl(): URL | undefined {
+  const url = new URL('./parse-worker.js', import.meta.url);
+  return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+/**
+ * Opens the batches of a file: on a worker thread when `workerUrl` is given (parsing and
+ * converting there while this thread writes to the database), otherwise on this thread.
+ * Either way the consumer's pace bounds what is read ahead. @internal
+ */
+export function openBatches(
+  config: ReaderConfig,
+  options: { readonly workerUrl?: URL | undefined; readonly signal?: AbortSignal | undefined },
+): AsyncGenerator<EncodedBatch, ReaderEnd> {
+  return options.workerUrl === undefined ? readBatches(config, options.signal) : workerBatches(config, options.workerUrl, options.signal);
+}
+
+async function* workerBatches(config: ReaderConfig, workerUrl: URL, signal: AbortSignal | undefined): AsyncGenerator<EncodedBatch, ReaderEnd> {
+  signal?.throwIfAborted();
+  const inbox: (WorkerMessage | { readonly type: 'exit'; readonly code: number } | { readonly type: 'aborted' })[] = [];
+  let wake: (() => void) | undefined;
+  const deliver = (m: (typeof inbox)[number]): void => {
+    inbox.push(m);
+    wake?.();
+    wake = undefined;
+  };
+  const worker = new Worker(workerUrl, { workerData: { config, readAhead: WORKER_READ_AHEAD } });
+  worker.on('message', (m: WorkerMessage) => deliver(m));
+  worker.on('error', (err) => deliver({ type: 'error', error: serializeError(err) }));
+  worker.on('exit', (code) => deliver({ type: 'exit', code }));
+  const onAbort = (): void => deliver({ type: 'aborted' });
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const m = inbox.shift() as (typeof inbox)[number];
+      switch (m.type) {
+        case 'batch':
+          yield m.batch;
+          worker.postMessage('ack');
+          break;
+        case 'end':
+          return m.end;
+        case 'error':
+          throw deserializeError(m.error);
+        case 'aborted':
+          signal?.throwIfAborted();
+          break;
+        case 'exit':
+          throw Object.assign(new Error(`The parse worker exited with code ${m.code} before the end of the file.`), {
+            code: 'WORKER_EXIT',
+          });
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    worker.removeAllListeners();
+    await worker.terminate();
+  }
+}

@@ -1,0 +1,401 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Database, DbValue, LoadMode, LoadSession, Logger, RejectedRow, StagedRow } from '@refdata/db';
+import type { FormatInfo } from '@refdata/detect';
+import { detectFormat } from '@refdata/detect';
+import type { EventEmitter } from 'eventemitter3';
+import type { EncodedBatch } from './batch-reader.js';
+import { openBatches } from './batch-source.js';
+import { planColumns } from './column-plan.js';
+import { codeOf, IngestError, IngestErrorCode, isIngestError } from './errors.js';
+import { type ProgressCounters, ProgressMeter } from './progress-meter.js';
+import { rejectsToCsv } from './rejects-csv.js';
+import type { IngestOptions, IngestorEvents, IngestProgress, IngestResult, SchemaDriftPolicy } from './types.js';
+
+/** Rejected rows kept in memory per ingestion (all of them go to the database). */
+export const MAX_REJECTS_IN_MEMORY = 10_000;
+
+/** Settings after defaults and validation. @internal */
+export interface ResolvedSettings {
+  readonly batchSize: number;
+  readonly progressIntervalSeconds: number;
+  readonly typeInference: boolean;
+  readonly typeSampleRows: number;
+}
+
+/** What an ingestion needs from its ingestor. @internal */
+export interface IngestContext {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly events: EventEmitter<IngestorEvents>;
+  readonly workerUrl: URL | undefined;
+}
+
+/** One ingestion's fixed inputs. @internal */
+export interface IngestRequest {
+  readonly file: string;
+  readonly table: string;
+  readonly options: IngestOptions;
+  readonly settings: ResolvedSettings;
+  readonly signal: AbortSignal;
+  readonly publish: (progress: IngestProgress) => void;
+}
+
+type Stage = 'detect' | 'read' | 'db';
+
+/** Detects the format of `file` with the ingestor's settings, wrapping failures. @internal */
+export async function detectFile(
+  file: string,
+  options: {
+    readonly overrides?: IngestOptions['format'];
+    readonly settings: ResolvedSettings;
+    readonly signal?: AbortSignal | undefined;
+  },
+): Promise<FormatInfo> {
+  try {
+    return await detectFormat(file, {
+      ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+      sampleRows: options.settings.typeSampleRows,
+      inferTypes: options.settings.typeInference,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (err) {
+    throw toIngestError(err, 'detect', { file, signal: options.signal });
+  }
+}
+
+/**
+ * Runs one ingestion: detect, plan columns, stream batches into a load session, validate, check
+ * for a duplicate, commit. Every failure aborts the session, so the table is never half-loaded.
+ * @internal
+ */
+export async function runIngestion(ctx: IngestContext, req: IngestRequest): Promise<IngestResult> {
+  const { db, events } = ctx;
+  const { file, table, options, settings, signal } = req;
+  const name = basename(file);
+  const log = ctx.logger.child({ file: name, table });
+  const fileId = options.fileId;
+  const startedAt = performance.now();
+  let stage: Stage = 'read';
+  let session: LoadSession | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const audit = async (
+    step: string,
+    outcome: 'ok' | 'error' | 'skipped' | 'held' | 'info',
+    since: number,
+    details?: Record<string, unknown>,
+  ): Promise<void> => {
+    if (fileId === undefined) return;
+    try {
+      await db.recordAudit({
+        fileId,
+        step,
+        outcome,
+        durationMs: Math.round(performance.now() - since),
+        details: { table, ...details },
+      });
+    } catch (err) {
+      log.warn({ err, step }, 'audit event not recorded');
+    }
+  };
+
+  try {
+    let bytesTotal: number;
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EISDIR' });
+      bytesTotal = info.size;
+    } catch (err) {
+      throw toIngestError(err, 'read', { file, table, signal });
+    }
+
+    stage = 'detect';
+    const detectStart = performance.now();
+    const format = await detectFile(file, { overrides: options.format, settings, signal });
+    await audit('detect', 'ok', detectStart, {
+      columns: format.columns.length,
+      delimiter: format.delimiter.value,
+      encoding: format.encoding.value,
+      headerRows: format.headerRows.value,
+    });
+
+    stage = 'db';
+    const dataset = await db.getDataset(table);
+    const mode: LoadMode = options.mode ?? dataset?.mode ?? 'replace';
+    const keyColumns = options.keyColumns ?? dataset?.keyColumns ?? [];
+    const schemaDrift: SchemaDriftPolicy = options.schemaDrift ?? 'fail';
+    const live = await db.describeTable(table);
+    const plan = planColumns({
+      file: name,
+      table,
+      format,
+      live,
+      mode,
+      keyColumns,
+      schemaDrift,
+      typeOverrides: dataset?.typeOverrides ?? {},
+    });
+    if (plan.drift.added.length + plan.drift.missing.length > 0) {
+      await audit('schema', 'info', performance.now(), { policy: schemaDrift, ...plan.drift });
+    }
+    const maxErrors = options.maxErrors ?? 0;
+
+    events.emit('started', { file, table, format });
+    log.info({ mode, columns: plan.columns.length, bytes: bytesTotal }, 'ingestion started');
+
+    signal.throwIfAborted();
+    session = await db.beginLoad({
+      table,
+      columns: plan.columns,
+      mode,
+      ...(plan.keyColumns.length > 0 ? { keyColumns: plan.keyColumns } : {}),
+      ...(fileId === undefined ? {} : { fileId }),
+      sourceFile: name,
+      force: options.force ?? false,
+      addMissingColumns: plan.addMissingColumns,
+      signal,
+    });
+
+    // Stream: parse (worker or inline) → write batches with backpressure.
+    stage = 'read';
+    const counters: ProgressCounters = { rowsRead: 0, rowsLoaded: 0, rowsRejected: 0, bytesRead: 0 };
+    const meter = new ProgressMeter(file, table, bytesTotal);
+    const publish = (done: boolean): void => {
+      const p = meter.snapshot(counters, done);
+      req.publish(p);
+      events.emit('progress', p);
+    };
+    publish(false);
+    timer = setInterval(() => publish(false), settings.progressIntervalSeconds * 1000);
+    timer.unref();
+
+    const rejects: RejectedRow[] = [];
+    const keepRejects = (rows: readonly RejectedRow[]): void => {
+      for (const row of rows) {
+        if (rejects.length < MAX_REJECTS_IN_MEMORY) rejects.push(row);
+        events.emit('rejected', { file, table, row });
+      }
+    };
+    let tooMany = false;
+    const stageStart = performance.now();
+    const batches = openBatches(
+      { path: file, format, plan: plan.conversion, batchSize: settings.batchSize },
+      { workerUrl: ctx.workerUrl, signal },
+    );
+    let end: IteratorResult<EncodedBatch, { sha256: string; bytes: number; rowsRead: number }>;
+    for (;;) {
+      stage = 'read';
+      end = await batches.next();
+      if (end.done) break;
+      const batch = end.value;
+      counters.rowsRead = batch.rowsRead;
+      counters.bytesRead = batch.bytesRead;
+      stage = 'db';
+      if (batch.rejects.length > 0) {
+        counters.rowsRejected += batch.rejects.length;
+        keepRejects(batch.rejects);
+        if (fileId !== undefined) await db.recordRejects(fileId, batch.rejects);
+        if (!tooMany && counters.rowsRejected > maxErrors) {
+          // Stop loading but read on, so the report lists every bad row of the file.
+          tooMany = true;
+          await session.abort();
+          log.warn({ rejected: counters.rowsRejected, maxErrors }, 'too many rejected rows; reading on for the report');
+        }
+      }
+      if (!tooMany && batch.lines.length > 0) {
+        const rows = decodeRows(batch);
+        await session.write(rows);
+        counters.rowsLoaded += rows.length;
+        events.emit('batch', { file, table, rows: rows.length, totalLoaded: counters.rowsLoaded });
+      }
+    }
+    const { sha256, bytes } = end.value;
+    counters.bytesRead = bytes;
+    counters.rowsRead = end.value.rowsRead;
+    await audit('stage', tooMany ? 'error' : 'ok', stageStart, {
+      rowsRead: counters.rowsRead,
+      rowsStaged: tooMany ? 0 : counters.rowsLoaded,
+      rowsRejected: counters.rowsRejected,
+      bytes,
+      sha256,
+    });
+    if (tooMany) throw tooManyRejects(file, table, counters.rowsRejected, maxErrors, rejects);
+
+    stage = 'db';
+    const validateStart = performance.now();
+    const report = await session.validate();
+    const late = [...report.duplicateKeys, ...report.conversionErrors];
+    if (late.length > 0) {
+      counters.rowsRejected += late.length;
+      counters.rowsLoaded -= late.length;
+      keepRejects(late);
+      if (fileId !== undefined) await db.recordRejects(fileId, late);
+    }
+    await audit('validate', counters.rowsRejected > maxErrors ? 'error' : 'ok', validateStart, {
+      duplicateKeys: report.duplicateKeys.length,
+      conversionErrors: report.conversionErrors.length,
+    });
+    if (counters.rowsRejected > maxErrors) {
+      await session.abort();
+      throw tooManyRejects(file, table, counters.rowsRejected, maxErrors, rejects);
+    }
+
+    const base = {
+      file,
+      table,
+      mode,
+      rowsRead: counters.rowsRead,
+      rowsRejected: counters.rowsRejected,
+      sha256,
+      bytes,
+      format,
+      rejects,
+      rejectsCsv: rejectsToCsv(rejects),
+    };
+
+    if (options.skipDuplicates ?? true) {
+      const dupStart = performance.now();
+      const earlier = (await db.files.findBySha256(sha256, table)).filter(
+        (f) => f.id !== fileId && f.status === 'archived',
+      );
+      const first = earlier[0];
+      if (first !== undefined) {
+        await session.abort();
+        const message = `Skipped: the same content (sha256 ${sha256.slice(0, 12)}…) was already loaded into ${table} from ${first.name} (file #${first.id}). Pass skipDuplicates: false to load it again.`;
+        await audit('duplicate', 'skipped', dupStart, { duplicateOf: first.id });
+        counters.rowsLoaded = 0;
+        return finish({ ...base, status: 'duplicate', rowsLoaded: 0, changes: null, snapshot: null, message });
+      }
+    }
+
+    signal.throwIfAborted();
+    const applyStart = performance.now();
+    const outcome = await session.commit();
+    session = undefined;
+    if (outcome.status === 'held') {
+      await audit('apply', 'held', applyStart, { reason: outcome.reason, liveRows: outcome.liveRows, incomingRows: outcome.incomingRows });
+      counters.rowsLoaded = 0;
+      const message = `Held: ${outcome.reason} Pass force: true to apply it.`;
+      return finish({ ...base, status: 'held', rowsLoaded: 0, changes: null, snapshot: null, message });
+    }
+    await audit('apply', 'ok', applyStart, {
+      mode: outcome.mode,
+      rowsLoaded: outcome.rowsLoaded,
+      snapshot: outcome.snapshot?.snapshot ?? null,
+      changes: outcome.changes,
+    });
+    counters.rowsLoaded = outcome.rowsLoaded;
+    const changes = outcome.changes === null ? null : { added: outcome.changes.added, removed: outcome.changes.removed, changed: outcome.changes.changed };
+    return finish({
+      ...base,
+      status: 'loaded',
+      rowsLoaded: outcome.rowsLoaded,
+      changes,
+      snapshot: outcome.snapshot?.snapshot ?? null,
+    });
+
+    function finish(result: Omit<IngestResult, 'durationMs'>): IngestResult {
+      clearInterval(timer);
+      publish(true);
+      const done: IngestResult = { ...result, durationMs: Math.round(performance.now() - startedAt) };
+      log.info(
+        { status: done.status, rowsRead: done.rowsRead, rowsLoaded: done.rowsLoaded, rowsRejected: done.rowsRejected, durationMs: done.durationMs },
+        'ingestion finished',
+      );
+      events.emit('completed', done);
+      return done;
+    }
+  } catch (err) {
+    clearInterval(timer);
+    const error = toIngestError(err, stage, { file, table, signal });
+    if (session !== undefined) {
+      try {
+        await session.abort();
+      } catch (abortErr) {
+        log.warn({ err: abortErr }, 'load session abort failed');
+      }
+    }
+    await audit(error.code === IngestErrorCode.CANCELLED ? 'cancel' : 'ingest', 'error', startedAt, {
+      code: error.code,
+      causeCode: error.causeCode ?? null,
+      message: error.message,
+    });
+    if (error.code === IngestErrorCode.CANCELLED) {
+      log.info({}, 'ingestion cancelled');
+      events.emit('cancelled', { file, table });
+    } else {
+      log.error({ code: error.code, causeCode: error.causeCode }, error.message);
+      events.emit('failed', { file, table, error });
+    }
+    throw error;
+  }
+}
+
+/** Rebuilds StagedRow objects from a compact batch. */
+function decodeRows(batch: EncodedBatch): StagedRow[] {
+  const { lines, values, width } = batch;
+  const rows = new Array<StagedRow>(lines.length);
+  for (let i = 0, at = 0; i < lines.length; i++, at += width) {
+    rows[i] = { line: lines[i] as number, values: values.slice(at, at + width) as DbValue[] };
+  }
+  return rows;
+}
+
+function tooManyRejects(file: string, table: string, rejected: number, maxErrors: number, rejects: readonly RejectedRow[]): IngestError {
+  const first = rejects[0];
+  const example = first === undefined ? '' : ` First: line ${first.line}${first.column === undefined ? '' : `, column ${first.column}`}: ${first.reason}.`;
+  return new IngestError(
+    IngestErrorCode.TOO_MANY_REJECTS,
+    `${rejected} row(s) of ${basename(file)} were rejected and maxErrors is ${maxErrors}; table ${table} is unchanged.${example} Fix the rows listed in the rejects report, or raise maxErrors to load the good rows.`,
+    { file, table, details: { rejected, maxErrors }, rejects, rejectsCsv: rejectsToCsv(rejects) ?? '' },
+  );
+}
+
+const FS_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EMFILE', 'ENFILE', 'EBUSY', 'ELOOP']);
+const DB_UNAVAILABLE_CODES = new Set(['DB_UNAVAILABLE', 'DB_LOCKED', 'DB_CLOSED', 'DB_DRIVER_MISSING']);
+
+/** Wraps any failure as an {@link IngestError}, keeping the original as `cause`. @internal */
+export function toIngestError(
+  err: unknown,
+  stage: Stage,
+  where: { readonly file: string; readonly table?: string; readonly signal?: AbortSignal | undefined },
+): IngestError {
+  if (isIngestError(err)) return err;
+  const context = { file: where.file, ...(where.table === undefined ? {} : { table: where.table }), cause: err };
+  const name = basename(where.file);
+  const code = codeOf(err) ?? '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (where.signal?.aborted) {
+    const reason: unknown = where.signal.reason;
+    const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled';
+    return new IngestError(IngestErrorCode.CANCELLED, `Ingestion of ${name} was cancelled (${why}); the table is unchanged.`, context);
+  }
+  if (FS_CODES.has(code) || code.endsWith('_UNREADABLE') || code.endsWith('_NOT_FOUND')) {
+    return new IngestError(IngestErrorCode.FILE_UNREADABLE, `Cannot read ${where.file} (${code}: ${message}); check that it exists and is readable.`, context);
+  }
+  if (code === 'WORKER_EXIT' || (err instanceof Error && err.name === 'ERR_WORKER_OUT_OF_MEMORY')) {
+    return new IngestError(IngestErrorCode.WORKER_FAILED, `Parsing ${name} stopped: ${message} Retry; if it persists, set parseInWorker: false and report it.`, context);
+  }
+  if (code.startsWith('DB_')) {
+    const transient = (err as { transient?: unknown }).transient === true;
+    if (DB_UNAVAILABLE_CODES.has(code) || transient) {
+      return new IngestError(IngestErrorCode.DB_UNAVAILABLE, `The database is not available (${code}: ${message}); the file can be retried later.`, context);
+    }
+    if (code === 'DB_SCHEMA_MISMATCH') {
+      return new IngestError(IngestErrorCode.SCHEMA_DRIFT, `The columns of ${name} do not fit table ${where.table ?? ''} (${message}).`, context);
+    }
+    return new IngestError(IngestErrorCode.DB_FAILED, `The database refused the load of ${name} (${code}: ${message}).`, context);
+  }
+  if (stage === 'detect') {
+    return new IngestError(
+      IngestErrorCode.FORMAT_UNDETECTABLE,
+      `Cannot detect the format of ${name}${code ? ` (${code})` : ''}: ${message} Pass format overrides (delimiter, header, encoding) if you know them.`,
+      context,
+    );
+  }
+  if (stage === 'read') {
+    return new IngestError(IngestErrorCode.FILE_MALFORMED, `${name} cannot be read to the end${code ? ` (${code})` : ''}: ${message} Fix the file and drop it again.`, context);
+  }
+  return new IngestError(IngestErrorCode.DB_FAILED, `The load of ${name} failed: ${message}`, context);
+}

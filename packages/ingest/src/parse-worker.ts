@@ -1,0 +1,45 @@
+/**
+ * Worker-thread entry: reads, hashes, parses and converts one file, posting batches to the
+ * parent at most `readAhead` ahead of its acknowledgements (backpressure across threads).
+ * @internal
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ReaderConfig } from './batch-reader.js';
+import { readBatches } from './batch-reader.js';
+import { serializeError, type WorkerMessage } from './batch-source.js';
+
+const port = parentPort;
+if (port === null) throw new Error('parse-worker.js must run as a worker thread');
+const { config, readAhead } = workerData as { config: ReaderConfig; readAhead: number };
+
+let credits = readAhead;
+let waiting: (() => void) | undefined;
+port.on('message', () => {
+  credits++;
+  waiting?.();
+  waiting = undefined;
+});
+
+const post = (m: WorkerMessage, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
+
+try {
+  const batches = readBatches(config);
+  for (;;) {
+    const r = await batches.next();
+    if (r.done) {
+      post({ type: 'end', end: r.value });
+      break;
+    }
+    while (credits === 0) await new Promise<void>((resolve) => (waiting = resolve));
+    credits--;
+    const batch = r.value;
+    // Copy the line numbers into a buffer of their own so only they are transferred.
+    const lines = batch.lines.slice();
+    post({ type: 'batch', batch: { ...batch, lines } }, [lines.buffer as ArrayBuffer]);
+  }
+} catch (err) {
+  post({ type: 'error', error: serializeError(err) });
+} finally {
+  // Without listeners the port no longer holds the thread open: it exits once the posts are flushed.
+  port.removeAllListeners('message');
+}

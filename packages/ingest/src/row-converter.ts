@@ -1,0 +1,84 @@
+import type { DbValue, RejectedRow } from '@refdata/db';
+import type { SourceRecord, ValueParser } from '@refdata/detect';
+import { createValueParser } from '@refdata/detect';
+import type { ConversionPlan } from './column-plan.js';
+
+/**
+ * Converts records into flat value arrays (`width` values per row), or into rejected rows with
+ * the first column that failed and why. @internal
+ */
+export class RowConverter {
+  readonly width: number;
+  readonly #fieldCount: number;
+  readonly #sources: Int32Array;
+  readonly #parsers: (ValueParser | undefined)[];
+  readonly #maxLength: (number | undefined)[];
+  readonly #nullable: boolean[];
+  readonly #names: string[];
+
+  constructor(plan: ConversionPlan) {
+    this.width = plan.columns.length;
+    this.#fieldCount = plan.fieldCount;
+    this.#sources = Int32Array.from(plan.columns.map((c) => c.source));
+    this.#parsers = plan.columns.map((c) => (c.source < 0 ? undefined : createValueParser(c.type, plan.nullTokens)));
+    this.#maxLength = plan.columns.map((c) => c.maxLength);
+    this.#nullable = plan.columns.map((c) => c.nullable);
+    this.#names = plan.columns.map((c) => c.name);
+  }
+
+  /**
+   * Appends the record's values to `out` and returns undefined, or returns why it is rejected
+   * (leaving `out` as it was).
+   */
+  convert(record: SourceRecord, out: DbValue[]): RejectedRow | undefined {
+    const fields = record.fields;
+    if (fields.length !== this.#fieldCount) {
+      return {
+        line: record.line,
+        raw: record.raw,
+        reason: `expected ${this.#fieldCount} fields, found ${fields.length}`,
+      };
+    }
+    const start = out.length;
+    for (let i = 0; i < this.width; i++) {
+      const parser = this.#parsers[i];
+      let value: DbValue = null;
+      let raw = '';
+      if (parser !== undefined) {
+        raw = fields[this.#sources[i] as number] as string;
+        const parsed = parser(raw);
+        if (!parsed.ok) {
+          out.length = start;
+          return { line: record.line, raw: record.raw, column: this.#names[i] as string, value: raw, reason: parsed.reason };
+        }
+        value = parsed.value;
+      }
+      if (value === null) {
+        if (!this.#nullable[i]) {
+          out.length = start;
+          return {
+            line: record.line,
+            raw: record.raw,
+            column: this.#names[i] as string,
+            value: raw,
+            reason: parser === undefined ? 'column is missing from the file and must not be NULL' : 'empty or NULL value in a column that must have one',
+          };
+        }
+      } else {
+        const max = this.#maxLength[i];
+        if (max !== undefined && typeof value === 'string' && value.length > max) {
+          out.length = start;
+          return {
+            line: record.line,
+            raw: record.raw,
+            column: this.#names[i] as string,
+            value: raw,
+            reason: `text of ${value.length} characters is longer than the column's ${max}`,
+          };
+        }
+      }
+      out.push(value);
+    }
+    return undefined;
+  }
+}
