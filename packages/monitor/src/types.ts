@@ -66,6 +66,21 @@ export interface ClaimStore {
     state: TerminalState,
     details: { readonly path: string; readonly error?: { readonly code: string; readonly message: string } },
   ): Promise<void>;
+  /**
+   * Optional: the recorded state and path of a file, or null when unknown. When present, the
+   * monitor records `finish()` before the final rename and, after a crash between the two,
+   * completes the rename on recovery (the store and the folders always agree). Without it the
+   * monitor renames first and then calls `finish()`, so a crash between the two leaves the file
+   * in its final folder with a non-terminal record. The watcher implements it with `db.files.get(id)`.
+   */
+  lookup?(fileId: number): Promise<ClaimRecord | null>;
+}
+
+/** What {@link ClaimStore.lookup} returns. */
+export interface ClaimRecord {
+  readonly state: LifecycleState;
+  /** The file's last recorded path (its final path once terminal). */
+  readonly path: string;
 }
 
 /** A file written beside the file in its final folder (e.g. `NAME.rejects.csv`). */
@@ -113,6 +128,13 @@ export interface MonitorOptions {
   readonly stabilityChecks?: number;
   /** `poll` (network shares) or `watch` (fs.watch with polling as fallback). @default 'poll' */
   readonly mode?: 'poll' | 'watch';
+  /**
+   * In `watch` mode: a file whose changes were reported by fs.watch is ready once it has been
+   * quiet (no event, unchanged size, mtime and ctime, no writer holding it open) for this long.
+   * Files never reported by fs.watch (e.g. written from another host onto a share) still need
+   * the full polling window. @default 2_000
+   */
+  readonly watchQuietMs?: number;
   /** Only take a file after a `NAME.done` or `NAME.ok` marker appears. @default false */
   readonly requireMarker?: boolean;
   /** Glob patterns a file name must match. @default ['*'] */
