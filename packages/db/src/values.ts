@@ -112,21 +112,66 @@ export function formatDbType(type: DbType): string {
   }
 }
 
-/** Converts one canonical value for a column, throwing `DB_VALUE_INVALID` on the wrong form. */
-export type ValueConverter<T> = (value: DbValue, line: number) => T;
+/**
+ * Checks one value of a column. Throws `DB_VALUE_INVALID` when the value does not have the
+ * canonical JavaScript type and text form of the column type (a bug in the caller); returns a
+ * reason when the value is well-formed but does not fit the column (too many digits, too long,
+ * not a real date): the row then becomes a conversion error of {@link LoadSession.validate}, as
+ * a failed TRY_CONVERT would on SQL Server. Returns undefined when the value fits.
+ */
+export type ValueChecker = (value: DbValue, line: number) => string | undefined;
+
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** Reason a `YYYY-MM-DD` text is not a real calendar date (years 0001–9999), or undefined. */
+export function dateProblem(text: string): string | undefined {
+  const y = Number(text.slice(0, 4));
+  const m = Number(text.slice(5, 7));
+  const d = Number(text.slice(8, 10));
+  if (y < 1) return 'year 0000 does not exist';
+  if (m < 1 || m > 12) return `month ${text.slice(5, 7)} does not exist`;
+  const max = m === 2 && !isLeap(y) ? 28 : (DAYS[m - 1] as number);
+  if (d < 1 || d > max) return `day ${text.slice(8, 10)} does not exist in ${text.slice(0, 7)}`;
+  return undefined;
+}
+
+/** Reason an `HH:MM:SS[.f…]` text is not a time of day with at most `digits` fraction digits, or undefined. */
+export function timeProblem(text: string, digits: number): string | undefined {
+  const h = Number(text.slice(0, 2));
+  const mi = Number(text.slice(3, 5));
+  const se = Number(text.slice(6, 8));
+  if (h > 23 || mi > 59 || se > 59) return `${text.slice(0, 8)} is not a time of day`;
+  const fraction = text.length > 9 ? text.slice(9).replace(/0+$/, '') : '';
+  if (fraction.length > digits) return `has ${fraction.length} fraction digits; the column keeps ${digits}`;
+  return undefined;
+}
+
+/** Reason a canonical decimal text does not fit DECIMAL(precision, scale), or undefined. */
+export function decimalProblem(text: string, precision: number, scale: number): string | undefined {
+  const unsigned = text.charCodeAt(0) === 45 ? text.slice(1) : text;
+  const dot = unsigned.indexOf('.');
+  const intPart = (dot < 0 ? unsigned : unsigned.slice(0, dot)).replace(/^0+/, '');
+  const fraction = dot < 0 ? '' : unsigned.slice(dot + 1).replace(/0+$/, '');
+  if (fraction.length > scale) return `has ${fraction.length} decimal places; the column keeps ${scale}`;
+  if (intPart.length > precision - scale) {
+    return `has ${intPart.length} digits before the point; decimal(${precision},${scale}) holds ${precision - scale}`;
+  }
+  return undefined;
+}
 
 /**
- * The canonical-form check for a column: returns a function that throws `DB_VALUE_INVALID` (naming
- * the line, column and expected form) when a value has the wrong JavaScript type or text shape.
+ * The value check of a column (see {@link ValueChecker}).
  *
  * @example
  * ```ts
- * const check = canonicalCheck({ name: 'price', type: { kind: 'decimal', precision: 9, scale: 2 }, nullable: true });
- * check('1.50', 2); // ok
- * check(1.5, 3); // throws: decimals must be exact strings
+ * const check = valueChecker({ name: 'price', type: { kind: 'decimal', precision: 5, scale: 2 }, nullable: true });
+ * check('1.50', 2); // undefined: fits
+ * check('1.505', 3); // 'has 3 decimal places; the column keeps 2'
+ * check(1.5, 4); // throws DB_VALUE_INVALID: decimals must be exact strings
  * ```
  */
-export function canonicalCheck(column: ColumnDef): (value: DbValue, line: number) => void {
+export function valueChecker(column: ColumnDef): ValueChecker {
   const fail = (value: DbValue, line: number, expected: string): never => {
     const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : String(value);
     throw new DbError(
@@ -135,56 +180,100 @@ export function canonicalCheck(column: ColumnDef): (value: DbValue, line: number
     );
   };
   const nullable = column.nullable;
-  const nullCheck = (value: DbValue, line: number): boolean => {
-    if (value !== null) return false;
-    if (!nullable) fail(value, line, 'a value (the column is NOT NULL)');
-    return true;
-  };
-  const pattern = (re: RegExp, expected: string) => (value: DbValue, line: number) => {
-    if (nullCheck(value, line)) return;
-    if (typeof value !== 'string' || !re.test(value)) fail(value, line, expected);
-  };
+  const nullProblem = nullable ? undefined : 'is empty but the column is NOT NULL';
+  const textOf =
+    (re: RegExp, expected: string) =>
+    (value: DbValue, line: number): string => {
+      if (typeof value !== 'string' || !re.test(value)) return fail(value, line, expected);
+      return value;
+    };
   const type = column.type;
+  let check: (value: Exclude<DbValue, null>, line: number) => string | undefined;
   switch (type.kind) {
     case 'boolean':
-      return (value, line) => {
-        if (nullCheck(value, line)) return;
-        if (typeof value !== 'boolean') fail(value, line, 'a boolean');
-      };
+      check = (value, line) => (typeof value === 'boolean' ? undefined : fail(value, line, 'a boolean'));
+      break;
     case 'int':
-      return (value, line) => {
-        if (nullCheck(value, line)) return;
-        if (typeof value === 'bigint' ? value < -2147483648n || value > 2147483647n : !Number.isInteger(value)) {
-          fail(value, line, 'an integer');
+      check = (value, line) => {
+        if (typeof value === 'number') {
+          if (!Number.isInteger(value)) return fail(value, line, 'an integer');
+          return value < -2147483648 || value > 2147483647 ? 'is outside the 32-bit integer range' : undefined;
         }
-        if (typeof value === 'number' && (value < -2147483648 || value > 2147483647))
-          fail(value, line, 'a 32-bit integer');
-      };
-    case 'bigint':
-      return (value, line) => {
-        if (nullCheck(value, line)) return;
         if (typeof value === 'bigint') {
-          if (value < -9223372036854775808n || value > 9223372036854775807n) fail(value, line, 'a 64-bit integer');
-        } else if (!Number.isSafeInteger(value)) fail(value, line, 'a bigint or safe integer');
+          return value < -2147483648n || value > 2147483647n ? 'is outside the 32-bit integer range' : undefined;
+        }
+        return fail(value, line, 'an integer');
       };
-    case 'decimal':
-      return pattern(DECIMAL_PATTERN, 'a decimal as an exact string (-?digits[.digits])');
-    case 'date':
-      return pattern(DATE_PATTERN, 'a date as YYYY-MM-DD');
-    case 'time':
-      return pattern(TIME_PATTERN, 'a time as HH:MM:SS[.fraction]');
-    case 'datetime':
-      return type.offset
-        ? pattern(DATETIME_OFFSET_PATTERN, 'a date-time as YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)')
-        : pattern(DATETIME_PATTERN, 'a date-time as YYYY-MM-DDTHH:MM:SS[.fraction]');
-    case 'uuid':
-      return pattern(UUID_PATTERN, 'a UUID');
-    case 'text':
-      return (value, line) => {
-        if (nullCheck(value, line)) return;
-        if (typeof value !== 'string') fail(value, line, 'a string');
+      break;
+    case 'bigint':
+      check = (value, line) => {
+        if (typeof value === 'bigint') {
+          return value < -9223372036854775808n || value > 9223372036854775807n
+            ? 'is outside the 64-bit integer range'
+            : undefined;
+        }
+        if (typeof value === 'number' && Number.isSafeInteger(value)) return undefined;
+        return fail(value, line, 'a bigint or safe integer');
       };
+      break;
+    case 'decimal': {
+      const text = textOf(DECIMAL_PATTERN, 'a decimal as an exact string (-?digits[.digits])');
+      check = (value, line) => decimalProblem(text(value, line), type.precision, type.scale);
+      break;
+    }
+    case 'date': {
+      const text = textOf(DATE_PATTERN, 'a date as YYYY-MM-DD');
+      check = (value, line) => dateProblem(text(value, line));
+      break;
+    }
+    case 'time': {
+      const text = textOf(TIME_PATTERN, 'a time as HH:MM:SS[.fraction]');
+      check = (value, line) => timeProblem(text(value, line), type.fractionDigits);
+      break;
+    }
+    case 'datetime': {
+      const text = type.offset
+        ? textOf(DATETIME_OFFSET_PATTERN, 'a date-time as YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)')
+        : textOf(DATETIME_PATTERN, 'a date-time as YYYY-MM-DDTHH:MM:SS[.fraction]');
+      check = (value, line) => {
+        const t = text(value, line);
+        const tail = t.slice(11);
+        const zone = type.offset ? (/(?:Z|[+-]\d{2}:\d{2})$/.exec(tail)?.[0] ?? '') : '';
+        if (
+          zone.length === 6 &&
+          (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)) > 14 * 60 || Number(zone.slice(4, 6)) > 59)
+        ) {
+          return `offset ${zone} is outside ±14:00`;
+        }
+        return (
+          dateProblem(t.slice(0, 10)) ?? timeProblem(tail.slice(0, tail.length - zone.length), type.fractionDigits)
+        );
+      };
+      break;
+    }
+    case 'uuid': {
+      const text = textOf(UUID_PATTERN, 'a UUID');
+      check = (value, line) => {
+        text(value, line);
+        return undefined;
+      };
+      break;
+    }
+    case 'text': {
+      const max = type.maxLength;
+      check = (value, line) => {
+        if (typeof value !== 'string') return fail(value, line, 'a string');
+        // NVARCHAR(n) counts UTF-16 code units, as JavaScript's length does.
+        return max !== undefined && value.length > max
+          ? `is ${value.length} characters long; the column holds ${max}`
+          : undefined;
+      };
+      break;
+    }
+    default:
+      throw new DbError(DbErrorCode.OPTION_INVALID, `Column ${JSON.stringify(column.name)} has an unknown type.`);
   }
+  return (value, line) => (value === null ? nullProblem : check(value, line));
 }
 
 /**

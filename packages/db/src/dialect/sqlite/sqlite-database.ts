@@ -57,7 +57,7 @@ import type {
 } from '../../types.js';
 import { AUDIT_OUTCOMES, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
 import type { SqliteUrl } from '../../url.js';
-import { renderCsvLine, toJson } from '../../values.js';
+import { renderCsvLine, toJson, type ValueChecker, valueChecker } from '../../values.js';
 import {
   isSqliteBusy,
   loadBetterSqlite3,
@@ -88,7 +88,7 @@ import {
   upsertInsertSql,
   upsertUpdateSql,
 } from './sqlite-sql.js';
-import { parseSqliteDeclaredType, type SqliteBindValue, sqliteReader, sqliteWriter } from './sqlite-types.js';
+import { parseSqliteDeclaredType, type SqliteBindValue, sqliteBinder, sqliteReader } from './sqlite-types.js';
 
 /** The schema version this release writes. */
 export const SQLITE_SCHEMA_VERSION: number = SQLITE_MIGRATIONS.length;
@@ -322,6 +322,8 @@ export class SqliteDatabase implements Database {
       }
       // NORMAL is durable across process crashes in WAL mode; commits that end a load run FULL.
       conn.pragma('synchronous = NORMAL');
+      // Checkpoint every ~40 MB of WAL instead of 4 MB: long loads write in fewer, larger steps.
+      conn.pragma('wal_autocheckpoint = 10000');
       conn.pragma('journal_size_limit = 67108864');
       conn.pragma('temp_store = MEMORY');
       conn.pragma('cache_size = -65536');
@@ -1226,13 +1228,17 @@ class SqliteLoadSession implements LoadSession {
   readonly #spec: NormalizedLoadSpec;
   readonly #staging: string;
   readonly #rowid: string;
-  readonly #writers: ((value: DbValue, line: number) => SqliteBindValue)[];
+  readonly #checks: ValueChecker[];
+  readonly #binders: (((value: DbValue) => SqliteBindValue) | undefined)[];
+  /** Rows write() set aside because a value does not fit its column; reported by validate(). */
+  #conversionErrors: RejectedRow[] = [];
   readonly #rowsPerInsert: number;
   readonly #inserts = new Map<number, ReturnType<SqliteConnection['prepare']>>();
   readonly #track: <T>(p: Promise<T>) => Promise<T>;
   #state: SessionState = 'open';
   #chain: Promise<unknown> = Promise.resolve();
-  #validated: StagingReport | undefined;
+  /** Rows were written since the last validate(). */
+  #dirty = false;
 
   constructor(
     core: Core,
@@ -1246,7 +1252,8 @@ class SqliteLoadSession implements LoadSession {
     this.table = spec.table;
     this.#staging = staging;
     this.#rowid = rowid;
-    this.#writers = spec.columns.map(sqliteWriter);
+    this.#checks = spec.columns.map(valueChecker);
+    this.#binders = spec.columns.map((c) => sqliteBinder(c.type));
     this.#rowsPerInsert = Math.max(
       1,
       Math.min(MAX_ROWS_PER_INSERT, Math.floor(SQLITE_MAX_PARAMS / (spec.columns.length + 1))),
@@ -1286,41 +1293,70 @@ class SqliteLoadSession implements LoadSession {
       await this.#failOnAbort(async () => {
         this.#assertOpen();
         if (rows.length === 0) return;
-        const width = this.#writers.length;
+        this.#dirty = true;
         // Convert outside the transaction: the write lock is held only for the inserts.
-        const params: SqliteBindValue[] = new Array(rows.length * (width + 1));
+        const per = this.#rowsPerInsert;
+        const width = this.#checks.length;
+        const stride = width + 1;
+        const checks = this.#checks;
+        const binders = this.#binders;
+        const chunks: SqliteBindValue[][] = [];
+        let chunk: SqliteBindValue[] = [];
         let p = 0;
+        let inChunk = per;
+        let remaining = rows.length;
         for (const row of rows) {
+          remaining--;
           const values = row.values;
+          const line = row.line;
           if (values.length !== width) {
             throw new DbError(
               DbErrorCode.VALUE_INVALID,
-              `Line ${row.line} has ${values.length} values but ${this.table} has ${width} columns; pass one value per column.`,
+              `Line ${line} has ${values.length} values but ${this.table} has ${width} columns; pass one value per column.`,
             );
           }
-          if (!Number.isSafeInteger(row.line))
-            throw new DbError(DbErrorCode.VALUE_INVALID, `Line number ${String(row.line)} is not an integer.`);
-          params[p++] = row.line;
-          for (let i = 0; i < width; i++)
-            params[p++] = (this.#writers[i] as (v: DbValue, l: number) => SqliteBindValue)(
-              values[i] as DbValue,
-              row.line,
-            );
+          if (!Number.isSafeInteger(line)) {
+            throw new DbError(DbErrorCode.VALUE_INVALID, `Line number ${String(line)} is not an integer.`);
+          }
+          let problem: string | undefined;
+          let bad = -1;
+          for (let i = 0; i < width && problem === undefined; i++) {
+            problem = (checks[i] as ValueChecker)(values[i] as DbValue, line);
+            if (problem !== undefined) bad = i;
+          }
+          if (problem !== undefined) {
+            const column = this.#spec.columns[bad] as ColumnDef;
+            const value = values[bad] as DbValue;
+            this.#conversionErrors.push({
+              line,
+              raw: renderCsvLine(values),
+              column: column.name,
+              value: value === null ? '' : String(value),
+              reason: `${value === null ? 'the value' : JSON.stringify(String(value).slice(0, 60))} ${problem}`,
+            });
+            continue;
+          }
+          if (inChunk === per) {
+            chunk = new Array(Math.min(per, remaining + 1) * stride);
+            chunks.push(chunk);
+            p = 0;
+            inChunk = 0;
+          }
+          inChunk++;
+          chunk[p++] = line;
+          for (let i = 0; i < width; i++) {
+            const b = binders[i];
+            chunk[p++] = b === undefined ? (values[i] as SqliteBindValue) : b(values[i] as DbValue);
+          }
         }
-        const per = this.#rowsPerInsert;
-        const stride = width + 1;
+        // A chunk allocated for more rows than arrived (rejected rows) is trimmed to what it holds.
+        const last = chunks[chunks.length - 1];
+        if (last !== undefined && p < last.length) last.length = p;
         await this.#core
           .tx(
             'write',
             (conn) => {
-              const full = Math.floor(rows.length / per);
-              if (full > 0) {
-                const stmt = this.#insert(conn, per);
-                const chunk = per * stride;
-                for (let c = 0; c < full; c++) stmt.run(params.slice(c * chunk, (c + 1) * chunk));
-              }
-              const rest = rows.length - full * per;
-              if (rest > 0) this.#insert(conn, rest).run(params.slice(full * per * stride));
+              for (const c of chunks) this.#insert(conn, c.length / stride).run(c);
             },
             { write: true, signal: this.#spec.signal },
           )
@@ -1396,11 +1432,13 @@ class SqliteLoadSession implements LoadSession {
           }
           duplicateKeys.sort((a, b) => a.line - b.line);
         }
-        return { stagedRows: countIn(conn, this.#staging), duplicateKeys, conversionErrors: [] };
+        const conversionErrors = this.#conversionErrors.sort((a, b) => a.line - b.line);
+        this.#conversionErrors = [];
+        return { stagedRows: countIn(conn, this.#staging), duplicateKeys, conversionErrors };
       },
       { write: true, signal: this.#spec.signal },
     );
-    this.#validated = report;
+    this.#dirty = false;
     return report;
   }
 
@@ -1408,9 +1446,11 @@ class SqliteLoadSession implements LoadSession {
     return this.#serial(() =>
       this.#failOnAbort(async () => {
         this.#assertOpen();
-        if (this.#validated === undefined && this.#spec.keyColumns.length > 0) {
+        if (this.#dirty && (this.#spec.keyColumns.length > 0 || this.#conversionErrors.length > 0)) {
+          // validate() was skipped: apply it anyway and keep what it rejects with the file.
           const report = await this.#validate();
-          if (report.duplicateKeys.length > 0 && this.#spec.fileId !== null) {
+          const rejected = [...report.duplicateKeys, ...report.conversionErrors];
+          if (rejected.length > 0 && this.#spec.fileId !== null) {
             await this.#core.tx(
               'recordRejects',
               (conn) => {

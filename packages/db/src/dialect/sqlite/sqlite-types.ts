@@ -9,8 +9,7 @@
  * type: the declared type survives `ALTER TABLE … RENAME`, so describeTable() reads the logical
  * type back from `PRAGMA table_info` with no side table to keep in step.
  */
-import type { ColumnDef, DbType, DbValue } from '../../types.js';
-import { canonicalCheck } from '../../values.js';
+import type { DbType, DbValue } from '../../types.js';
 
 /**
  * The declared SQLite type of a logical type.
@@ -87,26 +86,23 @@ export function parseSqliteDeclaredType(declared: string): DbType {
 export type SqliteBindValue = null | number | bigint | string;
 
 /**
- * The write converter of a column: checks the canonical form and returns the bound value
- * (booleans as 0/1, everything else unchanged).
+ * The bind converter of a column for values that passed the value check: booleans as 0/1,
+ * UUIDs lower-cased, everything else unchanged (decimals and temporal values stay exact text).
  *
  * @example
  * ```ts
- * sqliteWriter({ name: 'active', type: { kind: 'boolean' }, nullable: false })(true, 2); // 1
+ * sqliteBinder({ kind: 'boolean' })(true); // 1
  * ```
  */
-export function sqliteWriter(column: ColumnDef): (value: DbValue, line: number) => SqliteBindValue {
-  const check = canonicalCheck(column);
-  if (column.type.kind === 'boolean') {
-    return (value, line) => {
-      check(value, line);
-      return value === null ? null : value ? 1 : 0;
-    };
+export function sqliteBinder(type: DbType): ((value: DbValue) => SqliteBindValue) | undefined {
+  switch (type.kind) {
+    case 'boolean':
+      return (value) => (value === null ? null : value ? 1 : 0);
+    case 'uuid':
+      return (value) => (value === null ? null : (value as string).toLowerCase());
+    default:
+      return undefined;
   }
-  return (value, line) => {
-    check(value, line);
-    return value as SqliteBindValue;
-  };
 }
 
 /**

@@ -1,0 +1,378 @@
+import { describe, expect, it } from 'vitest';
+import type { ColumnDef, Database, DbValue, Dialect, LoadOutcome, LoadSpec } from '../../src/index.js';
+import { DIALECTS } from '../../src/index.js';
+import { staged } from '../helpers.js';
+import { same, TARGETS, uniqueTable } from './targets.js';
+
+const cols: ColumnDef[] = [
+  { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+  { name: 'name', type: { kind: 'text' }, nullable: true },
+  { name: 'minor', type: { kind: 'int' }, nullable: true },
+];
+
+async function readAll(db: Database, table: string): Promise<DbValue[][]> {
+  const out: DbValue[][] = [];
+  for await (const row of db.readTable(table)) out.push([...row]);
+  return out;
+}
+
+async function loadRows(db: Database, spec: LoadSpec, rows: readonly (readonly DbValue[])[]): Promise<LoadOutcome> {
+  const session = await db.beginLoad(spec);
+  await session.write(staged(rows));
+  await session.validate();
+  return session.commit();
+}
+
+const sortRows = (rows: DbValue[][]): DbValue[][] => [...rows].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+
+for (const dialect of DIALECTS) {
+  const target = TARGETS[dialect];
+  describe.skipIf(!target.available)(`Database conformance (${dialect})`, () => {
+    it('migrates from empty and re-runs the migration without change', async () => {
+      const db = await target.open();
+      await db.migrate();
+      const health = await db.health();
+      const expected: Record<Dialect, { ok: boolean; dialect: Dialect; schemaVersion: number }> = {
+        sqlite: { ok: true, dialect: 'sqlite', schemaVersion: 1 },
+        mssql: { ok: true, dialect: 'mssql', schemaVersion: 1 },
+      };
+      expect({ ok: health.ok, dialect: health.dialect, schemaVersion: health.schemaVersion }).toEqual(
+        expected[dialect],
+      );
+      expect(db.displayUrl).not.toMatch(/password|:[^@/]*@/i);
+    });
+
+    it('replaces a table and catalogues the previous contents as a bkp snapshot', async () => {
+      const db = await target.open();
+      const table = uniqueTable('replace');
+      const first = await loadRows(db, { table, columns: cols }, [
+        ['EUR', 'Euro', 2],
+        ['USD', 'Dollar', 2],
+      ]);
+      expect(first).toMatchObject({ status: 'applied', rowsLoaded: 2, snapshot: null });
+      const second = await loadRows(db, { table, columns: cols, sourceFile: 'c.csv', fileId: 41 }, [
+        ['EUR', 'Euro', 2],
+        ['USD', 'US Dollar', 2],
+        ['JPY', 'Yen', 0],
+      ]);
+      expect(second.status).toBe('applied');
+      const backups = await db.listBackups(table);
+      expect(
+        backups.map((b) => ({ rows: b.rows, reason: b.reason, sourceFile: b.sourceFile, fileId: b.fileId })),
+      ).toEqual(same([{ rows: 2, reason: 'replace', sourceFile: 'c.csv', fileId: 41 }])[dialect]);
+      expect(second.status === 'applied' && second.snapshot?.snapshot).toBe(backups[0]?.snapshot);
+      expect(await readAll(db, table)).toEqual(
+        same([
+          ['EUR', 'Euro', 2],
+          ['USD', 'US Dollar', 2],
+          ['JPY', 'Yen', 0],
+        ])[dialect],
+      );
+      expect(await db.describeTable(table)).toEqual(same({ name: table, columns: cols, rowCount: 3 })[dialect]);
+    });
+
+    it('appends rows, snapshotting first', async () => {
+      const db = await target.open();
+      const table = uniqueTable('append');
+      await loadRows(db, { table, columns: cols }, [['EUR', 'Euro', 2]]);
+      const outcome = await loadRows(db, { table, columns: cols, mode: 'append', keyColumns: ['code'] }, [
+        ['USD', 'Dollar', 2],
+        ['JPY', 'Yen', 0],
+      ]);
+      expect(outcome).toMatchObject(
+        same({
+          status: 'applied',
+          mode: 'append',
+          rowsLoaded: 2,
+          changes: { added: 2, removed: 0, changed: 0, unchanged: 1 },
+        })[dialect],
+      );
+      expect(outcome.status === 'applied' && outcome.snapshot?.rows).toBe(1);
+      expect(await readAll(db, table)).toEqual(
+        same([
+          ['EUR', 'Euro', 2],
+          ['USD', 'Dollar', 2],
+          ['JPY', 'Yen', 0],
+        ])[dialect],
+      );
+    });
+
+    it('upserts by key: updates changed rows, inserts new ones, and summarises the changes', async () => {
+      const db = await target.open();
+      const table = uniqueTable('upsert');
+      await loadRows(db, { table, columns: cols }, [
+        ['EUR', 'Euro', 2],
+        ['USD', 'Dollar', 2],
+        ['GBP', 'Pound', 2],
+      ]);
+      const outcome = await loadRows(db, { table, columns: cols, mode: 'upsert', keyColumns: ['CODE'] }, [
+        ['USD', 'US Dollar', 2],
+        ['GBP', 'Pound', 2],
+        ['JPY', 'Yen', 0],
+      ]);
+      expect(outcome).toMatchObject(
+        same({
+          status: 'applied',
+          mode: 'upsert',
+          rowsLoaded: 3,
+          changes: { added: 1, removed: 0, changed: 1, unchanged: 2 },
+        })[dialect],
+      );
+      expect(sortRows(await readAll(db, table))).toEqual(
+        same([
+          ['EUR', 'Euro', 2],
+          ['GBP', 'Pound', 2],
+          ['JPY', 'Yen', 0],
+          ['USD', 'US Dollar', 2],
+        ])[dialect],
+      );
+      expect((await db.listBackups(table)).map((b) => b.reason)).toEqual(same(['upsert'])[dialect]);
+    });
+
+    it('summarises a keyed replace as rows added, removed, changed and unchanged, in the audit trail too', async () => {
+      const db = await target.open();
+      const table = uniqueTable('summary');
+      await loadRows(db, { table, columns: cols }, [
+        ['EUR', 'Euro', 2],
+        ['USD', 'Dollar', 2],
+        ['GBP', 'Pound', 2],
+      ]);
+      const fileId = 900_000 + Math.floor(Math.random() * 100_000);
+      const outcome = await loadRows(db, { table, columns: cols, keyColumns: ['code'], fileId }, [
+        ['EUR', 'Euro', 2],
+        ['USD', 'US Dollar', 2],
+        ['JPY', 'Yen', 0],
+      ]);
+      const changes = { added: 1, removed: 1, changed: 1, unchanged: 1 };
+      expect(outcome.status === 'applied' && outcome.changes).toEqual(same(changes)[dialect]);
+      const audit = await db.listAudit(fileId);
+      const commit = audit.find((a) => a.step === 'commit');
+      expect(commit).toMatchObject(
+        same({ outcome: 'ok', details: { changes, mode: 'replace', rowsLoaded: 3 } })[dialect],
+      );
+    });
+
+    it('rejects duplicate and empty keys within a file as rows with line numbers, and loads the rest', async () => {
+      const db = await target.open();
+      const table = uniqueTable('dups');
+      const session = await db.beginLoad({ table, columns: cols, mode: 'upsert', keyColumns: ['code'] });
+      await session.write(
+        staged([
+          ['EUR', 'Euro', 2],
+          ['USD', 'Dollar', 2],
+          ['EUR', 'Euro again', 2],
+          ['EUR', 'Euro thrice', 2],
+        ]),
+      );
+      await session.write([{ line: 6, values: ['GBP', 'Pound', 2] }]);
+      const report = await session.validate();
+      expect(report.stagedRows).toBe(3);
+      expect(report.duplicateKeys.map((r) => ({ line: r.line, column: r.column, value: r.value, raw: r.raw }))).toEqual(
+        same([
+          { line: 4, column: 'code', value: 'EUR', raw: 'EUR,Euro again,2' },
+          { line: 5, column: 'code', value: 'EUR', raw: 'EUR,Euro thrice,2' },
+        ])[dialect],
+      );
+      expect(report.duplicateKeys[0]?.reason).toMatch(/duplicate key.*line 2/);
+      const outcome = await session.commit();
+      expect(outcome).toMatchObject({ status: 'applied', rowsLoaded: 3 });
+      expect(sortRows(await readAll(db, table))).toEqual(
+        same([
+          ['EUR', 'Euro', 2],
+          ['GBP', 'Pound', 2],
+          ['USD', 'Dollar', 2],
+        ])[dialect],
+      );
+    });
+
+    it('reports values that do not fit their column as conversion errors and skips those rows', async () => {
+      const db = await target.open();
+      const table = uniqueTable('convert');
+      const columns: ColumnDef[] = [
+        { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'amount', type: { kind: 'decimal', precision: 5, scale: 2 }, nullable: true },
+        { name: 'day', type: { kind: 'date' }, nullable: true },
+      ];
+      const session = await db.beginLoad({ table, columns });
+      await session.write(
+        staged([
+          ['AAA', '123.45', '2024-02-29'],
+          ['BBB', '1.234', '2024-01-01'],
+          ['CCC', '1234.5', '2024-01-01'],
+          ['DDD', '1.00', '2023-02-29'],
+          ['EEEE', '1', '2024-01-01'],
+          [null, '1', '2024-01-01'],
+          ['FFF', '-999.99', null],
+        ]),
+      );
+      const report = await session.validate();
+      expect(report.conversionErrors.map((r) => [r.line, r.column])).toEqual(
+        same([
+          [3, 'amount'],
+          [4, 'amount'],
+          [5, 'day'],
+          [6, 'code'],
+          [7, 'code'],
+        ])[dialect],
+      );
+      expect(report.stagedRows).toBe(2);
+      await session.commit();
+      expect(await readAll(db, table)).toEqual(
+        same([
+          ['AAA', '123.45', '2024-02-29'],
+          ['FFF', '-999.99', null],
+        ])[dialect],
+      );
+    });
+
+    it('holds a replace that would shrink the table by more than half or empty it, until forced', async () => {
+      const db = await target.open();
+      const table = uniqueTable('held');
+      const rows: DbValue[][] = Array.from({ length: 10 }, (_, i) => [`C${i}`, `n${i}`, i]);
+      await loadRows(db, { table, columns: cols }, rows);
+      const shrunk = await loadRows(db, { table, columns: cols }, rows.slice(0, 4));
+      expect(shrunk).toMatchObject(same({ status: 'held', liveRows: 10, incomingRows: 4 })[dialect]);
+      expect(shrunk.status === 'held' && shrunk.reason).toMatch(/force/);
+      const empty = await loadRows(db, { table, columns: cols }, []);
+      expect(empty).toMatchObject(same({ status: 'held', liveRows: 10, incomingRows: 0 })[dialect]);
+      expect(await readAll(db, table)).toHaveLength(10);
+      expect(await db.listBackups(table)).toEqual([]);
+      const half = await loadRows(db, { table, columns: cols }, rows.slice(0, 5));
+      expect(half.status).toBe('applied');
+      const strict = await loadRows(db, { table, columns: cols, maxShrinkRatio: 0.1 }, rows.slice(0, 4));
+      expect(strict.status).toBe('held');
+      const forced = await loadRows(db, { table, columns: cols, force: true }, []);
+      expect(forced).toMatchObject({ status: 'applied', rowsLoaded: 0 });
+      expect(await readAll(db, table)).toEqual([]);
+    });
+
+    it('keeps the newest N snapshots per table and prunes the rest', async () => {
+      const db = await target.open({ keepBackups: 3 });
+      const table = uniqueTable('retain');
+      for (let i = 1; i <= 6; i++) {
+        await loadRows(
+          db,
+          { table, columns: cols },
+          Array.from({ length: 5 + i }, (_, j) => [`C${j}`, `v${i}`, i]),
+        );
+      }
+      const backups = await db.listBackups(table);
+      expect(backups.map((b) => b.rows)).toEqual(same([10, 9, 8])[dialect]);
+      const dropped = await db.pruneBackups(table, 1);
+      expect(dropped.map((b) => b.rows)).toEqual(same([9, 8])[dialect]);
+      expect((await db.listBackups(table)).map((b) => b.rows)).toEqual(same([10])[dialect]);
+      await expect(db.pruneBackups(table, -1)).rejects.toMatchObject({ code: 'DB_OPTION_INVALID' });
+    });
+
+    it('restores a snapshot atomically after snapshotting the current contents', async () => {
+      const db = await target.open();
+      const table = uniqueTable('restore');
+      await loadRows(db, { table, columns: cols }, [['OLD', 'old', 1]]);
+      await loadRows(db, { table, columns: cols }, [['NEW', 'new', 2]]);
+      const [old] = await db.listBackups(table);
+      const taken = await db.restoreBackup(table, old!.snapshot);
+      expect({ reason: taken.reason, rows: taken.rows }).toEqual(same({ reason: 'restore', rows: 1 })[dialect]);
+      expect(await readAll(db, table)).toEqual(same([['OLD', 'old', 1]])[dialect]);
+      const after = await db.listBackups(table);
+      expect(after.map((b) => b.reason).sort()).toEqual(same(['replace', 'restore'])[dialect]);
+      await db.restoreBackup(table, taken.snapshot);
+      expect(await readAll(db, table)).toEqual(same([['NEW', 'new', 2]])[dialect]);
+      await expect(db.restoreBackup(table, 'nope')).rejects.toMatchObject({ code: 'DB_SNAPSHOT_NOT_FOUND' });
+    });
+
+    it('refuses to append a file whose columns do not fit, unless told to add new columns', async () => {
+      const db = await target.open();
+      const table = uniqueTable('drift');
+      await loadRows(db, { table, columns: cols }, [['EUR', 'Euro', 2]]);
+      const wider: ColumnDef[] = [...cols, { name: 'symbol', type: { kind: 'text' }, nullable: true }];
+      await expect(db.beginLoad({ table, columns: wider, mode: 'append' })).rejects.toMatchObject({
+        code: 'DB_SCHEMA_MISMATCH',
+      });
+      const outcome = await loadRows(db, { table, columns: wider, mode: 'append', addMissingColumns: true }, [
+        ['USD', 'Dollar', 2, '$'],
+      ]);
+      expect(outcome.status).toBe('applied');
+      expect(await readAll(db, table)).toEqual(
+        same([
+          ['EUR', 'Euro', 2, null],
+          ['USD', 'Dollar', 2, '$'],
+        ])[dialect],
+      );
+      const retyped: ColumnDef[] = [cols[0]!, { name: 'name', type: { kind: 'int' }, nullable: true }];
+      await expect(db.beginLoad({ table, columns: retyped, mode: 'append' })).rejects.toMatchObject({
+        code: 'DB_SCHEMA_MISMATCH',
+      });
+    });
+
+    it('cancels a load through its signal and leaves the table as it was', async () => {
+      const db = await target.open();
+      const table = uniqueTable('cancel');
+      await loadRows(db, { table, columns: cols }, [['EUR', 'Euro', 2]]);
+      const controller = new AbortController();
+      const session = await db.beginLoad({ table, columns: cols, signal: controller.signal });
+      await session.write(staged([['USD', 'Dollar', 2]]));
+      controller.abort(new Error('user cancelled'));
+      await expect(session.write(staged([['JPY', 'Yen', 0]]))).rejects.toMatchObject({ code: 'DB_ABORTED' });
+      await expect(session.commit()).rejects.toMatchObject({ code: 'DB_SESSION_CLOSED' });
+      expect(await readAll(db, table)).toEqual([['EUR', 'Euro', 2]]);
+    });
+
+    it('stores dataset configuration', async () => {
+      const db = await target.open();
+      const table = uniqueTable('ds');
+      await db.setDataset({
+        table,
+        mode: 'upsert',
+        keyColumns: ['code'],
+        typeOverrides: { code: { kind: 'text', maxLength: 3 } },
+      });
+      await db.setDataset({ table, mode: 'upsert', keyColumns: ['code', 'day'], typeOverrides: {} });
+      expect(await db.getDataset(table)).toEqual(
+        same({ table, mode: 'upsert', keyColumns: ['code', 'day'], typeOverrides: {} })[dialect],
+      );
+      expect((await db.listDatasets()).some((d) => d.table === table)).toBe(true);
+      expect(await db.getDataset(uniqueTable('none'))).toBeUndefined();
+      await expect(db.setDataset({ table, mode: 'upsert', keyColumns: [], typeOverrides: {} })).rejects.toMatchObject({
+        code: 'DB_OPTION_INVALID',
+      });
+    });
+
+    it('tracks a file through claim, progress and finish, guarded by its token', async () => {
+      const db = await target.open();
+      const path = `/drop/incoming/${uniqueTable('f')}.csv`;
+      const lease = { instanceId: 'conf-a', leaseMs: 60_000 };
+      const claim = await db.files.claimNew({ path, name: 'f.csv', size: 3 }, lease);
+      expect(claim).not.toBeNull();
+      expect(
+        await db.files.claimNew({ path, name: 'f.csv', size: 3 }, { instanceId: 'conf-b', leaseMs: 60_000 }),
+      ).toBeNull();
+      await db.files.update(claim!, { status: 'processing', sha256: 'cd'.repeat(32), rowsRead: 3 });
+      await expect(db.files.update({ ...claim!, token: 'x' }, { rowsRead: 4 })).rejects.toMatchObject({
+        code: 'DB_CLAIM_LOST',
+      });
+      await db.files.finish(claim!, { status: 'held', targetTable: 'f' });
+      const rec = await db.files.get(claim!.fileId);
+      expect({ status: rec?.status, rowsRead: rec?.rowsRead, lease: rec?.leaseUntil }).toEqual(
+        same({ status: 'held', rowsRead: 3, lease: null })[dialect],
+      );
+      expect(await db.files.heartbeat(claim!, 1000)).toBe(false);
+    });
+
+    it('records audit events and rejected rows per file', async () => {
+      const db = await target.open();
+      const fileId = 800_000 + Math.floor(Math.random() * 100_000);
+      await db.recordAudit({ fileId, step: 'detect', outcome: 'ok', durationMs: 3, details: { delimiter: ';' } });
+      await db.recordAudit({ fileId, step: 'stage', outcome: 'error', details: { message: 'Zürich € 漢字 😀' } });
+      expect((await db.listAudit(fileId)).map((a) => [a.step, a.outcome, a.details])).toEqual(
+        same([
+          ['detect', 'ok', { delimiter: ';' }],
+          ['stage', 'error', { message: 'Zürich € 漢字 😀' }],
+        ])[dialect],
+      );
+      await db.recordRejects(fileId, [{ line: 3, raw: 'a;b', column: 'x', value: 'b', reason: 'not a number' }]);
+      expect(await db.listRejects(fileId)).toEqual(
+        same([{ line: 3, raw: 'a;b', column: 'x', value: 'b', reason: 'not a number' }])[dialect],
+      );
+    });
+  });
+}
