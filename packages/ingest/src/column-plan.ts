@@ -46,14 +46,19 @@ export interface PlanInput {
   readonly schemaDrift: SchemaDriftPolicy;
   /** Per-column type overrides from the dataset configuration. */
   readonly typeOverrides: Readonly<Record<string, DbType>>;
+  /** The caller's `format.columnTypes` (by raw name, safe name or index): such columns take the file's type on a replace. */
+  readonly columnTypeOverrides?: Readonly<Record<string, unknown>>;
 }
 
 const lower = (s: string): string => s.toLowerCase();
 
 /**
- * Decides the load's columns: the file's detected columns for a new table or a replace, the live
- * table's columns (and types) for append and upsert; applies the schema-drift policy to columns
- * only in the file (`added`) or only in the table (`missing`). @internal
+ * Decides the load's columns. A new table takes the file's detected columns and types. An
+ * existing table's schema is the contract: its columns keep their types in every mode (a value
+ * that does not fit is a bad row, never a silent type change), except on a replace for columns
+ * whose type the caller set explicitly (`format.columnTypes` or the dataset's overrides). The
+ * schema-drift policy decides about columns only in the file (`added`) or only in the table
+ * (`missing`). @internal
  */
 export function planColumns(input: PlanInput): ColumnPlan {
   const { format, live, mode, schemaDrift } = input;
@@ -66,7 +71,6 @@ export function planColumns(input: PlanInput): ColumnPlan {
   }
   const keys = new Set(input.keyColumns.map(lower));
   const overrides = new Map(Object.entries(input.typeOverrides).map(([k, v]) => [lower(k), v]));
-  const wholeFile = format.sample.wholeFile;
   const fileByName = new Map<string, ColumnInfo>(format.columns.map((c) => [lower(c.name), c]));
   const liveByName = new Map<string, ColumnDef>((live?.columns ?? []).map((c) => [lower(c.name), c]));
 
@@ -89,7 +93,7 @@ export function planColumns(input: PlanInput): ColumnPlan {
   const fromFile = (c: ColumnInfo): void => {
     const key = keys.has(lower(c.name));
     const override = overrides.get(lower(c.name));
-    const type = override ?? dbTypeFor(c.type, { key, wholeFile });
+    const type = override ?? dbTypeFor(c.type, { key });
     columns.push({ name: c.name, type, nullable: !key });
     planned.push(plannedColumn(c.name, c.index, type, c.type, !key));
   };
@@ -111,8 +115,12 @@ export function planColumns(input: PlanInput): ColumnPlan {
   if (live === undefined) {
     for (const c of format.columns) fromFile(c);
   } else if (mode === 'replace') {
+    const explicit = new Set(Object.keys(input.columnTypeOverrides ?? {}).map(lower));
     for (const c of format.columns) {
-      if (liveByName.has(lower(c.name)) || schemaDrift === 'add') fromFile(c);
+      const matched = liveByName.get(lower(c.name));
+      const retype = explicit.has(lower(c.name)) || explicit.has(lower(c.rawName)) || explicit.has(String(c.index)) || overrides.has(lower(c.name));
+      if (matched !== undefined && !retype) fromLive(matched, c);
+      else if (matched !== undefined || schemaDrift === 'add') fromFile(c);
       else ignored.push(c.name);
     }
     for (const d of live.columns) {
@@ -123,7 +131,7 @@ export function planColumns(input: PlanInput): ColumnPlan {
     for (const c of format.columns) {
       if (liveByName.has(lower(c.name))) continue;
       if (schemaDrift === 'add') {
-        const type = overrides.get(lower(c.name)) ?? dbTypeFor(c.type, { key: false, wholeFile });
+        const type = overrides.get(lower(c.name)) ?? dbTypeFor(c.type, { key: false });
         columns.push({ name: c.name, type, nullable: true });
         planned.push(plannedColumn(c.name, c.index, type, c.type, true));
       } else ignored.push(c.name);

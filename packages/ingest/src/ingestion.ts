@@ -50,6 +50,7 @@ export async function detectFile(
     readonly overrides?: IngestOptions['format'];
     readonly settings: ResolvedSettings;
     readonly signal?: AbortSignal | undefined;
+    readonly table?: string;
   },
 ): Promise<FormatInfo> {
   try {
@@ -60,7 +61,7 @@ export async function detectFile(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (err) {
-    throw toIngestError(err, 'detect', { file, signal: options.signal });
+    throw toIngestError(err, 'detect', { file, signal: options.signal, ...(options.table === undefined ? {} : { table: options.table }) });
   }
 }
 
@@ -112,7 +113,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
 
     stage = 'detect';
     const detectStart = performance.now();
-    const format = await detectFile(file, { overrides: options.format, settings, signal });
+    const format = await detectFile(file, { overrides: options.format, settings, signal, table });
     await audit('detect', 'ok', detectStart, {
       columns: format.columns.length,
       delimiter: format.delimiter.value,
@@ -135,6 +136,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
       keyColumns,
       schemaDrift,
       typeOverrides: dataset?.typeOverrides ?? {},
+      ...(options.format?.columnTypes === undefined ? {} : { columnTypeOverrides: options.format.columnTypes }),
     });
     if (plan.drift.added.length + plan.drift.missing.length > 0) {
       await audit('schema', 'info', performance.now(), { policy: schemaDrift, ...plan.drift });
@@ -353,6 +355,7 @@ function tooManyRejects(file: string, table: string, rejected: number, maxErrors
 }
 
 const FS_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EMFILE', 'ENFILE', 'EBUSY', 'ELOOP']);
+const MALFORMED_CODES = new Set(['DETECT_UNCLOSED_QUOTE', 'DETECT_FIELD_TOO_LARGE', 'DETECT_INVALID_ENCODING']);
 const DB_UNAVAILABLE_CODES = new Set(['DB_UNAVAILABLE', 'DB_LOCKED', 'DB_CLOSED', 'DB_DRIVER_MISSING']);
 
 /** Wraps any failure as an {@link IngestError}, keeping the original as `cause`. @internal */
@@ -371,7 +374,7 @@ export function toIngestError(
     const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled';
     return new IngestError(IngestErrorCode.CANCELLED, `Ingestion of ${name} was cancelled (${why}); the table is unchanged.`, context);
   }
-  if (FS_CODES.has(code) || code.endsWith('_UNREADABLE') || code.endsWith('_NOT_FOUND')) {
+  if (FS_CODES.has(code) || code === 'DETECT_READ_FAILED') {
     return new IngestError(IngestErrorCode.FILE_UNREADABLE, `Cannot read ${where.file} (${code}: ${message}); check that it exists and is readable.`, context);
   }
   if (code === 'WORKER_EXIT' || (err instanceof Error && err.name === 'ERR_WORKER_OUT_OF_MEMORY')) {
@@ -387,10 +390,19 @@ export function toIngestError(
     }
     return new IngestError(IngestErrorCode.DB_FAILED, `The database refused the load of ${name} (${code}: ${message}).`, context);
   }
+  if (code.startsWith('DETECT_')) {
+    const details = typeof (err as { line?: unknown }).line === 'number' ? { details: { line: (err as { line: number }).line } } : {};
+    if (MALFORMED_CODES.has(code)) {
+      return new IngestError(IngestErrorCode.FILE_MALFORMED, `${name} is malformed (${code}): ${message}`, { ...context, ...details });
+    }
+    if (code === 'DETECT_INVALID_OPTION') {
+      return new IngestError(IngestErrorCode.OPTIONS_INVALID, `Invalid format override for ${name}: ${message}`, { ...context, ...details });
+    }
+  }
   if (stage === 'detect') {
     return new IngestError(
       IngestErrorCode.FORMAT_UNDETECTABLE,
-      `Cannot detect the format of ${name}${code ? ` (${code})` : ''}: ${message} Pass format overrides (delimiter, header, encoding) if you know them.`,
+      `Cannot detect the format of ${name}${code ? ` (${code})` : ''}: ${message} If you know the format, pass format overrides (delimiter, quote, header, encoding).`,
       context,
     );
   }

@@ -135,12 +135,15 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
           return await this.#schedule(table, controller.signal, file, () => runIngestion(this.#context(), request));
         } finally {
           external?.removeEventListener('abort', onExternalAbort);
-          this.#jobs.delete(job);
         }
       },
       (reason) => controller.abort(new Error(reason ?? 'cancelled by the caller')),
     );
     this.#jobs.add(job);
+    const forget = (): void => {
+      this.#jobs.delete(job);
+    };
+    job.then(forget, forget);
     return job;
   }
 

@@ -6,15 +6,16 @@ export const MAX_KEY_TEXT_LENGTH = 450;
 
 /** Canonical text layouts, used when a live column's kind differs from the file column's. */
 export const CANONICAL_DATE_FORMAT = 'YYYY-MM-DD';
-export const CANONICAL_TIME_FORMAT = 'HH:mm:ss';
-export const CANONICAL_DATETIME_FORMAT = 'YYYY-MM-DDTHH:mm:ss';
+export const CANONICAL_TIME_FORMAT = 'HH:mm:ss[.S]';
+export const CANONICAL_DATETIME_FORMAT = 'YYYY-MM-DDTHH:mm:ss[.S]';
 
 /**
  * The database type for a detected column of a new (or replaced) table. Types are widened where
- * a bounded sample cannot prove the bound: decimals get precision 38 (the scale stays, so no
- * digit is ever rounded) and text is unbounded, except key text which stays indexable. @internal
+ * a sample (or this one file) cannot prove the bound for the files that follow: decimals get
+ * precision 38 (the scale stays, so canonical values keep their digits) and text is unbounded,
+ * except key text, which stays indexable. @internal
  */
-export function dbTypeFor(type: ColumnType, options: { readonly key: boolean; readonly wholeFile: boolean }): DbType {
+export function dbTypeFor(type: ColumnType, options: { readonly key: boolean }): DbType {
   switch (type.kind) {
     case 'boolean':
     case 'uuid':
@@ -22,7 +23,7 @@ export function dbTypeFor(type: ColumnType, options: { readonly key: boolean; re
     case 'integer':
       return { kind: type.size };
     case 'decimal':
-      return { kind: 'decimal', precision: options.wholeFile ? type.precision : 38, scale: type.scale };
+      return { kind: 'decimal', precision: 38, scale: type.scale };
     case 'date':
       return { kind: 'date' };
     case 'datetime':
@@ -60,11 +61,11 @@ export function parseTypeFor(target: DbType, file: ColumnType | undefined): Colu
     case 'date':
       return { kind: 'date', format: file?.kind === 'date' ? file.format : CANONICAL_DATE_FORMAT };
     case 'datetime':
-      return file?.kind === 'datetime'
-        ? { ...file, fractionDigits: target.fractionDigits, offset: target.offset }
+      return file?.kind === 'datetime' && file.offset === target.offset
+        ? { ...file, fractionDigits: target.fractionDigits }
         : {
             kind: 'datetime',
-            format: CANONICAL_DATETIME_FORMAT,
+            format: `${CANONICAL_DATETIME_FORMAT}${target.offset ? 'Z' : ''}`,
             offset: target.offset,
             fractionDigits: target.fractionDigits,
           };

@@ -1,0 +1,308 @@
+import { basename } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type IngestProgress, type IngestResult, isIngestError } from '../src/index.js';
+import { csv, readAll, rows, setup, track } from './helpers.js';
+
+const HEADER = 'code,name,amount\n';
+
+describe('Ingestor (facade on SQLite)', () => {
+  it('loads a new table named after the file, keeping leading zeros, and reports progress once done', async () => {
+    const { db, ingestor, dir } = await setup();
+    const text = 'code,name,minor_unit\n008,Albanian lek,2\n036,Australian dollar,2\n978,Euro,2\n';
+    const file = await csv(dir, 'currencies_20250101.csv', text);
+    const job = ingestor.ingest(file);
+    expect(job.table).toBe('currencies');
+    const events: IngestProgress[] = [];
+    for await (const p of job) events.push(p);
+    const result = await job;
+    expect(result).toMatchObject({ status: 'loaded', table: 'currencies', mode: 'replace', rowsRead: 3, rowsLoaded: 3, rowsRejected: 0, rejectsCsv: null });
+    expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.bytes).toBe(Buffer.byteLength(text));
+    expect(events.filter((e) => e.done)).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ done: true, rowsRead: 3, rowsLoaded: 3, bytesRead: result.bytes, bytesTotal: result.bytes, etaSeconds: 0 });
+    expect(await readAll(db, 'currencies')).toEqual([
+      ['008', 'Albanian lek', 2],
+      ['036', 'Australian dollar', 2],
+      ['978', 'Euro', 2],
+    ]);
+  });
+
+  it('replaces the table atomically and keeps the previous contents as a snapshot', async () => {
+    const { db, ingestor, dir } = await setup();
+    await ingestor.ingest(await csv(dir, 'units.csv', `${HEADER}${rows(4)}`));
+    const second = await ingestor.ingest(await csv(dir, 'units.csv', `${HEADER}${rows(3, 10)}`), { table: 'units' });
+    expect(second.status).toBe('loaded');
+    expect(second.snapshot).not.toBeNull();
+    expect((await readAll(db, 'units')).map((r) => r[0])).toEqual(['000010', '000011', '000012']);
+    const backups = await db.listBackups('units');
+    expect(backups.map((b) => b.snapshot)).toContain(second.snapshot);
+    expect(backups.find((b) => b.snapshot === second.snapshot)?.rows).toBe(4);
+  });
+
+  it('appends rows to the live table, converting to its column types', async () => {
+    const { db, ingestor, dir } = await setup();
+    await ingestor.ingest(await csv(dir, 'units.csv', `${HEADER}${rows(2)}`));
+    // In the second file every amount is a whole number: detection alone would say integer.
+    const result = await ingestor.ingest(await csv(dir, 'units2.csv', `${HEADER}000100,x,5\n000101,y,7\n`), { table: 'units', mode: 'append' });
+    expect(result).toMatchObject({ status: 'loaded', mode: 'append', rowsLoaded: 2 });
+    expect(await readAll(db, 'units')).toEqual([
+      ['000001', 'name 1', '1.01'],
+      ['000002', 'name 2', '2.02'],
+      ['000100', 'x', '5'],
+      ['000101', 'y', '7'],
+    ]);
+  });
+
+  it('upserts by key columns: changed rows are updated, new rows inserted, others kept', async () => {
+    const { db, ingestor, dir } = await setup();
+    await ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nEUR,1.10\nUSD,1.00\nGBP,0.85\n'), { keyColumns: ['code'] });
+    const result = await ingestor.ingest(await csv(dir, 'rates_2025-02-01.csv', 'code,rate\nUSD,1.01\nJPY,0.01\n'), {
+      mode: 'upsert',
+      keyColumns: ['code'],
+    });
+    expect(result).toMatchObject({ status: 'loaded', mode: 'upsert', table: 'rates', changes: { added: 1, changed: 1, removed: 0 } });
+    const table = new Map((await readAll(db, 'rates')).map((r) => [r[0], r[1]]));
+    expect(Object.fromEntries(table)).toEqual({ EUR: '1.10', USD: '1.01', GBP: '0.85', JPY: '0.01' });
+    // A value that does not fit the live column type is a bad row, never a rounded one.
+    const finer = ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nCHF,0.0067\n'), { mode: 'upsert', keyColumns: ['code'] });
+    await expect(finer).rejects.toMatchObject({ code: 'INGEST_TOO_MANY_REJECTS', rejects: [{ line: 2, column: 'rate', value: '0.0067' }] });
+  });
+
+  it('fails the file with maxErrors 0 on one bad row and leaves the table unchanged', async () => {
+    const { db, ingestor, dir } = await setup();
+    await ingestor.ingest(await csv(dir, 'units.csv', `${HEADER}${rows(3)}`));
+    const before = await readAll(db, 'units');
+    const bad = `${HEADER}${rows(3, 20)}000099,bad,not-a-number\n${rows(2, 30)}`;
+    const error = await ingestor.ingest(await csv(dir, 'units.csv', bad), { table: 'units', mode: 'append' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isIngestError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'INGEST_TOO_MANY_REJECTS', table: 'units' });
+    if (!isIngestError(error)) return;
+    expect(error.rejects).toEqual([{ line: 5, raw: '000099,bad,not-a-number', column: 'amount', value: 'not-a-number', reason: expect.any(String) }]);
+    expect(error.rejectsCsv).toContain('5,amount,not-a-number,');
+    expect(await readAll(db, 'units')).toEqual(before);
+  });
+
+  it('loads the good rows with maxErrors 10 and records exactly the bad ones with line numbers and raw text', async () => {
+    const { db, ingestor, dir } = await setup();
+    const text = `${HEADER}000001,a,1.00\n000002,b,oops\n000003,c,3.00\n000004,d\n000005,"e, quoted",5.00\n000006,f,6.00,extra\n000007,g,7.00\n`;
+    const path = await csv(dir, 'units.csv', text);
+    const { fileId } = await track(db, path, 'units.csv');
+    const rejected: number[] = [];
+    ingestor.on('rejected', ({ row }) => rejected.push(row.line));
+    // Detection alone would make `amount` text (it sees 'oops'); the caller knows better.
+    const amount = { kind: 'decimal', precision: 9, scale: 2, decimalSeparator: '.', groupSeparator: '' } as const;
+    const result = await ingestor.ingest(path, { maxErrors: 10, fileId, format: { columnTypes: { amount } } });
+    expect(result).toMatchObject({ status: 'loaded', rowsRead: 7, rowsLoaded: 4, rowsRejected: 3 });
+    expect(result.rejects.map((r) => [r.line, r.raw, r.column])).toEqual([
+      [3, '000002,b,oops', 'amount'],
+      [5, '000004,d', undefined],
+      [7, '000006,f,6.00,extra', undefined],
+    ]);
+    expect(result.rejects[1]?.reason).toBe('expected 3 fields, found 2');
+    expect(rejected).toEqual([3, 5, 7]);
+    expect(result.rejectsCsv?.split('\n')[0]).toBe('line,column,value,reason,raw');
+    expect((await db.listRejects(fileId)).map((r) => [r.line, r.raw])).toEqual([
+      [3, '000002,b,oops'],
+      [5, '000004,d'],
+      [7, '000006,f,6.00,extra'],
+    ]);
+    expect(await readAll(db, 'units')).toEqual([
+      ['000001', 'a', '1.00'],
+      ['000003', 'c', '3.00'],
+      ['000005', 'e, quoted', '5.00'],
+      ['000007', 'g', '7.00'],
+    ]);
+    const steps = (await db.listAudit(fileId)).map((a) => a.step);
+    expect(steps).toEqual(expect.arrayContaining(['detect', 'stage', 'validate', 'apply']));
+  });
+
+  it('counts duplicate keys as rejects', async () => {
+    const { ingestor, dir } = await setup();
+    const path = await csv(dir, 'keys.csv', 'code,name\nA,1\nB,2\nA,3\n');
+    await expect(ingestor.ingest(path, { keyColumns: ['code'] })).rejects.toMatchObject({ code: 'INGEST_TOO_MANY_REJECTS' });
+    const result = await ingestor.ingest(path, { keyColumns: ['code'], maxErrors: 1 });
+    expect(result).toMatchObject({ rowsLoaded: 2, rowsRejected: 1 });
+    expect(result.rejects[0]).toMatchObject({ line: 4, column: 'code' });
+  });
+
+  it('cancels mid-file through the handle: rejects INGEST_CANCELLED and leaves the table unchanged', async () => {
+    const { db, ingestor, dir } = await setup({ batchSize: 100 });
+    await ingestor.ingest(await csv(dir, 'big.csv', `${HEADER}${rows(5)}`));
+    const before = await readAll(db, 'big');
+    const job = ingestor.ingest(await csv(dir, 'big.csv', `${HEADER}${rows(20_000)}`), { mode: 'append' });
+    let batches = 0;
+    ingestor.on('batch', () => {
+      if (++batches === 3) job.cancel('operator said stop');
+    });
+    const cancelled: string[] = [];
+    ingestor.on('cancelled', ({ table }) => cancelled.push(table));
+    await expect(job).rejects.toMatchObject({ code: 'INGEST_CANCELLED' });
+    expect(batches).toBeLessThan(200);
+    expect(cancelled).toEqual(['big']);
+    expect(await readAll(db, 'big')).toEqual(before);
+    expect((await db.listTables()).map((t) => t.name)).toEqual(['big']);
+  });
+
+  it('cancels through an AbortSignal, also while queued behind another file for the same table', async () => {
+    const { db, ingestor, dir } = await setup({ batchSize: 100 });
+    const first = ingestor.ingest(await csv(dir, 't1.csv', `${HEADER}${rows(2000)}`), { table: 't' });
+    const controller = new AbortController();
+    const second = ingestor.ingest(await csv(dir, 't2.csv', `${HEADER}${rows(10)}`), { table: 't', signal: controller.signal });
+    controller.abort();
+    await expect(second).rejects.toMatchObject({ code: 'INGEST_CANCELLED' });
+    await expect(first).resolves.toMatchObject({ status: 'loaded', rowsLoaded: 2000 });
+    expect(await readAll(db, 't')).toHaveLength(2000);
+  });
+
+  describe('schema drift', () => {
+    const live = 'code,name\nA,alpha\nB,beta\n';
+    const drifted = 'code,name,extra\nC,gamma,x\n';
+
+    it("fails with INGEST_SCHEMA_DRIFT under 'fail' (the default), naming the columns", async () => {
+      const { db, ingestor, dir } = await setup();
+      await ingestor.ingest(await csv(dir, 'd.csv', live));
+      const err = ingestor.ingest(await csv(dir, 'd.csv', drifted), { mode: 'append' });
+      await expect(err).rejects.toMatchObject({ code: 'INGEST_SCHEMA_DRIFT', details: { added: ['extra'], missing: [] } });
+      expect(await readAll(db, 'd')).toHaveLength(2);
+    });
+
+    it("adds the new columns under 'add'", async () => {
+      const { db, ingestor, dir } = await setup();
+      await ingestor.ingest(await csv(dir, 'd.csv', live));
+      await ingestor.ingest(await csv(dir, 'd.csv', drifted), { mode: 'append', schemaDrift: 'add' });
+      expect((await db.describeTable('d'))?.columns.map((c) => c.name)).toEqual(['code', 'name', 'extra']);
+      expect(await readAll(db, 'd')).toEqual([
+        ['A', 'alpha', null],
+        ['B', 'beta', null],
+        ['C', 'gamma', 'x'],
+      ]);
+    });
+
+    it("ignores the extra columns under 'ignore' and loads missing ones as NULL", async () => {
+      const { db, ingestor, dir } = await setup();
+      await ingestor.ingest(await csv(dir, 'd.csv', live));
+      await ingestor.ingest(await csv(dir, 'd.csv', drifted), { mode: 'append', schemaDrift: 'ignore' });
+      await ingestor.ingest(await csv(dir, 'd.csv', 'code\nD\n'), { mode: 'append', schemaDrift: 'ignore' });
+      expect((await db.describeTable('d'))?.columns.map((c) => c.name)).toEqual(['code', 'name']);
+      expect(await readAll(db, 'd')).toEqual([
+        ['A', 'alpha'],
+        ['B', 'beta'],
+        ['C', 'gamma'],
+        ['D', null],
+      ]);
+    });
+  });
+
+  it('round-trips exact values: 38-digit decimals (precision 38, scale 10), codes, dates, times, booleans, unicode, empty versus NULL', async () => {
+    const previousTz = process.env.TZ;
+    process.env.TZ = 'Pacific/Kiritimati';
+    try {
+      const { db, ingestor, dir } = await setup();
+      const text =
+        'code,amount,day,at,stamp,flag,label,note\n' +
+        '007,1234567890123456789012345678.0123456789,2024-02-29,23:59:59.1234567,2024-12-31T23:30:00+14:00,true,Åland 🇦🇽,""\n' +
+        '010,-0.0000000001,1900-01-01,00:00:00.0000000,1999-12-31T00:00:00Z,false,Côte d’Ivoire,NULL\n' +
+        '000,0.10,9999-12-31,12:00:00.5000000,2000-01-01T12:00:00-05:30,true,"日本, ""quoted""",\n';
+      const result = await ingestor.ingest(await csv(dir, 'exact.csv', text), { format: { nullTokens: ['NULL'] } });
+      expect(result.status).toBe('loaded');
+      const kinds = Object.fromEntries(result.format.columns.map((c) => [c.name, c.type.kind]));
+      expect(kinds).toMatchObject({ code: 'text', amount: 'decimal', day: 'date', at: 'time', stamp: 'datetime', flag: 'boolean', label: 'text' });
+      expect(await readAll(db, 'exact')).toEqual([
+        ['007', '1234567890123456789012345678.0123456789', '2024-02-29', '23:59:59.1234567', '2024-12-31T23:30:00+14:00', true, 'Åland 🇦🇽', ''],
+        ['010', '-0.0000000001', '1900-01-01', '00:00:00.0000000', '1999-12-31T00:00:00Z', false, 'Côte d’Ivoire', null],
+        ['000', '0.10', '9999-12-31', '12:00:00.5000000', '2000-01-01T12:00:00-05:30', true, '日本, "quoted"', ''],
+      ]);
+    } finally {
+      if (previousTz === undefined) delete process.env.TZ;
+      else process.env.TZ = previousTz;
+    }
+  });
+
+  it('applies two files for the same table one after the other, in call order, even with free slots', async () => {
+    const { db, ingestor, dir } = await setup({ concurrency: 4, batchSize: 50 });
+    const order: string[] = [];
+    ingestor.on('started', ({ file }) => order.push(`start ${basename(file)}`));
+    ingestor.on('completed', (r: IngestResult) => order.push(`done ${basename(r.file)}`));
+    const a = ingestor.ingest(await csv(dir, 'q_a.csv', `${HEADER}${rows(3000)}`), { table: 'q', mode: 'append' });
+    const b = ingestor.ingest(await csv(dir, 'q_b.csv', `${HEADER}${rows(10, 5000)}`), { table: 'q', mode: 'append' });
+    const other = ingestor.ingest(await csv(dir, 'other.csv', `${HEADER}${rows(10)}`));
+    await Promise.all([a, b, other]);
+    expect(order.indexOf('done q_a.csv')).toBeLessThan(order.indexOf('start q_b.csv'));
+    const codes = (await readAll(db, 'q')).map((r) => Number(r[0]));
+    expect(codes).toHaveLength(3010);
+    expect(codes.slice(-10)).toEqual(Array.from({ length: 10 }, (_, i) => 5000 + i));
+  });
+
+  it('skips a file whose content was already archived into the same table', async () => {
+    const { db, ingestor, dir } = await setup();
+    const path = await csv(dir, 'units.csv', `${HEADER}${rows(3)}`);
+    const first = await track(db, path, 'units.csv');
+    const loaded = await ingestor.ingest(path, { fileId: first.fileId });
+    await first.finish(loaded.sha256, loaded.table);
+    const again = await csv(dir, 'units_20250102.csv', `${HEADER}${rows(3)}`);
+    const second = await track(db, again, 'units_20250102.csv');
+    const result = await ingestor.ingest(again, { fileId: second.fileId });
+    expect(result).toMatchObject({ status: 'duplicate', rowsLoaded: 0, sha256: loaded.sha256 });
+    expect(result.message).toContain('units.csv');
+    expect((await db.listBackups('units')).length).toBe(0);
+    await expect(ingestor.ingest(again, { skipDuplicates: false })).resolves.toMatchObject({ status: 'loaded' });
+  });
+
+  it('holds a replace that would remove most rows, and applies it with force', async () => {
+    const { db, ingestor, dir } = await setup();
+    await ingestor.ingest(await csv(dir, 'big.csv', `${HEADER}${rows(10)}`));
+    const small = await csv(dir, 'big.csv', `${HEADER}${rows(2)}`);
+    const held = await ingestor.ingest(small);
+    expect(held).toMatchObject({ status: 'held', rowsLoaded: 0 });
+    expect(held.message).toMatch(/force/);
+    expect(await readAll(db, 'big')).toHaveLength(10);
+    await expect(ingestor.ingest(small, { force: true })).resolves.toMatchObject({ status: 'loaded', rowsLoaded: 2 });
+    expect(await readAll(db, 'big')).toHaveLength(2);
+  });
+
+  it('reports unreadable and malformed files with codes, keeping the cause code visible', async () => {
+    const { db, ingestor, dir } = await setup();
+    await expect(ingestor.ingest(`${dir}/missing.csv`)).rejects.toMatchObject({ code: 'INGEST_FILE_UNREADABLE', causeCode: 'ENOENT' });
+    const unclosed = await csv(dir, 'broken.csv', `${HEADER}${rows(3)}000009,"never closed,1.00\n${rows(3, 10)}`);
+    const err = await ingestor.ingest(unclosed).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'INGEST_FILE_MALFORMED', causeCode: 'DETECT_UNCLOSED_QUOTE', table: 'broken', details: { line: 5 } });
+    const binary = await csv(dir, 'blob.csv', new Uint8Array([0, 1, 2, 3, 0, 0, 255, 254, 0, 7]));
+    await expect(ingestor.ingest(binary)).rejects.toMatchObject({ code: 'INGEST_FORMAT_UNDETECTABLE', causeCode: 'DETECT_BINARY_FILE' });
+    expect(await db.describeTable('broken')).toBeUndefined();
+  });
+
+  it('emits typed events for a load: started, progress, batch, completed', async () => {
+    const { ingestor, dir } = await setup({ batchSize: 2 });
+    const seen: string[] = [];
+    for (const name of ['started', 'progress', 'batch', 'completed', 'failed'] as const) ingestor.on(name, () => seen.push(name));
+    await ingestor.ingest(await csv(dir, 'ev.csv', `${HEADER}${rows(5)}`));
+    expect(seen[0]).toBe('started');
+    expect(seen.filter((s) => s === 'batch')).toHaveLength(3);
+    expect(seen.at(-1)).toBe('completed');
+    expect(seen).not.toContain('failed');
+  });
+
+  it('validates options and refuses work after close()', async () => {
+    const { ingestor, dir } = await setup();
+    const path = await csv(dir, 'o.csv', `${HEADER}${rows(1)}`);
+    await expect(ingestor.ingest(path, { mode: 'merge' as never })).rejects.toMatchObject({ code: 'INGEST_OPTIONS_INVALID' });
+    await expect(ingestor.ingest(path, { maxErrors: -1 })).rejects.toMatchObject({ code: 'INGEST_OPTIONS_INVALID' });
+    await expect(ingestor.ingest(path, { mode: 'upsert' })).rejects.toMatchObject({ code: 'INGEST_KEY_INVALID' });
+    await expect(ingestor.ingest(path, { keyColumns: ['nope'] })).rejects.toMatchObject({ code: 'INGEST_KEY_INVALID' });
+    await ingestor.close();
+    await expect(ingestor.ingest(path)).rejects.toMatchObject({ code: 'INGEST_CLOSED' });
+  });
+
+  it('detects a format with overrides through the facade', async () => {
+    const { ingestor, dir } = await setup();
+    const format = await ingestor.detect(await csv(dir, 'semi.csv', 'code;name\n008;lek\n'), { delimiter: ';' });
+    expect(format.delimiter).toMatchObject({ value: ';', overridden: true });
+    expect(format.columns.map((c) => c.name)).toEqual(['code', 'name']);
+  });
+});
