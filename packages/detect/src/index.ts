@@ -1,4 +1,24 @@
-export type { ByteSource, ReadRecordsOptions, ValueParser } from './api.js';
+export type {
+  ByteSource,
+  CreateValueParserFn,
+  DetectFormatFn,
+  FormatCanonicalFn,
+  ReadRecordsFn,
+  ReadRecordsOptions,
+  ValueParser,
+} from './api.js';
+export type { ConvertOptions, ConvertReject, ConvertResult } from './convert-file.js';
+export { convertFile } from './convert-file.js';
+export {
+  DEFAULT_MAX_FIELD_SIZE,
+  DEFAULT_SAMPLE_BYTES,
+  DEFAULT_SAMPLE_ROWS,
+  detectFormat,
+} from './detect-format.js';
+export type { DetectErrorDetails } from './errors.js';
+export { DetectError, DetectErrorCode, isDetectError } from './errors.js';
+export { readRecords } from './read-records.js';
+export { cleanColumnName, MAX_COLUMN_NAME_LENGTH, safeColumnNames } from './safe-column-names.js';
 export type {
   CanonicalValue,
   ColumnInfo,
@@ -15,3 +35,4 @@ export type {
   SourceRecord,
 } from './types.js';
 export { DEFAULT_NULL_TOKENS, ENCODINGS, LINE_TERMINATORS } from './types.js';
+export { createValueParser, formatCanonical } from './value-parser.js';

@@ -1,0 +1,223 @@
+/**
+ * Encoding detection from bytes and streaming decoders (TextDecoder for UTF-8/UTF-16,
+ * iconv-lite for the single-byte code pages). A byte-order mark is never part of the text.
+ * @internal
+ */
+import iconv from 'iconv-lite';
+import { DetectError, DetectErrorCode } from './errors.js';
+import type { Encoding } from './types.js';
+
+/** What the bytes say about their encoding. @internal */
+export interface EncodingGuess {
+  readonly encoding: Encoding;
+  readonly bom: boolean;
+  /** Length of the byte-order mark in bytes (0 when none). */
+  readonly bomLength: number;
+  readonly confidence: number;
+  readonly reason: string;
+}
+
+const MAGIC: readonly (readonly [readonly number[], string])[] = [
+  [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (an Excel .xlsx or OpenDocument file?); save it as CSV first'],
+  [[0xd0, 0xcf, 0x11, 0xe0], 'an OLE2 document (an Excel .xls file?); save it as CSV first'],
+  [[0x25, 0x50, 0x44, 0x46], 'a PDF document'],
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0x1f, 0x8b], 'a gzip archive; decompress it first'],
+  [[0x47, 0x49, 0x46, 0x38], 'a GIF image'],
+  [[0xff, 0xd8, 0xff], 'a JPEG image'],
+];
+
+function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
+  if (bytes.length < prefix.length) return false;
+  return prefix.every((b, i) => bytes[i] === b);
+}
+
+function isValidUtf8(bytes: Uint8Array, complete: boolean): boolean {
+  let i = 0;
+  const n = bytes.length;
+  while (i < n) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i += 1;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return false;
+    let cp = b & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
+    for (let k = 1; k <= need; k += 1) {
+      const c = bytes[i + k];
+      if (c === undefined) return !complete;
+      if ((c & 0xc0) !== 0x80) return false;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += need + 1;
+  }
+  return true;
+}
+
+/**
+ * Decides the encoding of a sample. Throws DETECT_BINARY_FILE for bytes that are not text.
+ * @internal
+ */
+export function detectEncoding(bytes: Uint8Array, wholeFile: boolean): EncodingGuess {
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    return { encoding: 'utf-8', bom: true, bomLength: 3, confidence: 1, reason: 'UTF-8 byte-order mark' };
+  }
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
+    return { encoding: 'utf-16le', bom: true, bomLength: 2, confidence: 1, reason: 'UTF-16 LE byte-order mark' };
+  }
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+    return { encoding: 'utf-16be', bom: true, bomLength: 2, confidence: 1, reason: 'UTF-16 BE byte-order mark' };
+  }
+  for (const [magic, what] of MAGIC) {
+    if (startsWith(bytes, magic)) {
+      throw new DetectError(DetectErrorCode.BinaryFile, `The file is ${what}, not delimited text.`);
+    }
+  }
+  // UTF-16 without a BOM: NUL bytes in alternating positions.
+  const probe = Math.min(bytes.length, 4096);
+  let evenZero = 0;
+  let oddZero = 0;
+  let controls = 0;
+  for (let i = 0; i < probe; i += 1) {
+    const b = bytes[i]!;
+    if (b === 0) {
+      if (i % 2 === 0) evenZero += 1;
+      else oddZero += 1;
+    } else if (b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12) controls += 1;
+  }
+  const half = probe / 2;
+  if (probe >= 4 && oddZero > half * 0.6 && evenZero < half * 0.05) {
+    return {
+      encoding: 'utf-16le',
+      bom: false,
+      bomLength: 0,
+      confidence: 0.9,
+      reason: 'UTF-16 LE without BOM (every other byte is zero)',
+    };
+  }
+  if (probe >= 4 && evenZero > half * 0.6 && oddZero < half * 0.05) {
+    return {
+      encoding: 'utf-16be',
+      bom: false,
+      bomLength: 0,
+      confidence: 0.9,
+      reason: 'UTF-16 BE without BOM (every other byte is zero)',
+    };
+  }
+  if (evenZero + oddZero > 0 || controls > probe * 0.1) {
+    throw new DetectError(
+      DetectErrorCode.BinaryFile,
+      `The file contains ${evenZero + oddZero} NUL bytes and ${controls} other control bytes in its first ${probe} bytes; it is binary data, not delimited text. Export it as CSV, or set the encoding override if it is UTF-16 text.`,
+    );
+  }
+  let high = 0;
+  let c1 = 0;
+  let undefined1252 = 0;
+  for (let i = 0; i < bytes.length; i += 1) {
+    const b = bytes[i]!;
+    if (b >= 0x80) {
+      high += 1;
+      if (b <= 0x9f) {
+        c1 += 1;
+        if (b === 0x81 || b === 0x8d || b === 0x8f || b === 0x90 || b === 0x9d) undefined1252 += 1;
+      }
+    }
+  }
+  if (high === 0) {
+    return { encoding: 'utf-8', bom: false, bomLength: 0, confidence: 1, reason: 'ASCII only (read as UTF-8)' };
+  }
+  if (isValidUtf8(bytes, wholeFile)) {
+    return {
+      encoding: 'utf-8',
+      bom: false,
+      bomLength: 0,
+      confidence: 0.99,
+      reason: `valid UTF-8 with ${high} non-ASCII bytes`,
+    };
+  }
+  if (undefined1252 > 0) {
+    return {
+      encoding: 'iso-8859-1',
+      bom: false,
+      bomLength: 0,
+      confidence: 0.6,
+      reason: `not valid UTF-8, and ${undefined1252} bytes are undefined in Windows-1252; read as ISO-8859-1`,
+    };
+  }
+  return {
+    encoding: 'windows-1252',
+    bom: false,
+    bomLength: 0,
+    confidence: c1 > 0 ? 0.9 : 0.8,
+    reason: `not valid UTF-8; ${high} bytes above 0x7F read as Windows-1252${c1 > 0 ? ` (${c1} in 0x80–0x9F, such as € or curly quotes)` : ''}`,
+  };
+}
+
+/** A streaming decoder. @internal */
+export interface TextChunkDecoder {
+  write(chunk: Uint8Array): string;
+  end(): string;
+}
+
+const ICONV_NAMES: Partial<Record<Encoding, string>> = { 'windows-1252': 'win1252', 'iso-8859-1': 'latin1' };
+
+function invalid(encoding: Encoding, cause: unknown): DetectError {
+  return new DetectError(
+    DetectErrorCode.InvalidEncoding,
+    `The bytes are not valid ${encoding}; set the encoding override (for example 'windows-1252') if the file was saved in another encoding.`,
+    {},
+    { cause },
+  );
+}
+
+/**
+ * Creates a streaming decoder that strips a leading byte-order mark.
+ * @internal
+ */
+export function createDecoder(encoding: Encoding): TextChunkDecoder {
+  const iconvName = ICONV_NAMES[encoding];
+  if (iconvName !== undefined) {
+    const decoder = iconv.getDecoder(iconvName);
+    return {
+      write: (chunk) =>
+        decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+      end: () => decoder.end() ?? '',
+    };
+  }
+  const decoder = new TextDecoder(encoding, { fatal: encoding === 'utf-8', ignoreBOM: false });
+  return {
+    write: (chunk) => {
+      try {
+        return decoder.decode(chunk, { stream: true });
+      } catch (err) {
+        throw invalid(encoding, err);
+      }
+    },
+    end: () => {
+      try {
+        return decoder.decode();
+      } catch (err) {
+        throw invalid(encoding, err);
+      }
+    },
+  };
+}
+
+/** Decodes a whole byte array (BOM stripped). @internal */
+export function decodeAll(bytes: Uint8Array, encoding: Encoding, final: boolean): string {
+  const decoder = createDecoder(encoding);
+  const text = decoder.write(bytes);
+  return final ? text + decoder.end() : text;
+}

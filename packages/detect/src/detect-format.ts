@@ -1,0 +1,666 @@
+/**
+ * detectFormat: encoding, line terminator, dialect, preamble, header, footer and column types
+ * from a bounded sample.
+ */
+import type { DetectFormatFn } from './api.js';
+import { decodeAll, detectEncoding } from './decode.js';
+import { candidateDialects, type DialectScore, scoreDialect, showDelimiter } from './dialect.js';
+import { DetectError, DetectErrorCode } from './errors.js';
+import { type InferredColumn, inferColumn } from './infer-types.js';
+import { safeColumnNames } from './safe-column-names.js';
+import { readSample } from './sample.js';
+import { type Dialect, tokenize } from './tokenizer.js';
+import {
+  type ColumnInfo,
+  type ColumnKind,
+  type ColumnType,
+  DEFAULT_NULL_TOKENS,
+  type Decision,
+  type DetectOptions,
+  type Encoding,
+  type FormatInfo,
+  type FormatOverrides,
+  type LineTerminator,
+  type SourceRecord,
+} from './types.js';
+import { createValueParser } from './value-parser.js';
+
+/** Default bytes read for detection. */
+export const DEFAULT_SAMPLE_BYTES = 1_048_576;
+/** Default data rows used for type inference (INGEST_TYPE_SAMPLE_ROWS). */
+export const DEFAULT_SAMPLE_ROWS = 1000;
+/** Default maximum field size in characters. */
+export const DEFAULT_MAX_FIELD_SIZE = 16_777_216;
+
+/** Text used to choose the dialect: the start of the sample. */
+const DIALECT_SAMPLE_CHARS = 65_536;
+const DIALECT_SAMPLE_RECORDS = 400;
+const MAX_HEADER_ROWS = 3;
+
+function decision<T>(value: T, confidence: number, reason: string, overridden = false): Decision<T> {
+  return { value, confidence: Math.round(confidence * 100) / 100, reason, overridden };
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new DetectError(DetectErrorCode.Aborted, 'Detection was cancelled.', {}, { cause: signal.reason });
+  }
+}
+
+function isBlank(r: SourceRecord): boolean {
+  return r.raw.trim() === '' || r.fields.every((f) => f.trim() === '');
+}
+
+function nonEmptyCount(r: SourceRecord): number {
+  let n = 0;
+  for (const f of r.fields) if (f.trim() !== '') n += 1;
+  return n;
+}
+
+/** Cuts text at its last line break so a partial record of a truncated sample is not judged. */
+function cutAtLastLineBreak(text: string): string {
+  const i = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+  return i < 0 ? text : text.slice(0, i + 1);
+}
+
+function detectLineTerminator(text: string, quote: string | null): Decision<LineTerminator> {
+  let lf = 0;
+  let crlf = 0;
+  let cr = 0;
+  let inQuotes = false;
+  const q = quote === null ? -1 : quote.charCodeAt(0);
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === q) inQuotes = !inQuotes;
+    else if (!inQuotes) {
+      if (c === 10) lf += 1;
+      else if (c === 13) {
+        if (text.charCodeAt(i + 1) === 10) {
+          crlf += 1;
+          i += 1;
+        } else cr += 1;
+      }
+    }
+  }
+  const kinds = [
+    ['\n', lf, 'LF'],
+    ['\r\n', crlf, 'CRLF'],
+    ['\r', cr, 'CR'],
+  ] as const;
+  const present = kinds.filter(([, n]) => n > 0);
+  if (present.length === 0)
+    return decision<LineTerminator>('\n', 0.5, 'no line break in the sample (a single line); LF assumed');
+  if (present.length === 1) {
+    const [value, n, name] = present[0]!;
+    return decision<LineTerminator>(value, 1, `${name}: all ${n} line breaks in the sample`);
+  }
+  return decision<LineTerminator>(
+    'mixed',
+    0.9,
+    `mixed: ${present.map(([, n, name]) => `${n} ${name}`).join(', ')} line breaks in the sample; the reader accepts all of them`,
+  );
+}
+
+function chooseDialect(
+  text: string,
+  final: boolean,
+  overrides: FormatOverrides,
+): { best: DialectScore; runnerUp: DialectScore | undefined } {
+  const head = text.length > DIALECT_SAMPLE_CHARS && !final ? text.slice(0, DIALECT_SAMPLE_CHARS) : text;
+  const headFinal = final && head.length === text.length;
+  const candidates = candidateDialects(head, {
+    delimiter: overrides.delimiter,
+    quote: overrides.quote,
+    escape: overrides.escape,
+  });
+  const scores = candidates.map((d) => scoreDialect(head, d, headFinal, DIALECT_SAMPLE_RECORDS));
+  scores.sort((a, b) => b.score - a.score || preference(a.dialect) - preference(b.dialect));
+  const best = scores[0]!;
+  const runnerUp = scores.find((s) => s.dialect.delimiter !== best.dialect.delimiter);
+  return { best, runnerUp };
+}
+
+/** Lower is preferred on ties: comma, then the usual quote, doubled escape. */
+function preference(d: Dialect): number {
+  const delimiterRank = [',', ';', '\t', '|', ', ', '; ', ':', ' '].indexOf(d.delimiter);
+  const quoteRank = d.quote === '"' ? 0 : d.quote === null ? 1 : 2;
+  const escapeRank = d.escape === d.quote ? 0 : 1;
+  return (delimiterRank < 0 ? 9 : delimiterRank) * 10 + quoteRank * 3 + escapeRank;
+}
+
+interface Structure {
+  preambleRecords: number;
+  headerRows: number;
+  width: number;
+  footerStart: number | undefined;
+  headerReason: string;
+  headerConfidence: number;
+  preambleReason: string;
+  warnings: string[];
+}
+
+function modalWidth(records: readonly SourceRecord[]): { width: number; count: number; total: number } {
+  const counts = new Map<number, number>();
+  let total = 0;
+  for (const r of records) {
+    if (isBlank(r)) continue;
+    total += 1;
+    counts.set(r.fields.length, (counts.get(r.fields.length) ?? 0) + 1);
+  }
+  let width = 1;
+  let count = 0;
+  for (const [w, c] of counts) {
+    if (c > count || (c === count && w > width)) {
+      width = w;
+      count = c;
+    }
+  }
+  return { width, count, total };
+}
+
+function typesOf(
+  rows: readonly SourceRecord[],
+  width: number,
+  nullTokens: ReadonlySet<string>,
+  delimiter: string,
+): InferredColumn[] {
+  const out: InferredColumn[] = [];
+  for (let c = 0; c < width; c += 1) {
+    const values: string[] = [];
+    for (const r of rows) if (r.fields.length === width) values.push(r.fields[c]!);
+    out.push(inferColumn(values, { nullTokens, delimiter }));
+  }
+  return out;
+}
+
+/** Votes for "this record is a header row" against the types of the rows below it. */
+function headerVotes(
+  candidate: SourceRecord,
+  below: readonly SourceRecord[],
+  types: readonly InferredColumn[],
+  nullTokens: ReadonlySet<string>,
+): { votes: number; typedAgainst: number; typedFor: number } {
+  let votes = 0;
+  let typedAgainst = 0;
+  let typedFor = 0;
+  for (let c = 0; c < types.length; c += 1) {
+    const cell = candidate.fields[c] ?? '';
+    const t = types[c]!;
+    if (t.type.kind !== 'text') {
+      if (cell.trim() === '' || nullTokens.has(cell)) continue;
+      const parsed = createValueParser(t.type, [])(cell);
+      if (parsed.ok) {
+        votes -= 1;
+        typedAgainst += 1;
+      } else {
+        votes += 1;
+        typedFor += 1;
+      }
+      continue;
+    }
+    if (cell.trim() === '') {
+      votes -= 0.5;
+      continue;
+    }
+    const lengths = new Set<number>();
+    let same = false;
+    for (const r of below) {
+      const v = r.fields[c];
+      if (v === undefined) continue;
+      lengths.add(v.length);
+      if (v === cell) same = true;
+    }
+    if (same) votes -= 0.25;
+    else if (lengths.size === 1 && !lengths.has(cell.length)) votes += 0.5;
+  }
+  return { votes, typedAgainst, typedFor };
+}
+
+function looksLikeNumber(cell: string): boolean {
+  return /^[-+]?[\d.,]+$/.test(cell.trim()) && /\d/.test(cell);
+}
+
+function detectStructure(
+  records: readonly SourceRecord[],
+  wholeFile: boolean,
+  nullTokens: ReadonlySet<string>,
+  delimiter: string,
+  overrides: FormatOverrides,
+): Structure {
+  const warnings: string[] = [];
+  const { width } = modalWidth(records);
+  // Preamble: leading records before the table, i.e. blank, of another width, or nearly empty.
+  let start = 0;
+  if (overrides.skipLines === undefined) {
+    const table = (r: SourceRecord): boolean =>
+      r.fields.length === width && !isBlank(r) && (width < 3 || nonEmptyCount(r) >= Math.min(2, width));
+    while (start < records.length) {
+      const r = records[start]!;
+      // The table starts at a record of the modal width followed by another one.
+      if (
+        table(r) &&
+        (start + 1 >= records.length || records[start + 1]!.fields.length === width || isBlank(records[start + 1]!))
+      )
+        break;
+      start += 1;
+    }
+    if (start >= records.length) start = 0;
+  }
+  const preambleReason =
+    start === 0
+      ? 'the table starts on the first line'
+      : `${start} record(s) before the first row of ${width} fields are blank, a title or notes`;
+
+  // Footer and a second table (only when the sample reached the end of the file).
+  let end = records.length;
+  if (wholeFile) {
+    while (end > start + 1 && isBlank(records[end - 1]!)) end -= 1;
+    let footerFrom = end;
+    while (footerFrom > start + 1) {
+      const r = records[footerFrom - 1]!;
+      if (r.fields.length !== width || (width >= 3 && nonEmptyCount(r) <= 1)) footerFrom -= 1;
+      else break;
+    }
+    if (footerFrom < end) {
+      // Leave blank lines just above the notes out of the table too.
+      while (footerFrom > start + 1 && isBlank(records[footerFrom - 1]!)) footerFrom -= 1;
+      warnings.push(
+        `lines from ${records[footerFrom]!.line} on are notes after the table (${end - footerFrom} record(s) of another shape); they are not read`,
+      );
+    }
+    // A blank line followed by more records: a second table or notes.
+    for (let i = start + 1; i < footerFrom; i += 1) {
+      if (!isBlank(records[i]!)) continue;
+      let j = i;
+      while (j < footerFrom && isBlank(records[j]!)) j += 1;
+      if (j >= footerFrom) break;
+      warnings.push(
+        `a second table or notes start on line ${records[j]!.line} after a blank line; only the first table (up to line ${records[i]!.line - 1}) is read`,
+      );
+      footerFrom = i;
+      break;
+    }
+    end = footerFrom;
+  }
+  const body = records.slice(start, end).filter((r) => !isBlank(r));
+
+  // Header rows.
+  let headerRows = 1;
+  let headerReason = '';
+  let headerConfidence = 0.6;
+  if (overrides.header !== undefined) {
+    headerRows = overrides.header === true ? 1 : overrides.header === false ? 0 : overrides.header;
+    headerReason = 'header rows from the override';
+    headerConfidence = 1;
+  } else if (body.length <= 1) {
+    const only = body[0];
+    const numeric = only ? only.fields.some(looksLikeNumber) : false;
+    headerRows = only && !numeric ? 1 : 0;
+    headerReason = only
+      ? numeric
+        ? 'a single row with numbers: read as data'
+        : 'a single row of text: read as the header'
+      : 'no rows';
+    headerConfidence = 0.5;
+  } else {
+    const data = body.slice(1, 1 + 200);
+    const types = typesOf(data, width, nullTokens, delimiter);
+    const first = body[0]!;
+    const v = headerVotes(first, data, types, nullTokens);
+    const allText = first.fields.every((f) => f.trim() !== '' && !looksLikeNumber(f));
+    if (v.votes > 0 || (v.votes === 0 && allText)) {
+      headerRows = 1;
+      headerConfidence = v.typedFor > 0 && v.typedAgainst === 0 ? 0.95 : 0.7;
+      headerReason =
+        v.typedFor > 0
+          ? `header present: the first row is text where ${v.typedFor} column(s) below hold typed values`
+          : 'header present: the first row is all text and differs from the rows below';
+      // Multi-row header: further rows that are also text above typed columns.
+      while (headerRows < MAX_HEADER_ROWS && headerRows + 2 < body.length) {
+        const next = body[headerRows]!;
+        const rest = body.slice(headerRows + 1, headerRows + 201);
+        const restTypes = typesOf(rest, width, nullTokens, delimiter);
+        const nv = headerVotes(next, rest, restTypes, nullTokens);
+        if (nv.typedFor > 0 && nv.typedAgainst === 0 && next.fields.length === width) {
+          headerRows += 1;
+          headerReason += `; row ${headerRows} is also a header row (text above typed columns)`;
+        } else break;
+      }
+    } else {
+      headerRows = 0;
+      headerConfidence = v.typedAgainst > 0 ? 0.9 : 0.6;
+      headerReason =
+        v.typedAgainst > 0
+          ? `no header: the first row has values of the column types below in ${v.typedAgainst} column(s)`
+          : 'no header: the first row looks like data';
+    }
+  }
+  return {
+    preambleRecords: start,
+    headerRows,
+    width,
+    footerStart: wholeFile && end < records.length ? end : undefined,
+    headerReason,
+    headerConfidence,
+    preambleReason,
+    warnings,
+  };
+}
+
+function resolveTypeOverride(
+  overrides: FormatOverrides['columnTypes'],
+  index: number,
+  rawName: string,
+  name: string,
+): ColumnType | ColumnKind | undefined {
+  if (!overrides) return undefined;
+  return overrides[rawName] ?? overrides[name] ?? overrides[String(index)];
+}
+
+function typeFromKind(kind: ColumnType | ColumnKind, inferred: InferredColumn): ColumnType {
+  if (typeof kind !== 'string') return kind;
+  if (kind === inferred.type.kind) return inferred.type;
+  switch (kind) {
+    case 'text':
+      return { kind: 'text', maxLength: 0 };
+    case 'boolean':
+      return { kind: 'boolean' };
+    case 'integer':
+      return { kind: 'integer', size: 'bigint' };
+    case 'decimal':
+      return { kind: 'decimal', precision: 38, scale: 10, decimalSeparator: '.', groupSeparator: '' };
+    case 'date':
+      return { kind: 'date', format: 'YYYY-MM-DD' };
+    case 'datetime':
+      return { kind: 'datetime', format: 'YYYY-MM-DDTHH:mm:ss[.S]', offset: false, fractionDigits: 7 };
+    case 'time':
+      return { kind: 'time', format: 'HH:mm:ss[.S]', fractionDigits: 7 };
+    case 'uuid':
+      return { kind: 'uuid' };
+    default:
+      throw new DetectError(
+        DetectErrorCode.InvalidOption,
+        `Unknown column type '${String(kind)}'; use one of text, boolean, integer, decimal, date, datetime, time, uuid.`,
+      );
+  }
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 10) n += 1;
+    else if (c === 13) {
+      n += 1;
+      if (text.charCodeAt(i + 1) === 10) i += 1;
+    }
+  }
+  const last = text.charCodeAt(text.length - 1);
+  return last === 10 || last === 13 ? n : n + 1;
+}
+
+function validateOptions(options: DetectOptions): void {
+  const o = options.overrides ?? {};
+  if (o.delimiter !== undefined && (o.delimiter.length === 0 || /[\r\n]/.test(o.delimiter))) {
+    throw new DetectError(
+      DetectErrorCode.InvalidOption,
+      `The delimiter override ${JSON.stringify(o.delimiter)} is empty or contains a line break; give characters such as ',' or '; '.`,
+    );
+  }
+  if (o.quote !== undefined && o.quote !== null && o.quote.length !== 1) {
+    throw new DetectError(
+      DetectErrorCode.InvalidOption,
+      `The quote override ${JSON.stringify(o.quote)} must be a single character or null.`,
+    );
+  }
+  if (o.escape !== undefined && o.escape !== null && o.escape.length !== 1) {
+    throw new DetectError(
+      DetectErrorCode.InvalidOption,
+      `The escape override ${JSON.stringify(o.escape)} must be a single character or null.`,
+    );
+  }
+  for (const [key, value] of [
+    ['sampleBytes', options.sampleBytes],
+    ['sampleRows', options.sampleRows],
+    ['maxFieldSize', options.maxFieldSize],
+  ] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+      throw new DetectError(
+        DetectErrorCode.InvalidOption,
+        `${key} must be a positive whole number, got ${String(value)}.`,
+      );
+    }
+  }
+  if (o.skipLines !== undefined && !(Number.isInteger(o.skipLines) && o.skipLines >= 0)) {
+    throw new DetectError(
+      DetectErrorCode.InvalidOption,
+      `skipLines must be a whole number ≥ 0, got ${String(o.skipLines)}.`,
+    );
+  }
+  if (typeof o.header === 'number' && !(Number.isInteger(o.header) && o.header >= 0)) {
+    throw new DetectError(
+      DetectErrorCode.InvalidOption,
+      `header must be true, false or a whole number ≥ 0, got ${String(o.header)}.`,
+    );
+  }
+}
+
+/**
+ * Detects everything needed to read a delimited text file correctly — encoding, line
+ * terminator, delimiter, quote, escape, preamble, header rows, footer, column names and
+ * lossless types — from a bounded sample (default 1 MiB and 1,000 data rows). Every decision
+ * carries a confidence and a readable reason, and every one can be overridden.
+ *
+ * Throws a {@link DetectError}: `DETECT_EMPTY_FILE`, `DETECT_BINARY_FILE`,
+ * `DETECT_INVALID_ENCODING`, `DETECT_UNCLOSED_QUOTE` (whole file in the sample),
+ * `DETECT_FIELD_TOO_LARGE`, `DETECT_READ_FAILED`, `DETECT_INVALID_OPTION`, `DETECT_ABORTED`.
+ *
+ * @example
+ * ```ts
+ * const format = await detectFormat('currencies.csv');
+ * console.log(format.delimiter.value, format.delimiter.reason);
+ * for (const c of format.columns) console.log(c.name, c.type.kind, c.reason);
+ * ```
+ */
+export const detectFormat: DetectFormatFn = async (input, options = {}) => {
+  validateOptions(options);
+  const overrides = options.overrides ?? {};
+  const sampleBytes = options.sampleBytes ?? DEFAULT_SAMPLE_BYTES;
+  const sampleRows = options.sampleRows ?? DEFAULT_SAMPLE_ROWS;
+  const maxFieldSize = options.maxFieldSize ?? DEFAULT_MAX_FIELD_SIZE;
+  const nullTokenList = overrides.nullTokens ?? DEFAULT_NULL_TOKENS;
+  const nullTokens = new Set(nullTokenList);
+  const file = typeof input === 'string' ? input : undefined;
+  checkAborted(options.signal);
+
+  const sample = await readSample(input, sampleBytes);
+  checkAborted(options.signal);
+  if (sample.size === 0) {
+    throw new DetectError(
+      DetectErrorCode.EmptyFile,
+      `${file ?? 'The input'} is empty (0 bytes); there is nothing to load.`,
+      file ? { file } : {},
+    );
+  }
+
+  // Encoding.
+  let encoding: Decision<Encoding>;
+  let bom: boolean;
+  const guess = detectEncoding(sample.bytes, sample.wholeFile);
+  if (overrides.encoding !== undefined) {
+    encoding = decision(overrides.encoding, 1, `encoding ${overrides.encoding} from the override`, true);
+    bom = guess.bom && guess.encoding === overrides.encoding;
+  } else {
+    encoding = decision(guess.encoding, guess.confidence, guess.reason);
+    bom = guess.bom;
+  }
+  let text = decodeAll(sample.bytes, encoding.value, sample.wholeFile);
+  if (!sample.wholeFile) text = cutAtLastLineBreak(text);
+  if (text.trim() === '') {
+    throw new DetectError(
+      DetectErrorCode.EmptyFile,
+      `${file ?? 'The input'} holds no data (only ${bom ? 'a byte-order mark and ' : ''}whitespace); there is nothing to load.`,
+      file ? { file } : {},
+    );
+  }
+  // Skip lines the user said to skip before looking at the dialect.
+  let skipped = 0;
+  let body = text;
+  if (overrides.skipLines !== undefined && overrides.skipLines > 0) {
+    let i = 0;
+    while (skipped < overrides.skipLines && i < body.length) {
+      const c = body.charCodeAt(i);
+      i += 1;
+      if (c === 10) skipped += 1;
+      else if (c === 13) {
+        if (body.charCodeAt(i) === 10) i += 1;
+        skipped += 1;
+      }
+    }
+    body = body.slice(i);
+  }
+
+  // Dialect.
+  const { best, runnerUp } = chooseDialect(body, sample.wholeFile, overrides);
+  checkAborted(options.signal);
+  const dialect = best.dialect;
+  const d = dialect.delimiter;
+  const delimiterDecision =
+    overrides.delimiter !== undefined
+      ? decision(d, 1, `delimiter ${showDelimiter(d)} from the override`, true)
+      : decision(
+          d,
+          best.total === 0
+            ? 0.3
+            : Math.min(1, (best.consistent / best.total) * (runnerUp && runnerUp.score > best.score * 0.9 ? 0.8 : 1)),
+          `delimiter ${showDelimiter(d)} chosen: ${best.consistent} of ${best.total} rows have ${best.width} fields` +
+            (runnerUp
+              ? `; ${showDelimiter(runnerUp.dialect.delimiter)} gives ${runnerUp.widths} different width${runnerUp.widths === 1 ? '' : 's'} (most common ${runnerUp.width})`
+              : ''),
+        );
+  const quoteDecision =
+    overrides.quote !== undefined
+      ? decision(dialect.quote, 1, 'quote from the override', true)
+      : dialect.quote === null
+        ? decision<string | null>(
+            null,
+            0.8,
+            'no quoted fields: quoting with " or \' does not make the rows more consistent',
+          )
+        : decision<string | null>(
+            dialect.quote,
+            body.includes(dialect.quote) ? 0.95 : 0.6,
+            body.includes(dialect.quote)
+              ? `quote ${dialect.quote}: quoted fields found in the sample`
+              : `quote ${dialect.quote} assumed (no quotes in the sample)`,
+          );
+  const escapeDecision =
+    overrides.escape !== undefined
+      ? decision(dialect.escape, 1, 'escape from the override', true)
+      : dialect.escape === null
+        ? decision<string | null>(null, 0.8, 'no escape character (fields are not quoted)')
+        : dialect.escape === dialect.quote
+          ? decision<string | null>(
+              dialect.escape,
+              0.9,
+              `quotes inside quoted fields are doubled (${dialect.quote}${dialect.quote})`,
+            )
+          : decision<string | null>(
+              dialect.escape,
+              0.9,
+              `quotes inside quoted fields are escaped with ${dialect.escape}`,
+            );
+
+  // Records of the sample with the chosen dialect.
+  const { records } = tokenize(body, dialect, { final: sample.wholeFile, maxFieldSize });
+  checkAborted(options.signal);
+  if (records.length === 0) {
+    throw new DetectError(
+      DetectErrorCode.Undetectable,
+      `${file ?? 'The input'} holds no complete record in the first ${sample.bytes.length} bytes; raise sampleBytes or check the line breaks.`,
+    );
+  }
+  const structure = detectStructure(records, sample.wholeFile, nullTokens, d, overrides);
+  const headerStart = structure.preambleRecords;
+  const headerRecords = records
+    .slice(headerStart)
+    .filter((r) => !isBlank(r))
+    .slice(0, structure.headerRows);
+  const firstHeader = headerRecords[0];
+  const preambleLines = skipped + (records[headerStart]?.line ?? 1) - 1;
+  const footerLines =
+    structure.footerStart !== undefined ? countLines(body) - records[structure.footerStart]!.line + 1 : 0;
+  const dataStartIndex =
+    headerRecords.length > 0 ? records.indexOf(headerRecords[headerRecords.length - 1]!) + 1 : headerStart;
+  const dataEnd = structure.footerStart ?? records.length;
+  const dataRecords = records.slice(dataStartIndex, dataEnd).filter((r) => !isBlank(r));
+  const width =
+    structure.headerRows > 0 && firstHeader ? Math.max(firstHeader.fields.length, structure.width) : structure.width;
+  const typed = dataRecords.filter((r) => r.fields.length === width).slice(0, sampleRows);
+
+  // Columns.
+  const rawNames: string[] = [];
+  for (let c = 0; c < width; c += 1) {
+    if (headerRecords.length === 0) rawNames.push(`col_${c + 1}`);
+    else {
+      const parts = headerRecords.map((r) => (r.fields[c] ?? '').trim()).filter((p) => p !== '');
+      rawNames.push(parts.join(' '));
+    }
+  }
+  const names = safeColumnNames(rawNames);
+  const warnings = [...structure.warnings];
+  const columns: ColumnInfo[] = [];
+  for (let c = 0; c < width; c += 1) {
+    const values = typed.map((r) => r.fields[c]!);
+    const inferred: InferredColumn =
+      options.inferTypes === false
+        ? {
+            type: { kind: 'text', maxLength: values.reduce((m, v) => Math.max(m, v.length), 0) },
+            nullable: true,
+            confidence: 1,
+            reason: 'text: type inference is off',
+          }
+        : inferColumn(values, { nullTokens, delimiter: d, dateOrder: overrides.dateOrder });
+    const override = resolveTypeOverride(overrides.columnTypes, c, rawNames[c]!, names[c]!);
+    const type = override === undefined ? inferred.type : typeFromKind(override, inferred);
+    if (inferred.warning && override === undefined) warnings.push(`column ${names[c]}: ${inferred.warning}`);
+    columns.push({
+      index: c,
+      rawName: rawNames[c]!,
+      name: names[c]!,
+      type,
+      nullable: inferred.nullable,
+      confidence: override === undefined ? inferred.confidence : 1,
+      reason: override === undefined ? inferred.reason : `${type.kind} from the override`,
+    });
+  }
+  const off = dataRecords.filter((r) => r.fields.length !== width).length;
+  if (off > 0) warnings.push(`${off} of ${dataRecords.length} sampled data rows do not have ${width} fields`);
+
+  const headerDecision = decision(
+    structure.headerRows,
+    structure.headerConfidence,
+    structure.headerReason,
+    overrides.header !== undefined,
+  );
+  const preambleDecision =
+    overrides.skipLines !== undefined
+      ? decision(preambleLines, 1, `${overrides.skipLines} line(s) skipped by the override`, true)
+      : decision(preambleLines, structure.preambleRecords === 0 ? 0.9 : 0.8, structure.preambleReason);
+
+  return {
+    encoding,
+    bom,
+    lineTerminator: detectLineTerminator(text, dialect.quote),
+    delimiter: delimiterDecision,
+    quote: quoteDecision,
+    escape: escapeDecision,
+    preambleLines: preambleDecision,
+    headerRows: headerDecision,
+    footerLines,
+    columns,
+    nullTokens: [...nullTokenList],
+    warnings,
+    sample: { bytes: sample.bytes.length, rows: typed.length, wholeFile: sample.wholeFile },
+  } satisfies FormatInfo;
+};

@@ -1,0 +1,146 @@
+/**
+ * Dialect detection: tries candidate delimiters, quotes and escapes on the sample and keeps the
+ * one whose records have the most consistent shape and the cleanest cells.
+ * @internal
+ */
+import { type Dialect, tokenize } from './tokenizer.js';
+import type { SourceRecord } from './types.js';
+
+const SINGLE_DELIMITERS = [',', ';', '\t', '|', ':', ' '] as const;
+
+/** One scored candidate. @internal */
+export interface DialectScore {
+  readonly dialect: Dialect;
+  readonly score: number;
+  /** The most common record width. */
+  readonly width: number;
+  /** Records with that width. */
+  readonly consistent: number;
+  /** Records considered. */
+  readonly total: number;
+  /** Distinct widths. */
+  readonly widths: number;
+}
+
+/** Names a delimiter for messages. @internal */
+export function showDelimiter(d: string): string {
+  return JSON.stringify(d)
+    .replace(/^"|"$/g, "'")
+    .replace(/^'\\t'$/, 'TAB');
+}
+
+function count(text: string, needle: string): number {
+  let n = 0;
+  let i = text.indexOf(needle);
+  while (i >= 0) {
+    n += 1;
+    i = text.indexOf(needle, i + needle.length);
+  }
+  return n;
+}
+
+const NUMBER_RE = /^[-+]?(\d+([.,]\d+)*|\d*[.,]\d+)([eE][-+]?\d+)?%?$/;
+const DATE_RE = /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([T ]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const TIME_RE = /^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?( ?[AaPp][Mm])?$/;
+const WORDS_RE = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} _\-.,'&()/!?#+%$€£¥@*:;=]*$/u;
+const URL_RE = /^(https?:\/\/|www\.)\S+$/i;
+const CURRENCY_RE = /^[-+]?[$€£¥]\s?\d+([.,]\d+)*$/;
+
+/** A cell type score in [0, 1]: 1 for clean, typed cells; 0 for cells that look broken. @internal */
+export function cellScore(cell: string): number {
+  if (cell === '') return 1;
+  if (cell.length > 0 && (cell.charCodeAt(0) === 32 || cell.charCodeAt(cell.length - 1) === 32)) return 0.3;
+  if (NUMBER_RE.test(cell) || DATE_RE.test(cell) || TIME_RE.test(cell) || CURRENCY_RE.test(cell) || URL_RE.test(cell))
+    return 1;
+  if (WORDS_RE.test(cell)) return cell.includes('"') ? 0.5 : 0.9;
+  return 0.4;
+}
+
+/**
+ * Scores a dialect on sample text: the share of records with the modal width (weighted towards
+ * more columns, CleverCSV-style) times the mean cell score.
+ * @internal
+ */
+export function scoreDialect(text: string, dialect: Dialect, final: boolean, maxRecords: number): DialectScore {
+  const result = tokenize(text, dialect, { final, keepGoing: true });
+  let records: SourceRecord[] = result.records;
+  if (records.length > maxRecords) records = records.slice(0, maxRecords);
+  const widthCounts = new Map<number, number>();
+  let total = 0;
+  for (const r of records) {
+    if (r.raw === '') continue;
+    total += 1;
+    widthCounts.set(r.fields.length, (widthCounts.get(r.fields.length) ?? 0) + 1);
+  }
+  if (total === 0) return { dialect, score: 0, width: 0, consistent: 0, total: 0, widths: 0 };
+  let width = 0;
+  let consistent = 0;
+  for (const [w, c] of widthCounts) {
+    if (c > consistent || (c === consistent && w > width)) {
+      width = w;
+      consistent = c;
+    }
+  }
+  // Pattern score: rows of the modal width count fully; other widths count for less the more there are.
+  let pattern = 0;
+  for (const [w, c] of widthCounts) pattern += (c * (w - 1)) / w / (w === width ? 1 : widthCounts.size);
+  pattern /= total;
+  let cells = 0;
+  let sum = 0;
+  for (const r of records) {
+    if (r.fields.length !== width) continue;
+    for (const f of r.fields) {
+      sum += cellScore(f);
+      cells += 1;
+    }
+  }
+  const typeScore = cells === 0 ? 0 : sum / cells;
+  // Stray quotes and a quote left open at the end make a quoting choice less likely.
+  const prior = dialect.quote === '"' ? 1 : dialect.quote === null ? 0.85 : 0.95;
+  const quoting = (prior / (1 + result.irregular / Math.max(1, records.length))) * (result.error ? 0.9 : 1);
+  const score = width <= 1 ? 1e-6 * typeScore : pattern * typeScore * quoting * (consistent / total) ** 0.5;
+  return { dialect, score, width, consistent, total, widths: widthCounts.size };
+}
+
+/** Candidate dialects for a sample (respecting overrides). @internal */
+export function candidateDialects(
+  text: string,
+  overrides: { delimiter?: string | undefined; quote?: string | null | undefined; escape?: string | null | undefined },
+): Dialect[] {
+  const delimiters: string[] = [];
+  if (overrides.delimiter !== undefined) delimiters.push(overrides.delimiter);
+  else {
+    for (const d of SINGLE_DELIMITERS) {
+      const n = count(text, d);
+      if (n === 0) continue;
+      delimiters.push(d);
+      if (d !== ' ') {
+        const spaced = count(text, `${d} `);
+        if (spaced >= 0.8 * n) delimiters.push(`${d} `);
+      }
+    }
+    if (delimiters.length === 0) delimiters.push(',');
+  }
+  const quotes: (string | null)[] = [];
+  if (overrides.quote !== undefined) quotes.push(overrides.quote);
+  else {
+    quotes.push('"');
+    if (text.includes("'")) quotes.push("'");
+    quotes.push(null);
+  }
+  const out: Dialect[] = [];
+  for (const delimiter of delimiters) {
+    for (const quote of quotes) {
+      if (quote !== null && delimiter.includes(quote)) continue;
+      const escapes: (string | null)[] = [];
+      if (overrides.escape !== undefined) escapes.push(overrides.escape);
+      else if (quote === null) escapes.push(null);
+      else {
+        escapes.push(quote);
+        if (text.includes(`\\${quote}`)) escapes.push('\\');
+      }
+      for (const esc of escapes) out.push({ delimiter, quote, escape: esc });
+    }
+  }
+  return out;
+}

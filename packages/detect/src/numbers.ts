@@ -1,0 +1,130 @@
+/**
+ * Exact number recognition shared by type inference and value parsing. Nothing here goes
+ * through a JavaScript float.
+ * @internal
+ */
+
+/** An exact decimal split into its parts. @internal */
+export interface DecimalParts {
+  readonly negative: boolean;
+  /** Integer digits without grouping, without leading zeros ('' for zero). */
+  readonly integer: string;
+  /** Fraction digits as written ('' when none). */
+  readonly fraction: string;
+  /** True when the integer part was written with a leading zero before other digits ('007', '01.5'). */
+  readonly leadingZeros: boolean;
+  /** True when a group separator was used. */
+  readonly grouped: boolean;
+  /** True when a decimal separator was written. */
+  readonly hasPoint: boolean;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/**
+ * Parses `text` as a decimal written with the given separators, or returns null.
+ * Grouping must be regular (1–3 leading digits, then groups of exactly 3).
+ * @internal
+ */
+export function parseDecimalParts(text: string, decimalSeparator: string, groupSeparator: string): DecimalParts | null {
+  const len = text.length;
+  if (len === 0) return null;
+  let i = 0;
+  let negative = false;
+  const c0 = text.charCodeAt(0);
+  if (c0 === 45 /* - */ || c0 === 43 /* + */) {
+    negative = c0 === 45;
+    i = 1;
+  }
+  let intRaw = '';
+  let grouped = false;
+  let groupLen = -1; // digits in the current group since the last separator; -1 = before any separator
+  let firstGroup = 0;
+  const start = i;
+  for (; i < len; i += 1) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) {
+      if (groupLen >= 0) groupLen += 1;
+      else firstGroup += 1;
+      continue;
+    }
+    if (groupSeparator !== '' && text[i] === groupSeparator) {
+      if (groupLen >= 0 && groupLen !== 3) return null;
+      if (groupLen < 0 && (firstGroup === 0 || firstGroup > 3)) return null;
+      grouped = true;
+      groupLen = 0;
+      continue;
+    }
+    break;
+  }
+  if (grouped && groupLen !== 3) return null;
+  intRaw = text.slice(start, i);
+  if (grouped) intRaw = intRaw.split(groupSeparator).join('');
+  let fraction = '';
+  let hasPoint = false;
+  if (i < len) {
+    if (text[i] !== decimalSeparator) return null;
+    hasPoint = true;
+    i += 1;
+    const fracStart = i;
+    while (i < len && isDigit(text.charCodeAt(i))) i += 1;
+    if (i !== len) return null;
+    fraction = text.slice(fracStart, i);
+  }
+  if (intRaw === '' && fraction === '') return null;
+  let z = 0;
+  while (z < intRaw.length - 1 && intRaw.charCodeAt(z) === 48) z += 1;
+  const leadingZeros = z > 0;
+  let integer = intRaw.slice(z);
+  if (integer === '0') integer = '';
+  return { negative, integer, fraction, leadingZeros, grouped, hasPoint };
+}
+
+/** The canonical text of decimal parts: `-?\d+(\.\d+)?`, scale as written, no negative zero. @internal */
+export function canonicalDecimal(p: DecimalParts): string {
+  const int = p.integer === '' ? '0' : p.integer;
+  const body = p.fraction === '' ? int : `${int}.${p.fraction}`;
+  const zero = p.integer === '' && /^0*$/.test(p.fraction);
+  return p.negative && !zero ? `-${body}` : body;
+}
+
+const INT_RE = /^[+-]?\d+$/;
+
+/** Plain integer text: optional sign and digits only. @internal */
+export function isIntegerText(text: string): boolean {
+  return INT_RE.test(text);
+}
+
+/** True when `text` (a plain integer) has a leading zero before other digits ('007', '-01'). @internal */
+export function hasLeadingZero(text: string): boolean {
+  const s = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0;
+  return text.length - s > 1 && text.charCodeAt(s) === 48;
+}
+
+/** Digits of a plain integer without sign. @internal */
+function digitsOf(text: string): string {
+  const c = text.charCodeAt(0);
+  return c === 45 || c === 43 ? text.slice(1) : text;
+}
+
+const INT32_MAX = '2147483647';
+const INT32_MIN_ABS = '2147483648';
+const INT64_MAX = '9223372036854775807';
+const INT64_MIN_ABS = '9223372036854775808';
+
+function fitsAbs(digits: string, max: string): boolean {
+  if (digits.length !== max.length) return digits.length < max.length;
+  return digits <= max;
+}
+
+/** The smallest integer size that holds a plain integer text, or null when it exceeds 64 bits. @internal */
+export function integerSize(text: string): 'int' | 'bigint' | null {
+  const negative = text.charCodeAt(0) === 45;
+  let digits = digitsOf(text).replace(/^0+(?=\d)/, '');
+  if (digits === '') digits = '0';
+  if (fitsAbs(digits, negative ? INT32_MIN_ABS : INT32_MAX)) return 'int';
+  if (fitsAbs(digits, negative ? INT64_MIN_ABS : INT64_MAX)) return 'bigint';
+  return null;
+}

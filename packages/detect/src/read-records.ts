@@ -1,0 +1,131 @@
+/**
+ * readRecords: the one parsing path of ingestion and conversion.
+ */
+import type { ByteSource, ReadRecordsOptions } from './api.js';
+import { createDecoder } from './decode.js';
+import { DEFAULT_MAX_FIELD_SIZE } from './detect-format.js';
+import { DetectError, DetectErrorCode } from './errors.js';
+import { Tokenizer } from './tokenizer.js';
+import type { FormatInfo, SourceRecord } from './types.js';
+
+/** Skips the first `count` physical lines of a text stream, across chunk boundaries. */
+class LineSkipper {
+  #left: number;
+  #afterCR = false;
+
+  constructor(count: number) {
+    this.#left = count;
+  }
+
+  get done(): boolean {
+    return this.#left === 0 && !this.#afterCR;
+  }
+
+  /** Returns the part of `text` after the skipped lines. */
+  skip(text: string): string {
+    let i = 0;
+    if (this.#afterCR) {
+      if (text.length === 0) return '';
+      if (text.charCodeAt(0) === 10) i = 1;
+      this.#afterCR = false;
+    }
+    while (this.#left > 0 && i < text.length) {
+      const c = text.charCodeAt(i);
+      i += 1;
+      if (c === 10) this.#left -= 1;
+      else if (c === 13) {
+        this.#left -= 1;
+        if (i >= text.length) {
+          if (this.#left === 0) this.#afterCR = true;
+        } else if (text.charCodeAt(i) === 10) i += 1;
+      }
+    }
+    if (this.#left > 0 || this.#afterCR) return '';
+    return i === 0 ? text : text.slice(i);
+  }
+}
+
+function aborted(signal: AbortSignal): DetectError {
+  return new DetectError(DetectErrorCode.Aborted, 'Reading was cancelled.', {}, { cause: signal.reason });
+}
+
+/**
+ * Streams the data records of `source` with a detected {@link FormatInfo}: decodes the bytes
+ * (iconv-lite for single-byte code pages; a byte-order mark is dropped), skips the preamble
+ * lines and header rows, stops before footer lines, skips blank lines (when the table has more
+ * than one column), and yields each record with its one-based starting physical line and its
+ * raw text. Records whose field count differs from `format.columns.length` are yielded as they
+ * are; the caller decides. Memory stays bounded by the largest record (at most about twice
+ * `maxFieldSize` characters), and it runs inside worker threads.
+ *
+ * Throws a {@link DetectError}: `DETECT_UNCLOSED_QUOTE` (with `line`), `DETECT_FIELD_TOO_LARGE`,
+ * `DETECT_INVALID_ENCODING`, `DETECT_ABORTED`.
+ *
+ * @example
+ * ```ts
+ * import { createReadStream } from 'node:fs';
+ * const format = await detectFormat('currencies.csv');
+ * for await (const record of readRecords(createReadStream('currencies.csv'), format)) {
+ *   console.log(record.line, record.fields);
+ * }
+ * ```
+ */
+export async function* readRecords(
+  source: ByteSource,
+  format: FormatInfo,
+  options: ReadRecordsOptions = {},
+): AsyncGenerator<SourceRecord, void, undefined> {
+  const maxFieldSize = options.maxFieldSize ?? DEFAULT_MAX_FIELD_SIZE;
+  const signal = options.signal;
+  const decoder = createDecoder(format.encoding.value);
+  const preamble = format.preambleLines.value;
+  const skipper = new LineSkipper(preamble);
+  const tokenizer = new Tokenizer(
+    { delimiter: format.delimiter.value, quote: format.quote.value, escape: format.escape.value },
+    { maxFieldSize, firstLine: preamble + 1 },
+  );
+  let headerLeft = format.headerRows.value;
+  const skipBlank = format.columns.length > 1;
+  const footer = format.footerLines;
+  let out: SourceRecord[] = [];
+  const held: SourceRecord[] = [];
+  const collect = (r: SourceRecord): void => {
+    if (skipBlank && r.raw.length === 0) return;
+    if (headerLeft > 0) {
+      headerLeft -= 1;
+      return;
+    }
+    out.push(r);
+  };
+  const feed = (text: string): void => {
+    if (!skipper.done) text = skipper.skip(text);
+    if (text.length > 0) tokenizer.push(text, collect);
+  };
+
+  for await (const chunk of source) {
+    if (signal?.aborted) throw aborted(signal);
+    feed(decoder.write(chunk));
+    if (out.length === 0) continue;
+    const batch = out;
+    out = [];
+    if (footer === 0) {
+      for (let i = 0; i < batch.length; i += 1) yield batch[i]!;
+    } else {
+      for (const r of batch) {
+        held.push(r);
+        if (held.length > footer) yield held.shift()!;
+      }
+    }
+  }
+  if (signal?.aborted) throw aborted(signal);
+  feed(decoder.end());
+  tokenizer.finish(collect);
+  const tail = [...held, ...out];
+  if (footer === 0) {
+    for (const r of tail) yield r;
+    return;
+  }
+  const totalLines = tokenizer.line - 1;
+  const lastDataLine = totalLines - footer;
+  for (const r of tail) if (r.line <= lastDataLine) yield r;
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_NULL_TOKENS } from './types.js';
+import { createValueParser, formatCanonical } from './value-parser.js';
+
+const NULLS = DEFAULT_NULL_TOKENS;
+
+describe('createValueParser', () => {
+  it('maps null tokens to null but keeps the code NA as text', () => {
+    const parse = createValueParser({ kind: 'text', maxLength: 2 }, NULLS);
+    expect(parse('')).toEqual({ ok: true, value: null });
+    expect(parse('NULL')).toEqual({ ok: true, value: null });
+    expect(parse('\\N')).toEqual({ ok: true, value: null });
+    expect(parse('NA')).toEqual({ ok: true, value: 'NA' });
+    expect(parse(' x ')).toEqual({ ok: true, value: ' x ' });
+  });
+
+  it('reads int within 32 bits as numbers and rejects leading zeros and overflow', () => {
+    const parse = createValueParser({ kind: 'integer', size: 'int' }, ['']);
+    expect(parse('42')).toEqual({ ok: true, value: 42 });
+    expect(parse('-2147483648')).toEqual({ ok: true, value: -2147483648 });
+    expect(parse('+7')).toEqual({ ok: true, value: 7 });
+    expect(parse('008')).toMatchObject({ ok: false, reason: expect.stringContaining('leading zeros') });
+    expect(parse('2147483648')).toMatchObject({ ok: false, reason: expect.stringContaining('bigint') });
+    expect(parse('1e5')).toMatchObject({ ok: false });
+    expect(parse('12.0')).toMatchObject({ ok: false });
+  });
+
+  it('reads bigint exactly beyond 2^53', () => {
+    const parse = createValueParser({ kind: 'integer', size: 'bigint' }, ['']);
+    expect(parse('9007199254740993')).toEqual({ ok: true, value: 9007199254740993n });
+    expect(parse('-9223372036854775808')).toEqual({ ok: true, value: -9223372036854775808n });
+    expect(parse('9223372036854775808')).toMatchObject({ ok: false, reason: expect.stringContaining('decimal') });
+  });
+
+  it('keeps decimals exact as strings with the scale as written', () => {
+    const parse = createValueParser(
+      { kind: 'decimal', precision: 20, scale: 4, decimalSeparator: '.', groupSeparator: ',' },
+      [''],
+    );
+    expect(parse('0.1')).toEqual({ ok: true, value: '0.1' });
+    expect(parse('1,234,567.8900')).toEqual({ ok: true, value: '1234567.8900' });
+    expect(parse('-0.00')).toEqual({ ok: true, value: '0.00' });
+    expect(parse('.5')).toEqual({ ok: true, value: '0.5' });
+    expect(parse('1234567890123456.7891')).toEqual({ ok: true, value: '1234567890123456.7891' });
+    expect(parse('1,23,4')).toMatchObject({ ok: false });
+    expect(parse('0.12345')).toMatchObject({ ok: false, reason: expect.stringContaining('DECIMAL(20,4)') });
+    expect(parse('1e5')).toMatchObject({ ok: false });
+  });
+
+  it('reads decimal commas with dots between thousands', () => {
+    const parse = createValueParser(
+      { kind: 'decimal', precision: 9, scale: 2, decimalSeparator: ',', groupSeparator: '.' },
+      [''],
+    );
+    expect(parse('1.234,56')).toEqual({ ok: true, value: '1234.56' });
+    expect(parse('-45,9')).toEqual({ ok: true, value: '-45.9' });
+    expect(parse('1.234.56')).toMatchObject({ ok: false });
+  });
+
+  it('builds dates from their components and rejects impossible ones', () => {
+    const dmy = createValueParser({ kind: 'date', format: 'DD/MM/YYYY' }, ['']);
+    expect(dmy('28/01/2018')).toEqual({ ok: true, value: '2018-01-28' });
+    expect(dmy('29/02/2024')).toEqual({ ok: true, value: '2024-02-29' });
+    expect(dmy('29/02/2023')).toMatchObject({ ok: false });
+    expect(dmy('31/04/2023')).toMatchObject({ ok: false });
+    const loose = createValueParser({ kind: 'date', format: 'M/D/YYYY' }, ['']);
+    expect(loose('1/9/2025')).toEqual({ ok: true, value: '2025-01-09' });
+  });
+
+  it('reads times and date-times with offsets and fractions', () => {
+    const time = createValueParser({ kind: 'time', format: 'HH:mm', fractionDigits: 0 }, ['']);
+    expect(time('00:15')).toEqual({ ok: true, value: '00:15:00' });
+    expect(time('24:00')).toMatchObject({ ok: false });
+    const dt = createValueParser(
+      { kind: 'datetime', format: 'YYYY-MM-DDTHH:mm:ss[.S]Z', offset: true, fractionDigits: 3 },
+      [''],
+    );
+    expect(dt('2025-01-31T23:59:59.123+0100')).toEqual({ ok: true, value: '2025-01-31T23:59:59.123+01:00' });
+    expect(dt('2025-01-31T23:59:59Z')).toEqual({ ok: true, value: '2025-01-31T23:59:59Z' });
+    expect(dt('2025-01-31T23:59:59')).toMatchObject({ ok: false, reason: expect.stringContaining('offset') });
+    expect(dt('2025-01-31T23:59:59.1234Z')).toMatchObject({ ok: false });
+  });
+
+  it('reads booleans and lower-cases UUIDs', () => {
+    const bool = createValueParser({ kind: 'boolean' }, ['']);
+    expect(bool('TRUE')).toEqual({ ok: true, value: true });
+    expect(bool('no')).toEqual({ ok: true, value: false });
+    expect(bool('maybe')).toMatchObject({ ok: false });
+    const uuid = createValueParser({ kind: 'uuid' }, ['']);
+    expect(uuid('123E4567-E89B-12D3-A456-426614174000')).toEqual({
+      ok: true,
+      value: '123e4567-e89b-12d3-a456-426614174000',
+    });
+  });
+});
+
+describe('formatCanonical', () => {
+  it('writes canonical values as export text without exponents', () => {
+    expect(formatCanonical(null)).toBe('');
+    expect(formatCanonical(true)).toBe('true');
+    expect(formatCanonical(42)).toBe('42');
+    expect(formatCanonical(1e21)).toBe('1000000000000000000000');
+    expect(formatCanonical(12345678901234567890n)).toBe('12345678901234567890');
+    expect(formatCanonical('0.10')).toBe('0.10');
+    expect(formatCanonical('2025-01-31')).toBe('2025-01-31');
+    expect(formatCanonical(1.5e-7)).toBe('0.00000015');
+  });
+});

@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeTempDir } from '@refdata/test-utils';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { detectFormat } from '../src/index.js';
+
+const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+const kinds = (format: Awaited<ReturnType<typeof detectFormat>>): string[] => format.columns.map((c) => c.type.kind);
+
+async function tempFile(name: string, content: string | Uint8Array): Promise<string> {
+  const { dir, cleanup } = await makeTempDir('detect-');
+  onTestFinished(cleanup);
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+describe('detectFormat', () => {
+  it('keeps ISO 4217 codes with leading zeros as text', async () => {
+    const format = await detectFormat(fixture('currencies-leading-zeros.csv'));
+    expect(format.delimiter.value).toBe(',');
+    expect(format.headerRows.value).toBe(1);
+    expect(format.columns.map((c) => c.name)).toEqual(['code', 'alpha', 'name', 'minor']);
+    expect(format.columns[0]?.type).toEqual({ kind: 'text', maxLength: 3 });
+    expect(format.columns[0]?.reason).toContain('"008" has leading zeros');
+    expect(format.columns[3]?.type).toEqual({ kind: 'integer', size: 'int' });
+  });
+
+  it('strips a UTF-8 BOM from the first column name and sees CRLF', async () => {
+    const format = await detectFormat(fixture('bom-crlf.csv'));
+    expect(format.bom).toBe(true);
+    expect(format.encoding.value).toBe('utf-8');
+    expect(format.lineTerminator.value).toBe('\r\n');
+    expect(format.columns[0]?.rawName).toBe('id');
+  });
+
+  it('reads UTF-16 LE with a BOM', async () => {
+    const format = await detectFormat(fixture('utf16le-bom.csv'));
+    expect(format.encoding.value).toBe('utf-16le');
+    expect(format.bom).toBe(true);
+    expect(format.delimiter.value).toBe(';');
+    expect(format.columns.map((c) => c.name)).toEqual(['code', 'name']);
+  });
+
+  it('recognises Windows-1252 from its bytes (é, €)', async () => {
+    const format = await detectFormat(fixture('windows-1252.csv'));
+    expect(format.encoding.value).toBe('windows-1252');
+    expect(format.encoding.reason).toContain('0x80');
+  });
+
+  it('reads decimal commas in a semicolon file', async () => {
+    const format = await detectFormat(fixture('semicolon-decimal-comma.csv'));
+    expect(format.delimiter.value).toBe(';');
+    expect(format.columns[1]?.type).toEqual({
+      kind: 'decimal',
+      precision: 7,
+      scale: 2,
+      decimalSeparator: ',',
+      groupSeparator: '.',
+    });
+    expect(format.columns[2]?.type).toEqual({ kind: 'integer', size: 'int' });
+  });
+
+  it('detects tabs and pipes', async () => {
+    const tsv = await detectFormat(fixture('tabs.tsv'));
+    expect(tsv.delimiter.value).toBe('\t');
+    expect(kinds(tsv)).toEqual(['integer', 'text', 'decimal']);
+    const pipe = await detectFormat(fixture('pipe.txt'));
+    expect(pipe.delimiter.value).toBe('|');
+    expect(kinds(pipe)).toEqual(['integer', 'text', 'boolean']);
+  });
+
+  it('keeps quoted newlines and doubled quotes inside fields', async () => {
+    const format = await detectFormat(fixture('quoted-newlines.csv'));
+    expect(format.quote.value).toBe('"');
+    expect(format.escape.value).toBe('"');
+    expect(format.lineTerminator.value).toBe('\n');
+    expect(kinds(format)).toEqual(['integer', 'text', 'integer']);
+  });
+
+  it('chooses the dialect that fits the whole sample when the first rows fit two', async () => {
+    const format = await detectFormat(fixture('two-dialects.csv'));
+    expect(format.delimiter.value).toBe(';');
+    expect(format.delimiter.reason).toMatch(/^delimiter ';' chosen: 7 of 7 rows have 2 fields/);
+  });
+
+  it('skips a preamble with a title, a note and a blank line', async () => {
+    const format = await detectFormat(fixture('preamble.csv'));
+    expect(format.preambleLines.value).toBe(3);
+    expect(format.columns.map((c) => c.name)).toEqual(['code', 'rate', 'date']);
+    expect(kinds(format)).toEqual(['text', 'decimal', 'date']);
+  });
+
+  it('names columns col_N when there is no header', async () => {
+    const format = await detectFormat(fixture('no-header.csv'));
+    expect(format.headerRows.value).toBe(0);
+    expect(format.headerRows.reason).toContain('no header');
+    expect(format.columns.map((c) => c.name)).toEqual(['col_1', 'col_2', 'col_3', 'col_4']);
+  });
+
+  it('joins a two-row header', async () => {
+    const format = await detectFormat(fixture('multi-row-header.csv'));
+    expect(format.headerRows.value).toBe(2);
+    expect(format.columns.map((c) => c.rawName)).toEqual(['Country name', 'Population millions', 'Area km2']);
+    expect(kinds(format)).toEqual(['text', 'decimal', 'integer']);
+  });
+
+  it('makes duplicate and empty header names safe', async () => {
+    const format = await detectFormat(fixture('duplicate-headers.csv'));
+    expect(format.columns.map((c) => c.name)).toEqual(['code', 'Code_2', 'col_3', 'name', 'NAME_2']);
+    expect(format.columns[2]?.rawName).toBe('');
+  });
+
+  it('finds footnotes after a blank line at the end of the file', async () => {
+    const format = await detectFormat(fixture('footer.csv'));
+    expect(format.footerLines).toBe(2);
+    expect(format.warnings.join()).toContain('from 5');
+  });
+
+  it('detects a multi-character delimiter', async () => {
+    const format = await detectFormat(fixture('comma-space.csv'));
+    expect(format.delimiter.value).toBe(', ');
+    expect(format.columns.map((c) => c.name)).toEqual(['id', 'name', 'city']);
+  });
+
+  it('detects backslash-escaped quotes', async () => {
+    const format = await detectFormat(fixture('backslash-escape.csv'));
+    expect(format.escape.value).toBe('\\');
+  });
+
+  it('fails with DETECT_UNCLOSED_QUOTE and the line when a quote never closes', async () => {
+    await expect(detectFormat(fixture('unclosed-quote.csv'))).rejects.toMatchObject({
+      code: 'DETECT_UNCLOSED_QUOTE',
+      line: 3,
+    });
+  });
+
+  it('reads 10,000 columns', async () => {
+    const header = Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(',');
+    const row = Array.from({ length: 10_000 }, (_, i) => String(i)).join(',');
+    const path = await tempFile('wide.csv', `${header}\n${row}\n${row}\n`);
+    const format = await detectFormat(path);
+    expect(format.columns).toHaveLength(10_000);
+    expect(format.columns[9_999]?.name).toBe('c9999');
+    expect(format.columns[9_999]?.type.kind).toBe('integer');
+  });
+
+  it('refuses empty and binary input with clear codes', async () => {
+    await expect(detectFormat(new Uint8Array(0))).rejects.toMatchObject({ code: 'DETECT_EMPTY_FILE' });
+    await expect(detectFormat(Uint8Array.from([0xef, 0xbb, 0xbf, 0x0a, 0x20]))).rejects.toMatchObject({
+      code: 'DETECT_EMPTY_FILE',
+    });
+    await expect(detectFormat(Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]))).rejects.toMatchObject({
+      code: 'DETECT_BINARY_FILE',
+      message: expect.stringContaining('Excel'),
+    });
+    await expect(detectFormat('/nonexistent/file.csv')).rejects.toMatchObject({ code: 'DETECT_READ_FAILED' });
+  });
+
+  it('honours overrides and marks them', async () => {
+    const format = await detectFormat(fixture('currencies-leading-zeros.csv'), {
+      overrides: { delimiter: ',', header: false, columnTypes: { col_4: 'text' } },
+    });
+    expect(format.delimiter.overridden).toBe(true);
+    expect(format.headerRows.value).toBe(0);
+    expect(format.columns[3]?.type.kind).toBe('text');
+  });
+
+  it('reads only the sample of a large input', async () => {
+    const lines = ['id,value'];
+    for (let i = 0; i < 50_000; i += 1) lines.push(`${i},${i * 3}`);
+    const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const format = await detectFormat(bytes, { sampleBytes: 4096, sampleRows: 100 });
+    expect(format.sample.wholeFile).toBe(false);
+    expect(format.sample.bytes).toBe(4096);
+    expect(format.sample.rows).toBe(100);
+    expect(kinds(format)).toEqual(['integer', 'integer']);
+  });
+
+  it('leaves ambiguous day/month dates as text unless dateOrder is set', async () => {
+    const text = 'd,v\n03/04/2025,1\n05/06/2025,2\n';
+    const plain = await detectFormat(new TextEncoder().encode(text));
+    expect(plain.columns[0]?.type.kind).toBe('text');
+    expect(plain.warnings.join()).toContain('dateOrder');
+    const dmy = await detectFormat(new TextEncoder().encode(text), { overrides: { dateOrder: 'DMY' } });
+    expect(dmy.columns[0]?.type).toEqual({ kind: 'date', format: 'DD/MM/YYYY' });
+    const decided = await detectFormat(new TextEncoder().encode('d,v\n03/04/2025,1\n25/06/2025,2\n'));
+    expect(decided.columns[0]?.type).toEqual({ kind: 'date', format: 'DD/MM/YYYY' });
+  });
+
+  it('keeps 1e5-like and hex-like codes as text and big integers exact', async () => {
+    const text = 'a,b,c\n1e5,0x1F,9223372036854775807\n2e5,0x20,1\n';
+    const format = await detectFormat(new TextEncoder().encode(text));
+    expect(format.columns[0]?.type.kind).toBe('text');
+    expect(format.columns[1]?.type.kind).toBe('text');
+    expect(format.columns[2]?.type).toEqual({ kind: 'integer', size: 'bigint' });
+  });
+
+  it('matches the fixture bytes it was written for', () => {
+    expect(readFileSync(fixture('windows-1252.csv')).includes(0x80)).toBe(true);
+  });
+});

@@ -1,0 +1,157 @@
+import { createReadStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeTempDir } from '@refdata/test-utils';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { detectFormat, type FormatInfo, readRecords, type SourceRecord } from '../src/index.js';
+
+const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+async function collect(
+  source: AsyncIterable<Uint8Array>,
+  format: FormatInfo,
+  maxFieldSize?: number,
+): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
+  for await (const r of readRecords(source, format, maxFieldSize ? { maxFieldSize } : {})) out.push(r);
+  return out;
+}
+
+/** Yields the bytes in chunks of `size` (1 splits every multi-byte character and CRLF). */
+async function* chunks(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function* repeat(prefix: string, part: string, times: number, suffix: string): AsyncGenerator<Uint8Array> {
+  const enc = new TextEncoder();
+  yield enc.encode(prefix);
+  const block = enc.encode(part);
+  for (let i = 0; i < times; i += 1) yield block;
+  yield enc.encode(suffix);
+}
+
+describe('readRecords', () => {
+  it('yields records with their starting physical line and raw text', async () => {
+    const path = fixture('quoted-newlines.csv');
+    const format = await detectFormat(path);
+    const records = await collect(createReadStream(path), format);
+    expect(records.map((r) => r.line)).toEqual([2, 4, 5, 7]);
+    expect(records[0]?.fields).toEqual(['1', 'line one\nline two', '5']);
+    expect(records[0]?.raw).toBe('1,"line one\nline two",5');
+    expect(records[1]?.fields).toEqual(['2', 'say "hi"', '6']);
+    expect(records[2]?.fields).toEqual(['3', 'a, b\r\nc', '7']);
+  });
+
+  it('gives the same records whatever the chunk size', async () => {
+    for (const name of [
+      'quoted-newlines.csv',
+      'bom-crlf.csv',
+      'utf16le-bom.csv',
+      'windows-1252.csv',
+      'comma-space.csv',
+      'preamble.csv',
+    ]) {
+      const path = fixture(name);
+      const format = await detectFormat(path);
+      const whole = await collect(createReadStream(path), format);
+      const bytes = new Uint8Array(await import('node:fs/promises').then((fs) => fs.readFile(path)));
+      for (const size of [1, 2, 3, 7]) {
+        expect(await collect(chunks(bytes, size), format), `${name} in chunks of ${size}`).toEqual(whole);
+      }
+    }
+  });
+
+  it('decodes Windows-1252 and UTF-16 and drops the BOM', async () => {
+    const cp = fixture('windows-1252.csv');
+    const records = await collect(createReadStream(cp), await detectFormat(cp));
+    expect(records.map((r) => r.fields)).toEqual([
+      ['Café', '€ 3'],
+      ['Paris', '€ 4'],
+    ]);
+    const u16 = fixture('utf16le-bom.csv');
+    const u16records = await collect(createReadStream(u16), await detectFormat(u16));
+    expect(u16records[1]?.fields).toEqual(['CI', "Côte d'Ivoire"]);
+  });
+
+  it('skips the preamble and header and stops before footnotes', async () => {
+    const pre = fixture('preamble.csv');
+    const records = await collect(createReadStream(pre), await detectFormat(pre));
+    expect(records.map((r) => [r.line, r.fields[0]])).toEqual([
+      [5, 'EUR'],
+      [6, 'GBP'],
+      [7, 'JPY'],
+    ]);
+    const foot = fixture('footer.csv');
+    const footRecords = await collect(createReadStream(foot), await detectFormat(foot));
+    expect(footRecords.map((r) => r.fields)).toEqual([
+      ['A', '1'],
+      ['B', '2'],
+      ['C', '3'],
+    ]);
+  });
+
+  it('yields rows of another width as they are', async () => {
+    const path = fixture('comma-space.csv');
+    const records = await collect(createReadStream(path), await detectFormat(path));
+    expect(records[1]).toEqual({ line: 3, fields: ['2', 'Bob', 'Lyon', 'France'], raw: '2, Bob, Lyon, France' });
+  });
+
+  it('reads stray quotes as literal characters', async () => {
+    const bytes = new TextEncoder().encode('a,b,c\n"02:15,2,"x, y"\n1,""Made, here",z\n');
+    const format = await detectFormat(bytes);
+    const records = await collect(chunks(bytes, 5), format);
+    expect(records.map((r) => r.fields)).toEqual([
+      ['"02:15', '2', 'x, y'],
+      ['1', '"Made, here', 'z'],
+    ]);
+  });
+
+  it('fails with DETECT_UNCLOSED_QUOTE and the line of the opening quote', async () => {
+    const good = new TextEncoder().encode('id,name\n1,"a"\n2,"b"\n');
+    const format = await detectFormat(good);
+    const bad = new TextEncoder().encode('id,name\n1,"a"\n2,"b\n3,c\n');
+    await expect(collect(chunks(bad, 4), format)).rejects.toMatchObject({ code: 'DETECT_UNCLOSED_QUOTE', line: 3 });
+  });
+
+  it('stops a 50 MB field past maxFieldSize with bounded memory', async () => {
+    const format = await detectFormat(new TextEncoder().encode('id,blob\n1,"x"\n'));
+    const part = 'y'.repeat(1 << 20);
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    const source = (async function* () {
+      for await (const chunk of repeat('id,blob\n1,"', part, 50, '"\n')) {
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+        yield chunk;
+      }
+    })();
+    await expect(collect(source, format, 4 << 20)).rejects.toMatchObject({
+      code: 'DETECT_FIELD_TOO_LARGE',
+      message: expect.stringContaining('maximum field size of 4194304'),
+    });
+    // The reader held about twice the limit (UTF-16), not the whole 50 MB field.
+    expect(peak - before).toBeLessThan(40 << 20);
+  });
+
+  it('reads a 50 MB field under a large enough maxFieldSize', async () => {
+    const format = await detectFormat(new TextEncoder().encode('id,blob\n1,"x"\n'));
+    const part = 'y'.repeat(1 << 20);
+    const records = await collect(repeat('id,blob\n1,"', part, 50, '"\n2,z\n'), format, 64 << 20);
+    expect(records).toHaveLength(2);
+    expect(records[0]?.fields[1]).toHaveLength(50 << 20);
+    expect(records[1]).toEqual({ line: 3, fields: ['2', 'z'], raw: '2,z' });
+  });
+
+  it('reads a file in a temp folder', async () => {
+    const { dir, cleanup } = await makeTempDir('detect-');
+    onTestFinished(cleanup);
+    const path = join(dir, 'cr.csv');
+    await writeFile(path, 'a;b\r1;x\r2;y\r');
+    const format = await detectFormat(path);
+    expect(format.lineTerminator.value).toBe('\r');
+    const records = await collect(createReadStream(path), format);
+    expect(records).toEqual([
+      { line: 2, fields: ['1', 'x'], raw: '1;x' },
+      { line: 3, fields: ['2', 'y'], raw: '2;y' },
+    ]);
+  });
+});
