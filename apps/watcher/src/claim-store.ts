@@ -1,0 +1,45 @@
+/**
+ * The monitor's {@link ClaimStore} implemented over @refdata/db's file tracking, so that claims,
+ * leases and states are shared by every watcher process using the same database.
+ */
+import type { FileTracking } from '@refdata/db';
+import type { ClaimStore } from '@refdata/monitor';
+
+/** Options of {@link createDbClaimStore}. */
+export interface DbClaimStoreOptions {
+  /** Cleans text stored in the tracking row (error messages); e.g. the secret scrubber. */
+  readonly scrub?: (text: string) => string;
+}
+
+/**
+ * Adapts `db.files` to the monitor's `ClaimStore`: `claimNew`/`reclaim`/`heartbeat` map one to
+ * one; `transition` records the state and the file's current path; `finish` ends the row with
+ * the final path and, for failures, the error code and message.
+ *
+ * @example
+ * ```ts
+ * const monitor = createMonitor({ root, handler, store: createDbClaimStore(db.files) });
+ * ```
+ */
+export function createDbClaimStore(files: FileTracking, options: DbClaimStoreOptions = {}): ClaimStore {
+  const scrub = options.scrub ?? ((text: string) => text);
+  return {
+    claimNew: (file, lease) =>
+      files.claimNew({ path: file.path, name: file.name, size: file.size, mtimeMs: file.mtimeMs }, lease),
+    reclaim: (fileId, lease) => files.reclaim(fileId, lease),
+    heartbeat: (claim, leaseMs) => files.heartbeat(claim, leaseMs),
+    transition: (claim, state, details) => files.update(claim, { status: state, path: details.path }),
+    finish: (claim, state, details) =>
+      files.finish(
+        claim,
+        details.error === undefined
+          ? { status: state, path: details.path }
+          : {
+              status: state,
+              path: details.path,
+              errorCode: details.error.code,
+              errorMessage: scrub(details.error.message),
+            },
+      ),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * `refdata health`: exit 0 when the database is reachable and every stage folder is writable
+ * (and, when asked, the queue is short enough and the last success recent enough); exit 1 otherwise.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { STAGES } from '@refdata/monitor';
+import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
+import { type CommandEnv, formatAge, intOption } from './shared.js';
+
+/** One check of the health report. */
+export interface HealthCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+const IGNORED = /^(\.|~)|\.(tmp|part|filepart|done|ok)$/i;
+
+async function countFiles(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && !IGNORED.test(e.name)).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function folderWritable(dir: string): Promise<HealthCheck> {
+  const probe = join(dir, `.health-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(probe, '', { mode: 0o600 });
+    await rm(probe, { force: true });
+    return { name: `folder ${dir}`, ok: true, detail: 'writable' };
+  } catch (err) {
+    return { name: `folder ${dir}`, ok: false, detail: `not writable: ${errorMessage(err)}` };
+  }
+}
+
+/** Runs `refdata health`. */
+export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> {
+  const { config, out } = ctx;
+  const maxAge = opts.maxAge === undefined ? undefined : intOption('--max-age', opts.maxAge, 1);
+  const maxQueue = opts.maxQueue === undefined ? undefined : intOption('--max-queue', opts.maxQueue, 0);
+  const checks: HealthCheck[] = [];
+
+  let lastSuccess: Date | null = null;
+  let waiting = 0;
+  try {
+    if (config.db.sqlitePath !== undefined && !existsSync(resolve(ctx.runtime.cwd, config.db.sqlitePath))) {
+      throw new AppError(
+        AppErrorCode.INPUT_NOT_FOUND,
+        `the database file ${resolve(ctx.runtime.cwd, config.db.sqlitePath)} does not exist; run \`refdata init\``,
+      );
+    }
+    const db = await ctx.openDb();
+    const h = await db.health();
+    checks.push({
+      name: 'database',
+      ok: h.ok,
+      detail: `${db.displayUrl} ${h.ok ? 'reachable' : 'unreachable'} (${Math.round(h.latencyMs)} ms, schema v${h.schemaVersion})${h.message ? `: ${h.message}` : ''}`,
+    });
+    const archived = await db.files.list({ status: 'archived', limit: 1000 });
+    for (const f of archived)
+      if (f.finishedAt !== null && (lastSuccess === null || f.finishedAt > lastSuccess)) lastSuccess = f.finishedAt;
+    const pending = await db.files.list({ status: 'processing', limit: 1000 });
+    const claimed = await db.files.list({ status: 'claimed', limit: 1000 });
+    waiting = pending.length + claimed.length;
+  } catch (err) {
+    checks.push({
+      name: 'database',
+      ok: false,
+      detail: `${config.db.display} not reachable: ${errorCode(err)}: ${errorMessage(err)}`,
+    });
+  }
+
+  for (const stage of STAGES) checks.push(await folderWritable(join(config.root, stage)));
+
+  const incoming = await countFiles(join(config.root, 'incoming'));
+  const processing = await countFiles(join(config.root, 'processing'));
+  const queue = incoming + processing;
+  checks.push({
+    name: 'queue depth',
+    ok: maxQueue === undefined || queue <= maxQueue,
+    detail:
+      `${incoming} in incoming/, ${processing} in processing/ (${waiting} claimed in the database)` +
+      (maxQueue === undefined ? '' : `; limit ${maxQueue}`),
+  });
+  const ageSeconds = lastSuccess === null ? null : Math.round((Date.now() - lastSuccess.getTime()) / 1000);
+  checks.push({
+    name: 'last success',
+    ok: maxAge === undefined || (ageSeconds !== null && ageSeconds <= maxAge),
+    detail:
+      `${lastSuccess === null ? 'no file archived yet' : `${lastSuccess.toISOString()} (${formatAge(lastSuccess)})`}` +
+      (maxAge === undefined ? '' : `; limit ${maxAge} s`),
+  });
+
+  const ok = checks.every((c) => c.ok);
+  if (opts.json === true) {
+    out.json({
+      ok,
+      checks,
+      queue: { incoming, processing },
+      lastSuccessAt: lastSuccess,
+      lastSuccessAgeSeconds: ageSeconds,
+    });
+  } else {
+    out.table(
+      ['check', 'status', 'detail'],
+      checks.map((c) => [c.name, c.ok ? out.paint.green('ok') : out.paint.red('FAIL'), c.detail]),
+    );
+    out.line(ok ? out.paint.green('healthy') : out.paint.red('unhealthy'));
+  }
+  if (!ok && opts.json !== true) {
+    throw new AppError(
+      AppErrorCode.UNHEALTHY,
+      `Unhealthy: ${checks
+        .filter((c) => !c.ok)
+        .map((c) => c.name)
+        .join(', ')} failed. See the table above.`,
+    );
+  }
+  return ok ? 0 : 1;
+}

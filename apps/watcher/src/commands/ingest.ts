@@ -1,0 +1,245 @@
+/**
+ * `refdata ingest FILE`: loads one file now, tracked like a watched file (so `files`, `show`
+ * and `release` see it), with a live progress bar on a TTY and a plain summary otherwise.
+ */
+import { basename } from 'node:path';
+import type { Database, FileClaim } from '@refdata/db';
+import { createIngestor, type IngestOptions, type IngestProgress, type IngestResult } from '@refdata/ingest';
+import { SingleBar } from 'cli-progress';
+import type { AppContext } from '../context.js';
+import { ingestOptionsFor } from '../datasets.js';
+import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { type CommandEnv, formatDuration, inputFile, intOption, tableArgument } from './shared.js';
+
+/** Options of {@link ingestTracked}. */
+export interface TrackedIngestOptions {
+  /** Overrides on top of the config's options for the file. */
+  readonly overrides: IngestOptions;
+  /** Show a progress bar on stderr. */
+  readonly progressBar: boolean;
+  /** Name recorded for the file (default: the file's base name). */
+  readonly name?: string;
+  /** Called after a successful load, before the row is finished; returns the file's new path (e.g. after a move). */
+  readonly onLoaded?: (result: IngestResult) => Promise<string>;
+}
+
+/** The outcome of a tracked ingestion. */
+export type TrackedOutcome =
+  | { readonly ok: true; readonly fileId: number; readonly result: IngestResult; readonly path: string }
+  | { readonly ok: false; readonly fileId: number; readonly error: unknown };
+
+/**
+ * Ingests a file outside the monitor: claims a tracking row for it, heartbeats the lease,
+ * records sha256 and row counts, and finishes the row as archived, duplicate, held or failed.
+ * The file itself is not moved. SIGINT cancels the load (the table stays unchanged).
+ *
+ * @example
+ * ```ts
+ * const outcome = await ingestTracked(ctx, db, '/data/currencies.csv', { overrides: { force: true }, progressBar: false });
+ * ```
+ */
+export async function ingestTracked(
+  ctx: AppContext,
+  db: Database,
+  path: string,
+  options: TrackedIngestOptions,
+): Promise<TrackedOutcome> {
+  const { config, logger } = ctx;
+  const info = await inputFile(ctx, path);
+  const name = options.name ?? basename(path);
+  const leaseMs = config.monitor.leaseMs;
+  const instanceId = `refdata-ingest:${process.pid}`;
+  const claim: FileClaim | null = await db.files.claimNew(
+    { path: info.path, name, size: info.size, mtimeMs: info.mtimeMs },
+    { instanceId, leaseMs },
+  );
+  if (claim === null) {
+    throw new AppError(
+      AppErrorCode.FILE_STATE,
+      `${info.path} is being processed by another refdata process right now. Wait for it to finish (see \`refdata files\`).`,
+    );
+  }
+  const heartbeat = setInterval(
+    () => {
+      db.files.heartbeat(claim, leaseMs).catch(() => undefined);
+    },
+    Math.max(1000, Math.floor(leaseMs / 3)),
+  );
+  heartbeat.unref();
+
+  const ingestor = createIngestor({
+    db,
+    logger: logger.child({ component: 'ingest' }),
+    batchSize: config.ingest.batchSize,
+    progressIntervalSeconds: config.ingest.progressIntervalSeconds,
+    typeInference: config.ingest.typeInference,
+    typeSampleRows: config.ingest.typeSampleRows,
+  });
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const base = ingestOptionsFor(config, name, options.overrides.table);
+    const job = ingestor.ingest(info.path, {
+      ...base,
+      ...options.overrides,
+      fileId: claim.fileId,
+      signal: controller.signal,
+    });
+    const progress = options.progressBar ? showProgressBar(ctx, job, info.size) : drain(job);
+    let result: IngestResult;
+    try {
+      result = await job;
+    } finally {
+      await progress;
+    }
+    await db.files.update(claim, {
+      status: 'processing',
+      sha256: result.sha256,
+      size: result.bytes,
+      rowsRead: result.rowsRead,
+      rowsLoaded: result.rowsLoaded,
+      rowsRejected: result.rowsRejected,
+      targetTable: result.table,
+    });
+    const finalPath =
+      result.status === 'loaded' && options.onLoaded !== undefined ? await options.onLoaded(result) : info.path;
+    await db.files.finish(claim, { status: result.status === 'loaded' ? 'archived' : result.status, path: finalPath });
+    return { ok: true, fileId: claim.fileId, result, path: finalPath };
+  } catch (error) {
+    await db.files
+      .finish(claim, {
+        status: 'failed',
+        path: info.path,
+        errorCode: errorCode(error),
+        errorMessage: ctx.scrubber.scrub(errorMessage(error)),
+      })
+      .catch((finishErr: unknown) => logger.warn({ code: errorCode(finishErr) }, 'could not record the failure'));
+    return { ok: false, fileId: claim.fileId, error };
+  } finally {
+    clearInterval(heartbeat);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await ingestor.close();
+  }
+}
+
+async function drain(job: AsyncIterable<IngestProgress>): Promise<void> {
+  try {
+    for await (const _ of job) {
+      // progress is shown only on a TTY
+    }
+  } catch {
+    // the job's promise reports failures
+  }
+}
+
+async function showProgressBar(ctx: AppContext, job: AsyncIterable<IngestProgress>, size: number): Promise<void> {
+  const bar = new SingleBar({
+    stream: ctx.runtime.stderr as unknown as NodeJS.WritableStream,
+    format: ' {bar} {percentage}% | {rows} rows | {rps} rows/s | ETA {etaText}',
+    barCompleteChar: '█',
+    barIncompleteChar: '░',
+    hideCursor: true,
+    clearOnComplete: false,
+    noTTYOutput: false,
+  });
+  bar.start(Math.max(size, 1), 0, { rows: 0, rps: 0, etaText: '?' });
+  try {
+    for await (const p of job) {
+      bar.setTotal(Math.max(p.bytesTotal, 1));
+      bar.update(p.done ? Math.max(p.bytesTotal, 1) : p.bytesRead, {
+        rows: p.rowsRead.toLocaleString('en-US'),
+        rps: Math.round(p.rowsPerSecond).toLocaleString('en-US'),
+        etaText: p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)} s`,
+      });
+    }
+  } catch {
+    // the job's promise reports failures
+  } finally {
+    bar.stop();
+  }
+}
+
+/** Runs `refdata ingest FILE`. */
+export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Promise<number> {
+  const { out } = ctx;
+  const overrides: {
+    -readonly [K in keyof IngestOptions]?: IngestOptions[K];
+  } = {};
+  if (typeof opts.table === 'string') overrides.table = tableArgument(opts.table);
+  if (typeof opts.mode === 'string') overrides.mode = opts.mode as IngestOptions['mode'] & string;
+  if (typeof opts.key === 'string') {
+    const keys = opts.key
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== '');
+    if (keys.length === 0)
+      throw new AppError(AppErrorCode.USAGE, '--key needs at least one column name, e.g. --key code.');
+    overrides.keyColumns = keys;
+  }
+  if (opts.maxErrors !== undefined) overrides.maxErrors = intOption('--max-errors', opts.maxErrors);
+  if (opts.force === true) overrides.force = true;
+  if (opts.reload === true) overrides.skipDuplicates = false;
+  if (overrides.mode === 'upsert' && overrides.keyColumns === undefined) {
+    const ds = ingestOptionsFor(ctx.config, basename(file), overrides.table);
+    if (ds.keyColumns === undefined) {
+      throw new AppError(AppErrorCode.USAGE, '--mode upsert needs key columns: add --key COL[,COL…].');
+    }
+  }
+
+  await inputFile(ctx, file);
+  const db = await ctx.openDb();
+  const outcome = await ingestTracked(ctx, db, file, { overrides, progressBar: out.stderrIsTTY && opts.json !== true });
+  if (!outcome.ok) {
+    if (opts.json === true) {
+      out.json({
+        status: 'failed',
+        fileId: outcome.fileId,
+        code: errorCode(outcome.error),
+        message: errorMessage(outcome.error),
+      });
+    }
+    const rejects = await db.listRejects(outcome.fileId, { limit: 5 }).catch(() => []);
+    for (const r of rejects) out.note(`  line ${r.line}${r.column ? ` (${r.column})` : ''}: ${r.reason}`);
+    if (rejects.length > 0) out.note(`  … see \`refdata show ${outcome.fileId}\` for every rejected row.`);
+    throw new AppError(
+      AppErrorCode.FILE_FAILED,
+      `${basename(file)} was not loaded (file id ${outcome.fileId}): ${errorMessage(outcome.error)}`,
+      { cause: outcome.error },
+    );
+  }
+  const r = outcome.result;
+  if (opts.json === true) {
+    out.json({ ...r, fileId: outcome.fileId, rejects: r.rejects.slice(0, 100) });
+  } else {
+    const target = `ref.${r.table}`;
+    if (r.status === 'loaded') {
+      out.line(
+        `${out.paint.green('loaded')} ${r.rowsLoaded.toLocaleString('en-US')} rows into ${target} (${r.mode}) ` +
+          `in ${formatDuration(r.durationMs)}; ${r.rowsRejected} rejected; file id ${outcome.fileId}.`,
+      );
+      if (r.changes !== null) out.line(`  changes: +${r.changes.added} −${r.changes.removed} ~${r.changes.changed}`);
+      if (r.snapshot !== null) out.line(`  previous contents saved as snapshot ${r.snapshot}`);
+    } else if (r.status === 'duplicate') {
+      out.line(`${out.paint.yellow('duplicate')} ${basename(file)}: ${target} unchanged.`);
+      if (r.message !== undefined)
+        out.note(
+          `  ${r.message.replace(/Pass skipDuplicates: false[^.]*\./, 'Re-run with --reload to load it again.')}`,
+        );
+    } else {
+      out.line(
+        `${out.paint.yellow('held')} ${basename(file)}: ${r.message ?? 'held by the destructive-replace guard'}.`,
+      );
+    }
+  }
+  if (r.status === 'held') {
+    if (opts.json !== true) {
+      out.note(`Nothing changed. Apply it with \`refdata release ${outcome.fileId}\` or re-run with --force.`);
+    }
+    return ExitCode.HELD;
+  }
+  return ExitCode.OK;
+}

@@ -1,0 +1,223 @@
+/**
+ * `refdata watch [--once]`: composes the monitor, the ingestor and the database into the service.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createIngestor } from '@refdata/ingest';
+import { createMonitor, type MonitorSummary } from '@refdata/monitor';
+import { createDbClaimStore } from '../claim-store.js';
+import { syncDatasets } from '../datasets.js';
+import { errorCode, errorMessage } from '../errors.js';
+import { createFileHandler, type FileOutcome } from '../file-handler.js';
+import { type MetricsServer, startMetricsServer, WatcherMetrics } from '../metrics.js';
+import { ensureStageFolders } from './init.js';
+import type { CommandEnv } from './shared.js';
+
+/** Signals that stop the service gracefully (a second one stops it at once). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** Runs `refdata watch`. */
+export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
+  const { config, logger } = ctx;
+  const metrics = new WatcherMetrics();
+  await ensureStageFolders(config.root);
+  const db = await ctx.openDb(metrics);
+  await syncDatasets(db, config.datasets);
+
+  const ingestor = createIngestor({
+    db,
+    logger: logger.child({ component: 'ingest' }),
+    batchSize: config.ingest.batchSize,
+    progressIntervalSeconds: config.ingest.progressIntervalSeconds,
+    typeInference: config.ingest.typeInference,
+    typeSampleRows: config.ingest.typeSampleRows,
+    concurrency: config.monitor.concurrency,
+  });
+  const detectStarted = new Map<string, number>();
+  ingestor.on('started', (info) => {
+    const t0 = detectStarted.get(info.file);
+    if (t0 !== undefined) metrics.detectionSeconds.observe((performance.now() - t0) / 1000);
+  });
+
+  const outcomes: FileOutcome[] = [];
+  const baseHandler = createFileHandler({
+    ingestor,
+    db,
+    config,
+    logger: logger.child({ component: 'handler' }),
+    scrub: (text) => ctx.scrubber.scrub(text),
+    metrics,
+    onOutcome: (o) => outcomes.push(o),
+  });
+  const handler: typeof baseHandler = async (file, context) => {
+    detectStarted.set(file.processingPath, performance.now());
+    try {
+      return await baseHandler(file, context);
+    } finally {
+      detectStarted.delete(file.processingPath);
+    }
+  };
+
+  const monitor = createMonitor({
+    root: config.root,
+    handler,
+    store: createDbClaimStore(db.files, { scrub: (text) => ctx.scrubber.scrub(text) }),
+    intervalSeconds: config.monitor.intervalSeconds,
+    stabilityChecks: config.monitor.stabilityChecks,
+    mode: config.monitor.mode,
+    requireMarker: config.monitor.requireMarker,
+    concurrency: config.monitor.concurrency,
+    leaseMs: config.monitor.leaseMs,
+    gracePeriodMs: config.monitor.gracePeriodMs,
+    logger,
+    ...(config.monitor.include === undefined ? {} : { include: config.monitor.include }),
+    ...(config.monitor.exclude === undefined ? {} : { exclude: config.monitor.exclude }),
+  });
+  monitor.on('settled', (e) => {
+    metrics.files.inc({ status: e.to });
+    if (e.to === 'archived') metrics.lastSuccess.set(Date.now() / 1000);
+  });
+  monitor.on('problem', (p) => logger.warn({ code: p.code, path: p.path }, ctx.scrubber.scrub(p.message)));
+  metrics.queueDepth.onCollect(() => {
+    const s = monitor.stats();
+    metrics.queueDepth.set(s.pending + s.queued);
+    metrics.inFlight.set(s.inFlight);
+  });
+
+  let server: MetricsServer | undefined;
+  if (config.metrics.port !== undefined) {
+    server = await startMetricsServer({
+      metrics,
+      port: config.metrics.port,
+      host: config.metrics.host,
+      health: async () => {
+        const h = await db.health();
+        const s = monitor.stats();
+        return {
+          ok: h.ok,
+          database: h.ok ? 'reachable' : 'unreachable',
+          queued: s.queued,
+          pending: s.pending,
+          inFlight: s.inFlight,
+          lastSuccessAt: s.lastSuccessAt,
+        };
+      },
+    });
+    logger.info({ url: `${server.url}/metrics`, port: server.port }, 'metrics endpoint listening');
+  }
+
+  try {
+    logger.info(
+      {
+        root: config.root,
+        database: db.displayUrl,
+        intervalSeconds: config.monitor.intervalSeconds,
+        stabilityChecks: config.monitor.stabilityChecks,
+        mode: config.monitor.mode,
+        once: opts.once === true,
+      },
+      'watcher started',
+    );
+    if (opts.once === true) {
+      const summary = await monitor.runOnce();
+      await printSummary(ctx, summary, outcomes, db.displayUrl, opts.json === true);
+      return 0;
+    }
+    await runUntilSignal(ctx, monitor);
+    return 0;
+  } finally {
+    await server?.close();
+    await ingestor.close();
+  }
+}
+
+async function runUntilSignal(
+  ctx: CommandEnv['ctx'],
+  monitor: { start(): Promise<void>; stop(): Promise<void> },
+): Promise<void> {
+  const { logger, config } = ctx;
+  let stopping: Promise<void> | undefined;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => {
+    resolveStopped = r;
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping !== undefined) {
+      logger.warn({ signal }, 'second signal: exiting now; files in processing/ are recovered on the next start');
+      process.exit(130);
+    }
+    logger.info({ signal, gracePeriodMs: config.monitor.gracePeriodMs }, 'stopping: finishing files in flight');
+    stopping = monitor.stop().then(resolveStopped, (err: unknown) => {
+      logger.error({ code: errorCode(err) }, ctx.scrubber.scrub(errorMessage(err)));
+      resolveStopped();
+    });
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  try {
+    const running = monitor.start();
+    // start() may resolve when watching has begun or when the monitor stops; either way wait for the signal.
+    await Promise.race([stopped, running.then(() => stopped)]);
+    await running;
+    logger.info({}, 'watcher stopped');
+  } finally {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  }
+}
+
+async function printSummary(
+  ctx: CommandEnv['ctx'],
+  summary: MonitorSummary,
+  outcomes: readonly FileOutcome[],
+  database: string,
+  json: boolean,
+): Promise<void> {
+  const { out, config } = ctx;
+  const tables = new Map<string, { rows: number; files: string[] }>();
+  for (const o of outcomes) {
+    if (o.state !== 'archived' || o.table === null) continue;
+    const t = tables.get(o.table) ?? { rows: 0, files: [] };
+    t.rows += o.rowsLoaded;
+    t.files.push(o.name);
+    tables.set(o.table, t);
+  }
+  const failed = outcomes.filter((o) => o.state === 'failed');
+  if (json) {
+    out.json({
+      ...summary,
+      files: outcomes,
+      tables: [...tables].map(([table, t]) => ({ table: `ref.${table}`, rows: t.rows, files: t.files })),
+      database,
+      root: config.root,
+    });
+    return;
+  }
+  const total = summary.archived + summary.failed + summary.duplicate + summary.held;
+  out.line(
+    `Processed ${total} file${total === 1 ? '' : 's'}: ${out.paint.green(`${summary.archived} archived`)}, ` +
+      `${summary.failed > 0 ? out.paint.red(`${summary.failed} failed`) : '0 failed'}, ` +
+      `${summary.duplicate} duplicate, ${summary.held} held` +
+      (summary.pending > 0 ? `; ${summary.pending} not yet stable (left in incoming/)` : '.'),
+  );
+  if (tables.size > 0) {
+    out.table(
+      ['table', 'rows loaded', 'from'],
+      [...tables]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([table, t]) => [`ref.${table}`, t.rows, t.files.join(', ')]),
+    );
+  }
+  for (const f of failed) out.line(`${out.paint.red('failed')} ${f.name}: ${f.errorCode} ${f.message ?? ''}`);
+  if (failed.length > 0) out.line(`Reasons are beside each file in ${join(config.root, 'failed')} (NAME.error.json).`);
+  const left = await countEntries(join(config.root, 'incoming'));
+  if (left > 0 && summary.pending === 0)
+    out.line(`${left} file(s) remain in incoming/ (ignored names or not yet stable).`);
+  out.line(`Database: ${database}`);
+}
+
+async function countEntries(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir)).filter((n) => !n.startsWith('.')).length;
+  } catch {
+    return 0;
+  }
+}

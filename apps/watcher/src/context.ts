@@ -1,0 +1,133 @@
+/**
+ * What every command receives: the validated config, the root logger, scrubbed output, and
+ * the database opened on first use (closed by {@link AppContext.close}).
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { type Database, openDatabase } from '@refdata/db';
+import type { Logger as PinoLogger } from 'pino';
+import { type AppConfig, loadConfig } from './config.js';
+import { createRootLogger, type LogLevel } from './logger.js';
+import type { WatcherMetrics } from './metrics.js';
+import { Output, type Streams } from './output.js';
+import { SecretScrubber } from './secrets.js';
+import { timeDatabase } from './timed-database.js';
+
+/** The process around the app (injectable for tests). */
+export interface Runtime extends Streams {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+/** Mode of folders the app creates: never world-writable. */
+export const DIR_MODE = 0o750;
+
+/** Options of {@link createContext}. */
+export interface ContextOptions {
+  /** Flag values by flag name (`--root`, `--db`, …). */
+  readonly flags: Readonly<Record<string, unknown>>;
+  readonly configFile?: string | undefined;
+  /** Log level when none is configured. */
+  readonly defaultLogLevel: LogLevel;
+}
+
+/**
+ * A command's environment.
+ *
+ * @example
+ * ```ts
+ * const ctx = createContext(runtime, { flags, defaultLogLevel: 'warn' });
+ * const db = await ctx.openDb();
+ * await ctx.close();
+ * ```
+ */
+export interface AppContext {
+  readonly config: AppConfig;
+  readonly logger: PinoLogger;
+  readonly out: Output;
+  readonly scrubber: SecretScrubber;
+  readonly runtime: Runtime;
+  /** Opens (once) and migrates the database; records operation times into `metrics` when given. */
+  openDb(metrics?: WatcherMetrics): Promise<Database>;
+  /** Closes the database if it was opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * The scrubber and output used before the config is known (for config errors). Secrets from the
+ * environment are registered right away.
+ */
+export function bootstrapOutput(runtime: Runtime): { scrubber: SecretScrubber; out: Output } {
+  const scrubber = new SecretScrubber();
+  scrubber.add(runtime.env.db_password);
+  return { scrubber, out: new Output(runtime, scrubber, runtime.env) };
+}
+
+/**
+ * Loads the config (throws `APP_CONFIG_INVALID`) and builds the context.
+ *
+ * @example
+ * ```ts
+ * const ctx = createContext(runtime, { flags: { '--root': './drop' }, defaultLogLevel: 'info' });
+ * ```
+ */
+export function createContext(runtime: Runtime, options: ContextOptions, scrubber: SecretScrubber): AppContext {
+  const config = loadConfig({
+    env: runtime.env,
+    flags: options.flags,
+    configFile: options.configFile,
+    cwd: runtime.cwd,
+  });
+  for (const s of config.secrets) scrubber.add(s);
+  const out = new Output(runtime, scrubber, runtime.env);
+  const logger = createRootLogger({
+    level: config.logLevel ?? options.defaultLogLevel,
+    pretty: runtime.stderr.isTTY === true,
+    colorize: runtime.stderr.isTTY === true && runtime.env.NO_COLOR === undefined,
+    sink: runtime.stderr,
+    scrubber,
+  });
+  let db: Database | undefined;
+  let opening: Promise<Database> | undefined;
+
+  const openDb = (metrics?: WatcherMetrics): Promise<Database> => {
+    opening ??= (async () => {
+      let url = config.db.url;
+      if (config.db.sqlitePath !== undefined) {
+        const file = resolve(runtime.cwd, config.db.sqlitePath);
+        await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
+        url = `sqlite:${file}`;
+      }
+      const opened = await openDatabase(url, {
+        logger,
+        poolSize: config.database.poolSize,
+        maxRetries: config.database.maxRetries,
+        retryBackoffSeconds: config.database.retryBackoffSeconds,
+        keepBackups: config.database.keepBackups,
+        trustServerCertificate: config.database.trustServerCertificate,
+        ...(config.db.password === undefined ? {} : { password: config.db.password }),
+      });
+      db = opened;
+      await opened.migrate();
+      return metrics === undefined
+        ? opened
+        : timeDatabase(opened, (operation, seconds) => metrics.dbSeconds.observe(seconds, { operation }));
+    })();
+    return opening;
+  };
+
+  return {
+    config,
+    logger,
+    out,
+    scrubber,
+    runtime,
+    openDb,
+    async close() {
+      if (opening !== undefined) await opening.catch(() => undefined);
+      const d = db;
+      db = undefined;
+      if (d !== undefined) await d.close();
+    },
+  };
+}

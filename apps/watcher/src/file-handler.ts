@@ -1,0 +1,174 @@
+/**
+ * The watcher's file handler: ingests the file the monitor claimed, records what happened on
+ * its tracking row, and tells the monitor where the file goes (archive, failed, held) with its
+ * sidecars (`NAME.rejects.csv`).
+ */
+import type { Database, Logger } from '@refdata/db';
+import type { IngestHandle, IngestOptions, IngestResult } from '@refdata/ingest';
+import type { ClaimedFile, FileHandler, HandlerContext, HandlerResult, Sidecar } from '@refdata/monitor';
+import type { AppConfig } from './config.js';
+import { ingestOptionsFor } from './datasets.js';
+import { errorCode, errorMessage } from './errors.js';
+import type { WatcherMetrics } from './metrics.js';
+import { rejectsCsv } from './rfc4180.js';
+
+/** The part of an ingestor the handler uses (structural, so tests can pass a real one or a fake). */
+export interface IngestorLike {
+  ingest(file: string, options?: IngestOptions): IngestHandle;
+}
+
+/** What happened to one file, for summaries (`watch --once`). */
+export interface FileOutcome {
+  readonly name: string;
+  readonly fileId: number;
+  readonly state: HandlerResult['state'];
+  readonly table: string | null;
+  readonly rowsLoaded: number;
+  readonly rowsRejected: number;
+  readonly errorCode?: string;
+  readonly message?: string;
+}
+
+/** Dependencies of {@link createFileHandler}. */
+export interface FileHandlerOptions {
+  readonly ingestor: IngestorLike;
+  readonly db: Database;
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  /** Removes secret values from text that leaves the process (error messages). */
+  readonly scrub: (text: string) => string;
+  readonly metrics?: WatcherMetrics;
+  /** Called once per file with its outcome. */
+  readonly onOutcome?: (outcome: FileOutcome) => void;
+}
+
+/** Rejected rows written to a failed file's sidecar at most. */
+const MAX_SIDECAR_REJECTS = 10_000;
+
+/**
+ * Builds the handler the monitor calls for each claimed file.
+ *
+ * - `loaded` → `archived`; `duplicate` → `duplicate`; `held` → `held` (release with `refdata release`).
+ * - A thrown error → `failed` with its code and (scrubbed) message; rejected rows go to
+ *   `NAME.rejects.csv` beside the file.
+ * - When the monitor aborts the signal (shutdown past the grace period, lost claim) the error is
+ *   rethrown, so the monitor puts the file back in line instead of failing it.
+ *
+ * @example
+ * ```ts
+ * const handler = createFileHandler({ ingestor, db, config, logger, scrub: (t) => scrubber.scrub(t) });
+ * const monitor = createMonitor({ root: config.root, handler, store });
+ * ```
+ */
+export function createFileHandler(options: FileHandlerOptions): FileHandler {
+  const { ingestor, db, config, logger, scrub, metrics } = options;
+  return async (file: ClaimedFile, context: HandlerContext): Promise<HandlerResult> => {
+    const fileId = file.claim.fileId;
+    const log = logger.child({ fileId, file: file.name });
+    let table: string | null = null;
+    const started = performance.now();
+    try {
+      const ingestOptions = ingestOptionsFor(config, file.name);
+      table = ingestOptions.table ?? null;
+      const job = ingestor.ingest(file.processingPath, { ...ingestOptions, fileId, signal: context.signal });
+      const watching = watchProgress(job, metrics, log);
+      let result: IngestResult;
+      try {
+        result = await job;
+      } finally {
+        await watching;
+      }
+      table = result.table;
+      await db.files.update(file.claim, {
+        sha256: result.sha256,
+        size: result.bytes,
+        rowsRead: result.rowsRead,
+        rowsLoaded: result.rowsLoaded,
+        rowsRejected: result.rowsRejected,
+        targetTable: result.table,
+      });
+      metrics?.rowsLoaded.inc({}, result.status === 'loaded' ? result.rowsLoaded : 0);
+      metrics?.rowsRejected.inc({}, result.rowsRejected);
+      const sidecars: Sidecar[] =
+        result.rejectsCsv === null ? [] : [{ suffix: '.rejects.csv', content: result.rejectsCsv }];
+      const state = result.status === 'loaded' ? 'archived' : result.status;
+      log.info(
+        {
+          table: result.table,
+          state,
+          rowsRead: result.rowsRead,
+          rowsLoaded: result.rowsLoaded,
+          rowsRejected: result.rowsRejected,
+          durationMs: Math.round(performance.now() - started),
+          ...(result.message === undefined ? {} : { reason: scrub(result.message) }),
+        },
+        state === 'archived' ? 'file loaded' : `file ${state}`,
+      );
+      options.onOutcome?.({
+        name: file.name,
+        fileId,
+        state,
+        table: result.table,
+        rowsLoaded: result.status === 'loaded' ? result.rowsLoaded : 0,
+        rowsRejected: result.rowsRejected,
+        ...(result.message === undefined ? {} : { message: scrub(result.message) }),
+      });
+      return {
+        state,
+        sidecars,
+        details: { table: result.table, rowsLoaded: result.rowsLoaded, rowsRejected: result.rowsRejected },
+      };
+    } catch (err) {
+      if (context.signal.aborted) {
+        log.warn({ code: errorCode(err) }, 'ingestion cancelled; the file goes back in line');
+        throw err;
+      }
+      const code = errorCode(err);
+      const message = scrub(errorMessage(err));
+      log.error({ code, table, message }, 'file failed');
+      const sidecars: Sidecar[] = [];
+      try {
+        const rejects = await db.listRejects(fileId, { limit: MAX_SIDECAR_REJECTS });
+        const text = rejectsCsv(rejects);
+        if (text !== null) sidecars.push({ suffix: '.rejects.csv', content: text });
+        if (rejects.length > 0) metrics?.rowsRejected.inc({}, rejects.length);
+      } catch (listErr) {
+        log.warn({ code: errorCode(listErr) }, 'could not read the rejected rows of the failed file');
+      }
+      options.onOutcome?.({
+        name: file.name,
+        fileId,
+        state: 'failed',
+        table,
+        rowsLoaded: 0,
+        rowsRejected: 0,
+        errorCode: code,
+        message,
+      });
+      return { state: 'failed', error: { code, message }, sidecars };
+    }
+  };
+}
+
+async function watchProgress(job: IngestHandle, metrics: WatcherMetrics | undefined, log: Logger): Promise<void> {
+  try {
+    for await (const p of job) {
+      metrics?.rowsPerSecond.set(p.done ? 0 : p.rowsPerSecond);
+      if (!p.done) {
+        log.debug(
+          {
+            rowsRead: p.rowsRead,
+            rowsLoaded: p.rowsLoaded,
+            rowsPerSecond: Math.round(p.rowsPerSecond),
+            etaSeconds: p.etaSeconds,
+          },
+          'progress',
+        );
+      }
+    }
+  } catch {
+    // The job's own promise reports the failure.
+  } finally {
+    metrics?.rowsPerSecond.set(0);
+  }
+}

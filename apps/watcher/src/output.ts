@@ -1,0 +1,148 @@
+/**
+ * Human and machine output: scrubbed sinks, tables (cli-table3), JSON, and colour only on a
+ * TTY and never with NO_COLOR.
+ */
+import Table from 'cli-table3';
+import { type SecretScrubber, scrubbingSink, type TextSink } from './secrets.js';
+
+/** The process streams the app writes to (injectable for tests). */
+export interface Streams {
+  readonly stdout: TextSink & { readonly isTTY?: boolean; readonly columns?: number };
+  readonly stderr: TextSink & { readonly isTTY?: boolean };
+}
+
+/**
+ * True when colour may be used on a stream: it is a TTY, NO_COLOR is unset (any value
+ * disables colour, https://no-color.org) and TERM is not `dumb`.
+ *
+ * @example
+ * ```ts
+ * colorEnabled(process.stdout, process.env);
+ * ```
+ */
+export function colorEnabled(
+  stream: { readonly isTTY?: boolean },
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  if (env.NO_COLOR !== undefined) return false;
+  if (env.TERM === 'dumb') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+const ANSI = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+} as const;
+
+/** A colour function; the identity when colour is off. */
+export type Paint = (text: string) => string;
+
+/** JSON replacer: bigints become strings of digits, Dates ISO strings (via toJSON). */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+/**
+ * Everything a command prints goes through here: stdout for results, stderr for messages,
+ * both scrubbed of secret values.
+ *
+ * @example
+ * ```ts
+ * const out = new Output(streams, scrubber, process.env);
+ * out.table(['id', 'status'], [[1, out.paint.green('archived')]]);
+ * ```
+ */
+export class Output {
+  /** Scrubbed stdout. */
+  readonly stdout: TextSink;
+  /** Scrubbed stderr. */
+  readonly stderr: TextSink;
+  /** Colour on stdout. */
+  readonly color: boolean;
+  /** Whether stdout/stderr are terminals. */
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  /** Colour functions (identity when colour is off). */
+  readonly paint: Readonly<Record<keyof typeof ANSI, Paint>>;
+
+  constructor(streams: Streams, scrubber: SecretScrubber, env: Readonly<Record<string, string | undefined>>) {
+    this.stdout = scrubbingSink(streams.stdout, scrubber);
+    this.stderr = scrubbingSink(streams.stderr, scrubber);
+    this.stdoutIsTTY = streams.stdout.isTTY === true;
+    this.stderrIsTTY = streams.stderr.isTTY === true;
+    this.color = colorEnabled(streams.stdout, env);
+    const make = ([open, close]: readonly [number, number]): Paint =>
+      this.color ? (t) => `\u001b[${open}m${t}\u001b[${close}m` : (t) => t;
+    this.paint = {
+      bold: make(ANSI.bold),
+      dim: make(ANSI.dim),
+      red: make(ANSI.red),
+      green: make(ANSI.green),
+      yellow: make(ANSI.yellow),
+      cyan: make(ANSI.cyan),
+    };
+  }
+
+  /** Prints a line on stdout. */
+  line(text = ''): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** Prints a line on stderr. */
+  note(text: string): void {
+    this.stderr.write(`${text}\n`);
+  }
+
+  /** Prints a value as pretty JSON on stdout. */
+  json(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+  }
+
+  /** Prints a table on stdout. */
+  table(head: readonly string[], rows: readonly (readonly unknown[])[]): void {
+    const table = new Table({
+      head: head.map((h) => this.paint.bold(h)),
+      style: { head: [], border: [] },
+      chars: COMPACT,
+    });
+    for (const row of rows) table.push(row.map(cell));
+    this.line(table.toString());
+  }
+
+  /** Prints label/value pairs as a two-column table on stdout. */
+  pairs(rows: readonly (readonly [string, unknown])[]): void {
+    const table = new Table({ style: { head: [], border: [] }, chars: COMPACT });
+    for (const [k, v] of rows) table.push({ [this.paint.bold(k)]: cell(v) });
+    this.line(table.toString());
+  }
+
+  /** Colours a file status. */
+  status(status: string): string {
+    switch (status) {
+      case 'archived':
+        return this.paint.green(status);
+      case 'failed':
+        return this.paint.red(status);
+      case 'held':
+      case 'duplicate':
+        return this.paint.yellow(status);
+      default:
+        return status;
+    }
+  }
+}
+
+/** No separator lines between rows. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') return JSON.stringify(value, jsonReplacer);
+  return String(value);
+}

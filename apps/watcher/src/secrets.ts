@@ -1,0 +1,75 @@
+/**
+ * Keeps secrets out of every byte the app writes. pino's redaction removes secret *fields*;
+ * the scrubber removes secret *values* wherever they end up (a driver error message that quotes
+ * a connection string, a URL in an argument echoed back, a JSON document).
+ */
+
+/** Text that replaces a secret. */
+export const REDACTED = '[REDACTED]';
+
+/** Shortest secret value that is scrubbed by value; shorter ones would garble every message. */
+export const MIN_SECRET_LENGTH = 3;
+
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]*)(@)/gi;
+const KEY_VALUE_PASSWORD = /\b((?:password|pwd)\s*=\s*)("[^"]*"|'[^']*'|[^;\s&]*)/gi;
+
+/**
+ * Replaces registered secret values, URL passwords (`scheme://user:PASS@host`) and
+ * `password=…`/`pwd=…` pairs with {@link REDACTED}.
+ *
+ * @example
+ * ```ts
+ * const scrubber = new SecretScrubber();
+ * scrubber.add('s3cret!');
+ * scrubber.scrub('login failed for s3cret!'); // 'login failed for [REDACTED]'
+ * ```
+ */
+export class SecretScrubber {
+  #values: string[] = [];
+
+  /** Registers a secret; its raw, URL-encoded and JSON-escaped forms are scrubbed from then on. */
+  add(secret: string | undefined | null): void {
+    if (secret === undefined || secret === null || secret.length < MIN_SECRET_LENGTH) return;
+    const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
+    for (const form of forms) if (!this.#values.includes(form)) this.#values.push(form);
+    // Longest first, so a secret that contains another is replaced whole.
+    this.#values.sort((a, b) => b.length - a.length);
+  }
+
+  /** True when at least one secret value is registered. */
+  get size(): number {
+    return this.#values.length;
+  }
+
+  /** Returns `text` with every secret replaced. */
+  scrub(text: string): string {
+    let out = text;
+    for (const value of this.#values) if (out.includes(value)) out = out.split(value).join(REDACTED);
+    if (out.includes('://'))
+      out = out.replace(URL_PASSWORD, (_m, head: string, _pw: string, at: string) => `${head}${REDACTED}${at}`);
+    if (/pass|pwd/i.test(out)) out = out.replace(KEY_VALUE_PASSWORD, (_m, head: string) => `${head}${REDACTED}`);
+    return out;
+  }
+}
+
+/** A stream-like sink: anything with `write(string)`. */
+export interface TextSink {
+  write(chunk: string): unknown;
+}
+
+/**
+ * Wraps a sink so every chunk written through it is scrubbed first.
+ *
+ * @example
+ * ```ts
+ * const out = scrubbingSink(process.stdout, scrubber);
+ * out.write(`connected to ${url}\n`);
+ * ```
+ */
+export function scrubbingSink(sink: TextSink, scrubber: SecretScrubber): TextSink {
+  return {
+    write(chunk: string): unknown {
+      return sink.write(scrubber.scrub(typeof chunk === 'string' ? chunk : String(chunk)));
+    },
+  };
+}
