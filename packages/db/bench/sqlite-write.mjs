@@ -53,8 +53,8 @@ try {
   const t2 = performance.now();
   await db.close();
   const writeMs = t1 - t0 - genMs;
-  console.log(
-    JSON.stringify({
+  process.stdout.write(
+    `${JSON.stringify({
       rows,
       batch,
       writeRowsPerSec: Math.round(rows / (writeMs / 1000)),
@@ -63,7 +63,7 @@ try {
       generateMs: Math.round(genMs),
       rowsLoaded: outcome.rowsLoaded,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    }),
+    })}\n`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,22 @@
+// Claims /drop/incoming/f<i>.csv for i < count as fast as it can, once GO_FILE exists;
+// prints the claimed paths as one JSON line.
+const { openDatabase } = await import(process.env.REFDATA_DB_BUNDLE);
+const [dbPath, instanceId, countText] = process.argv.slice(2);
+const count = Number(countText);
+const db = await openDatabase(`sqlite:${dbPath}`);
+
+import { existsSync } from 'node:fs';
+
+process.stdout.write('ready\n');
+while (!existsSync(process.env.GO_FILE)) await new Promise((r) => setTimeout(r, 1));
+const claimed = [];
+for (let i = 0; i < count; i++) {
+  const path = `/drop/incoming/f${i}.csv`;
+  const claim = await db.files.claimNew({ path, name: `f${i}.csv`, size: i }, { instanceId, leaseMs: 600_000 });
+  if (claim !== null) {
+    claimed.push(path);
+    await db.files.update(claim, { status: 'processing' });
+  }
+}
+await db.close();
+process.stdout.write(`${JSON.stringify(claimed)}\n`);
