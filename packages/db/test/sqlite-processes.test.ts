@@ -79,7 +79,9 @@ describe('SQLite across processes', () => {
     expect(all).toHaveLength(500);
     expect(new Set(all).size).toBe(500);
     const check = new Database(path, { readonly: true });
-    onTestFinished(() => check.close());
+    onTestFinished(() => {
+      check.close();
+    });
     const rows = check
       .prepare('SELECT path, instance_id AS instance, COUNT(*) OVER (PARTITION BY path) AS n FROM "refdata.files"')
       .all() as {
