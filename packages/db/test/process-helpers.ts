@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const CHILDREN = join(here, 'children');
+export const CHILDREN: string = join(here, 'children');
 
 /** Bundles src/index.ts to an ESM file and returns its path and a cleanup function. */
 export async function bundlePackage(): Promise<{ file: string; cleanup: () => void }> {
