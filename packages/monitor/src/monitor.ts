@@ -11,7 +11,6 @@ import {
   finalName,
   isIgnoredName,
   isSafeSidecarSuffix,
-  MARKER_SUFFIXES,
   markerTarget,
   parsePendingName,
   parseProcessingName,
@@ -949,11 +948,12 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
     }
   }
 
+  /** Removes the ready markers (`NAME.done`, `NAME.ok`, any case) of a claimed file. */
   async #removeMarkers(name: string): Promise<void> {
-    for (const suffix of MARKER_SUFFIXES) {
-      for (const marker of [name + suffix, name + suffix.toUpperCase()]) {
-        await unlink(join(this.#paths.incoming, marker)).catch(() => undefined);
-      }
+    if (!this.#markers.has(name)) return;
+    const entries = await readdir(this.#paths.incoming).catch(() => [] as string[]);
+    for (const entry of entries) {
+      if (markerTarget(entry) === name) await unlink(join(this.#paths.incoming, entry)).catch(() => undefined);
     }
   }
 

@@ -57,7 +57,10 @@ export function runWriter(
   });
   const done = new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout }));
+    child.on('exit', (code) => {
+      if (code === 0) resolve({ code, stdout });
+      else reject(new Error(`writer exited with ${code}: ${stdout}`));
+    });
   });
   onTestFinished(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
