@@ -318,26 +318,36 @@ export const SETTINGS: readonly SettingDef[] = [
   },
 ];
 
-const datasetSchema = z.strictObject({
-  files: z.array(nonEmpty).min(1).optional(),
-  mode: z.enum(LOAD_MODES).optional(),
-  keyColumns: z.array(nonEmpty).min(1).optional(),
-  types: z.record(nonEmpty, z.enum(COLUMN_KINDS)).optional(),
-  maxErrors: z.number().int().min(0).optional(),
-  schemaDrift: z.enum(SCHEMA_DRIFT).optional(),
-  format: z
-    .strictObject({
-      encoding: z.enum(ENCODINGS).optional(),
-      delimiter: nonEmpty.optional(),
-      quote: z.string().length(1).nullable().optional(),
-      escape: z.string().length(1).nullable().optional(),
-      header: z.union([z.boolean(), z.number().int().min(0).max(100)]).optional(),
-      skipLines: z.number().int().min(0).optional(),
-      nullTokens: z.array(z.string()).optional(),
-      dateOrder: z.enum(['DMY', 'MDY', 'YMD']).optional(),
-    })
-    .optional(),
-});
+const datasetSchema = z
+  .strictObject({
+    files: z.array(nonEmpty).min(1).optional(),
+    mode: z.enum(LOAD_MODES).optional(),
+    keyColumns: z.array(nonEmpty).min(1).optional(),
+    types: z.record(nonEmpty, z.enum(COLUMN_KINDS)).optional(),
+    maxErrors: z.number().int().min(0).optional(),
+    schemaDrift: z.enum(SCHEMA_DRIFT).optional(),
+    format: z
+      .strictObject({
+        encoding: z.enum(ENCODINGS).optional(),
+        delimiter: nonEmpty.optional(),
+        quote: z.string().length(1).nullable().optional(),
+        escape: z.string().length(1).nullable().optional(),
+        header: z.union([z.boolean(), z.number().int().min(0).max(100)]).optional(),
+        skipLines: z.number().int().min(0).optional(),
+        nullTokens: z.array(z.string()).optional(),
+        dateOrder: z.enum(['DMY', 'MDY', 'YMD']).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((ds, ctx) => {
+    if (ds.mode === 'upsert' && ds.keyColumns === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keyColumns'],
+        message: 'mode upsert needs key columns; list them, e.g. ["code"]',
+      });
+    }
+  });
 
 const fileSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -512,7 +522,7 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     problems.push(`${where}: ${(err as Error).message}`);
   }
 
-  const datasets = file?.data.datasets === undefined ? [] : toDatasets(file.data.datasets, problems);
+  const datasets = file?.data.datasets === undefined ? [] : toDatasets(file.data.datasets);
 
   if (problems.length > 0 || db === undefined) {
     throw new AppError(
@@ -698,13 +708,10 @@ function rebaseSqlite(url: string, dir: string): string {
   return `sqlite:${resolve(dir, path)}`;
 }
 
-function toDatasets(raw: NonNullable<z.infer<typeof fileSchema>['datasets']>, problems: string[]): DatasetSettings[] {
+function toDatasets(raw: NonNullable<z.infer<typeof fileSchema>['datasets']>): DatasetSettings[] {
   const out: DatasetSettings[] = [];
   for (const [name, ds] of Object.entries(raw)) {
     const table = name.replace(/^ref\./i, '');
-    if (ds.mode === 'upsert' && (ds.keyColumns === undefined || ds.keyColumns.length === 0)) {
-      problems.push(`datasets.${name}.keyColumns: mode upsert needs key columns; list them, e.g. ["code"].`);
-    }
     out.push({
       table,
       files: ds.files,

@@ -1,0 +1,187 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { loadConfig } from './config.js';
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'refdata-config-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toMatchObject({ code: 'APP_CONFIG_INVALID' });
+    return (err as Error).message;
+  }
+  throw new Error('expected APP_CONFIG_INVALID');
+}
+
+describe('loadConfig', () => {
+  it('uses the seed defaults when nothing is configured', () => {
+    const cwd = tempDir();
+    const c = loadConfig({ env: {}, cwd });
+    expect(c.monitor).toMatchObject({ intervalSeconds: 15, stabilityChecks: 6, concurrency: 2, mode: 'poll' });
+    expect(c.ingest).toMatchObject({
+      batchSize: 990,
+      progressIntervalSeconds: 5,
+      typeInference: true,
+      typeSampleRows: 1000,
+      maxErrors: 0,
+    });
+    expect(c.database).toMatchObject({ poolSize: 10, maxRetries: 3, retryBackoffSeconds: 1 });
+    expect(c.root).toBe(join(cwd, 'drop'));
+    expect(c.db).toMatchObject({ dialect: 'sqlite', url: 'sqlite:./data/refdata.db' });
+    expect(c.metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(Object.isFrozen(c.monitor)).toBe(true);
+  });
+
+  it('reads the seed environment variables', () => {
+    const c = loadConfig({
+      env: {
+        MONITOR_INTERVAL: '0.5',
+        STABILITY_CHECKS: '2',
+        INGEST_BATCH_SIZE: '500',
+        INGEST_PROGRESS_INTERVAL: '1',
+        INGEST_TYPE_INFERENCE: 'false',
+        INGEST_TYPE_SAMPLE_ROWS: '50',
+        DB_POOL_SIZE: '4',
+        DB_MAX_RETRIES: '0',
+        DB_RETRY_BACKOFF: '2.5',
+      },
+      cwd: tempDir(),
+    });
+    expect(c.monitor.intervalSeconds).toBe(0.5);
+    expect(c.monitor.stabilityChecks).toBe(2);
+    expect(c.ingest).toMatchObject({
+      batchSize: 500,
+      progressIntervalSeconds: 1,
+      typeInference: false,
+      typeSampleRows: 50,
+    });
+    expect(c.database).toMatchObject({ poolSize: 4, maxRetries: 0, retryBackoffSeconds: 2.5 });
+  });
+
+  it('lets flags win over the environment, and the environment over the config file', () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'refdata.config.json'),
+      JSON.stringify({ monitor: { intervalSeconds: 3, stabilityChecks: 9 }, ingest: { batchSize: 10 } }),
+    );
+    const c = loadConfig({ env: { MONITOR_INTERVAL: '7' }, flags: { '--interval': '1' }, cwd });
+    expect(c.monitor.intervalSeconds).toBe(1);
+    expect(c.monitor.stabilityChecks).toBe(9);
+    expect(c.ingest.batchSize).toBe(10);
+    expect(c.configFile).toBe(join(cwd, 'refdata.config.json'));
+    const envOnly = loadConfig({ env: { MONITOR_INTERVAL: '7' }, cwd });
+    expect(envOnly.monitor.intervalSeconds).toBe(7);
+  });
+
+  it('finds refdata.config.json in the drop root and resolves its paths from its folder', () => {
+    const cwd = tempDir();
+    const root = join(cwd, 'drop');
+    mkdirSync(root);
+    writeFileSync(join(root, 'refdata.config.json'), JSON.stringify({ database: { url: 'sqlite:meta.db' } }));
+    const c = loadConfig({ env: { REFDATA_ROOT: root }, cwd });
+    expect(c.configFile).toBe(join(root, 'refdata.config.json'));
+    expect(c.db.url).toBe(`sqlite:${join(root, 'meta.db')}`);
+  });
+
+  it('names the setting, its source, what arrived and what is allowed', () => {
+    const message = configError(() =>
+      loadConfig({
+        env: { MONITOR_INTERVAL: 'abc', STABILITY_CHECKS: '0', INGEST_TYPE_INFERENCE: 'maybe' },
+        cwd: tempDir(),
+      }),
+    );
+    expect(message).toContain('MONITOR_INTERVAL (environment variable): got "abc"; allowed: seconds greater than 0');
+    expect(message).toContain(
+      'STABILITY_CHECKS (environment variable): got "0"; allowed: a whole number from 1 to 1000',
+    );
+    expect(message).toContain('INGEST_TYPE_INFERENCE (environment variable): got "maybe"; allowed: true or false');
+  });
+
+  it('reports flags and config-file settings by their own names', () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'refdata.config.json'),
+      JSON.stringify({ ingest: { batchSize: -1 }, monitor: { speed: 1 } }),
+    );
+    const message = configError(() => loadConfig({ env: {}, flags: { '--metrics-port': '70000' }, cwd }));
+    expect(message).toContain('--metrics-port (command-line flag): got "70000"; allowed: a TCP port from 0 to 65535');
+    expect(message).toMatch(/monitor in .*refdata\.config\.json: .*speed/);
+  });
+
+  it('validates datasets: upsert needs key columns, types must be known kinds', () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'refdata.config.json'),
+      JSON.stringify({ datasets: { currencies: { mode: 'upsert' }, 'ref.units': { types: { factor: 'float' } } } }),
+    );
+    const message = configError(() => loadConfig({ env: {}, cwd }));
+    expect(message).toMatch(/datasets\.currencies\.keyColumns in .*: mode upsert needs key columns/);
+    expect(message).toMatch(/datasets\.ref\.units\.types\.factor/);
+  });
+
+  it('reads datasets keyed by table (a ref. prefix is dropped)', () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'refdata.config.json'),
+      JSON.stringify({
+        datasets: { 'ref.currencies': { mode: 'upsert', keyColumns: ['code'], types: { numeric_code: 'text' } } },
+      }),
+    );
+    const c = loadConfig({ env: {}, cwd });
+    expect(c.datasets).toEqual([
+      expect.objectContaining({
+        table: 'currencies',
+        mode: 'upsert',
+        keyColumns: ['code'],
+        types: { numeric_code: 'text' },
+      }),
+    ]);
+  });
+
+  it('refuses a password in the config file and never echoes secrets', () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'refdata.config.json'), JSON.stringify({ database: { password: 'Hunter2-in-file' } }));
+    const message = configError(() => loadConfig({ env: {}, cwd }));
+    expect(message).toContain('database.password');
+    expect(message).toContain('db_password');
+    expect(message).not.toContain('Hunter2-in-file');
+  });
+
+  it('masks the password of an invalid database URL', () => {
+    const message = configError(() =>
+      loadConfig({ env: { REFDATA_DB: 'postgres://sa:Top$ecret1@h/db' }, cwd: tempDir() }),
+    );
+    expect(message).toContain('REFDATA_DB');
+    expect(message).not.toContain('Top$ecret1');
+  });
+
+  it('builds a SQL Server URL from db_host, db_name, db_user and keeps db_password out of it', () => {
+    const c = loadConfig({
+      env: { db_host: 'sql.example', db_name: 'refdata', db_user: 'loader', db_password: 'p@ss:word/1' },
+      cwd: tempDir(),
+    });
+    expect(c.db.dialect).toBe('mssql');
+    expect(c.db.url).toBe('mssql://loader@sql.example/refdata');
+    expect(c.db.password).toBe('p@ss:word/1');
+    expect(c.secrets).toContain('p@ss:word/1');
+  });
+
+  it('fails clearly when --config names a missing file', () => {
+    expect(() => loadConfig({ env: {}, configFile: 'nope.json', cwd: tempDir() })).toThrow(
+      expect.objectContaining({ code: 'APP_CONFIG_UNREADABLE', message: expect.stringContaining('does not exist') }),
+    );
+  });
+
+  it('fails clearly on a config file that is not JSON', () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'refdata.config.json'), '{ monitor: ');
+    expect(() => loadConfig({ env: {}, cwd })).toThrow(expect.objectContaining({ code: 'APP_CONFIG_UNREADABLE' }));
+  });
+});
