@@ -4,7 +4,7 @@
 
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { detectFormat } from './detect-format.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { readRecords } from './read-records.js';
@@ -40,8 +40,8 @@ export interface ConvertResult {
   readonly rowsRejected: number;
   /** The first 1,000 rejected rows. */
   readonly rejects: readonly ConvertReject[];
-  /** The detected format the input was read with. */
-  readonly format: FormatInfo;
+  /** The detected format the input was read with; null when the input was empty. */
+  readonly format: FormatInfo | null;
   /** The detector's warnings. */
   readonly warnings: readonly string[];
 }
@@ -73,8 +73,9 @@ function csvLine(fields: readonly string[]): string {
  * The output appears only when the conversion succeeds (written to a temporary file, then
  * renamed).
  *
- * Throws a {@link DetectError} when the input cannot be loaded at all (empty, binary,
- * an unclosed quote, …) or when more than `maxErrors` rows are rejected
+ * An empty input (no bytes, or only a byte-order mark and whitespace) gives an empty output
+ * and `format: null`. Throws a {@link DetectError} when the input cannot be loaded at all
+ * (binary, an unclosed quote, invalid encoding, …) or when more than `maxErrors` rows are rejected
  * (`DETECT_TOO_MANY_REJECTS`).
  *
  * @example
@@ -85,11 +86,19 @@ function csvLine(fields: readonly string[]): string {
  */
 export async function convertFile(input: string, output: string, options: ConvertOptions = {}): Promise<ConvertResult> {
   const maxErrors = options.maxErrors ?? Number.POSITIVE_INFINITY;
-  const format = await detectFormat(input, {
-    ...(options.overrides ? { overrides: options.overrides } : {}),
-    ...(options.maxFieldSize ? { maxFieldSize: options.maxFieldSize } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  let format: FormatInfo;
+  try {
+    format = await detectFormat(input, {
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+      ...(options.maxFieldSize ? { maxFieldSize: options.maxFieldSize } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (err) {
+    if (!isDetectError(err) || err.code !== DetectErrorCode.EmptyFile) throw err;
+    // An empty input converts to an empty output: there is no row to lose.
+    await writeFile(output, '');
+    return { input, output, rowsWritten: 0, rowsRejected: 0, rejects: [], format: null, warnings: [err.message] };
+  }
   const width = format.columns.length;
   const temp = `${output}.${process.pid}.${Date.now()}.tmp`;
   const out = createWriteStream(temp);

@@ -150,7 +150,7 @@ function modalWidth(records: readonly SourceRecord[]): { width: number; count: n
   let width = 1;
   let count = 0;
   for (const [w, c] of counts) {
-    if (c > count || (c === count && w > width)) {
+    if (c > count) {
       width = w;
       count = c;
     }
@@ -220,6 +220,26 @@ function looksLikeNumber(cell: string): boolean {
   return /^[-+]?[\d.,]+$/.test(cell.trim()) && /\d/.test(cell);
 }
 
+function looksLikeHeaderRow(r: SourceRecord, width: number): boolean {
+  let nonEmpty = 0;
+  for (const f of r.fields) {
+    const t = f.trim();
+    if (t === '') continue;
+    nonEmpty += 1;
+    if (looksLikeNumber(t) || /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(t)) return false;
+  }
+  return nonEmpty >= Math.max(2, width - 2);
+}
+
+function sameAsHeader(r: SourceRecord, header: SourceRecord): boolean {
+  const n = Math.min(r.fields.length, header.fields.length);
+  if (n < 2) return false;
+  let same = 0;
+  for (let i = 0; i < n; i += 1)
+    if (r.fields[i]!.trim() === header.fields[i]!.trim() && r.fields[i]!.trim() !== '') same += 1;
+  return same >= 0.8 * n;
+}
+
 function detectStructure(
   records: readonly SourceRecord[],
   wholeFile: boolean,
@@ -229,27 +249,47 @@ function detectStructure(
 ): Structure {
   const warnings: string[] = [];
   const { width } = modalWidth(records);
-  // Preamble: leading records before the table, i.e. blank, of another width, or nearly empty.
+  const isTableRow = (r: SourceRecord): boolean =>
+    r.fields.length === width && !isBlank(r) && (width < 3 || nonEmptyCount(r) >= 2);
+  // Preamble: leading records before the table (blank, a title, notes, rows of another shape).
+  // The table starts at a row of the modal width followed mostly by rows of that width.
   let start = 0;
+  let headerOfOtherWidth = false;
   if (overrides.skipLines === undefined) {
-    const table = (r: SourceRecord): boolean =>
-      r.fields.length === width && !isBlank(r) && (width < 3 || nonEmptyCount(r) >= Math.min(2, width));
-    while (start < records.length) {
-      const r = records[start]!;
-      // The table starts at a record of the modal width followed by another one.
-      if (
-        table(r) &&
-        (start + 1 >= records.length || records[start + 1]!.fields.length === width || isBlank(records[start + 1]!))
-      )
-        break;
-      start += 1;
+    start = -1;
+    for (let i = 0; i < records.length && start < 0; i += 1) {
+      if (!isTableRow(records[i]!)) continue;
+      let seen = 0;
+      let good = 0;
+      for (let j = i + 1; j < records.length && seen < 4; j += 1) {
+        if (isBlank(records[j]!)) continue;
+        seen += 1;
+        if (isTableRow(records[j]!)) good += 1;
+      }
+      if (seen === 0 || good * 2 >= seen) start = i;
     }
-    if (start >= records.length) start = 0;
+    if (start < 0) start = 0;
+    // A header row of another width right above the table (a missing or extra delimiter in it).
+    const prev = start > 0 ? records[start - 1] : undefined;
+    if (
+      prev &&
+      overrides.header !== false &&
+      !isBlank(prev) &&
+      prev.fields.length !== width &&
+      Math.abs(prev.fields.length - width) <= 2 &&
+      looksLikeHeaderRow(prev, width)
+    ) {
+      start -= 1;
+      headerOfOtherWidth = true;
+      warnings.push(
+        `the header on line ${prev.line} has ${prev.fields.length} fields but the rows below have ${width}; column names may be misaligned`,
+      );
+    }
   }
   const preambleReason =
     start === 0
       ? 'the table starts on the first line'
-      : `${start} record(s) before the first row of ${width} fields are blank, a title or notes`;
+      : `${start} record(s) before the table are blank, a title, notes or rows of another shape`;
 
   // Footer and a second table (only when the sample reached the end of the file).
   let end = records.length;
@@ -265,7 +305,7 @@ function detectStructure(
       // Leave blank lines just above the notes out of the table too.
       while (footerFrom > start + 1 && isBlank(records[footerFrom - 1]!)) footerFrom -= 1;
       warnings.push(
-        `lines from ${records[footerFrom]!.line} on are notes after the table (${end - footerFrom} record(s) of another shape); they are not read`,
+        `lines from ${records[footerFrom]!.line} on are notes or another table after the table (${end - footerFrom} record(s) of another shape); they are not read`,
       );
     }
     // A blank line followed by more records: a second table or notes.
@@ -282,7 +322,7 @@ function detectStructure(
     }
     end = footerFrom;
   }
-  const body = records.slice(start, end).filter((r) => !isBlank(r));
+  let body = records.slice(start, end).filter((r) => !isBlank(r));
 
   // Header rows.
   let headerRows = 1;
@@ -292,6 +332,10 @@ function detectStructure(
     headerRows = overrides.header === true ? 1 : overrides.header === false ? 0 : overrides.header;
     headerReason = 'header rows from the override';
     headerConfidence = 1;
+  } else if (headerOfOtherWidth) {
+    headerRows = 1;
+    headerReason = `header present: a row of text with ${body[0]!.fields.length} fields sits right above the ${width}-field rows`;
+    headerConfidence = 0.6;
   } else if (body.length <= 1) {
     const only = body[0];
     const numeric = only ? only.fields.some(looksLikeNumber) : false;
@@ -303,7 +347,9 @@ function detectStructure(
       : 'no rows';
     headerConfidence = 0.5;
   } else {
-    const data = body.slice(1, 1 + 200);
+    // Types from rows below any possible multi-row header.
+    const skip = body.length > MAX_HEADER_ROWS + 2 ? MAX_HEADER_ROWS : 1;
+    const data = body.slice(skip, skip + 200);
     const types = typesOf(data, width, nullTokens, delimiter);
     const first = body[0]!;
     const v = headerVotes(first, data, types, nullTokens);
@@ -316,11 +362,9 @@ function detectStructure(
           ? `header present: the first row is text where ${v.typedFor} column(s) below hold typed values`
           : 'header present: the first row is all text and differs from the rows below';
       // Multi-row header: further rows that are also text above typed columns.
-      while (headerRows < MAX_HEADER_ROWS && headerRows + 2 < body.length) {
+      while (headerRows < MAX_HEADER_ROWS && headerRows + 1 < body.length) {
         const next = body[headerRows]!;
-        const rest = body.slice(headerRows + 1, headerRows + 201);
-        const restTypes = typesOf(rest, width, nullTokens, delimiter);
-        const nv = headerVotes(next, rest, restTypes, nullTokens);
+        const nv = headerVotes(next, data, types, nullTokens);
         if (nv.typedFor > 0 && nv.typedAgainst === 0 && next.fields.length === width) {
           headerRows += 1;
           headerReason += `; row ${headerRows} is also a header row (text above typed columns)`;
@@ -335,6 +379,24 @@ function detectStructure(
           : 'no header: the first row looks like data';
     }
   }
+
+  // A repeated header further down starts a second table.
+  if (headerRows > 0 && body.length > headerRows + 1) {
+    const header = body[0]!;
+    for (let i = headerRows + 1; i < body.length; i += 1) {
+      if (!sameAsHeader(body[i]!, header)) continue;
+      const at = records.indexOf(body[i]!);
+      warnings.push(
+        `the header repeats on line ${body[i]!.line}: a second table starts there; only the first table is read`,
+      );
+      if (wholeFile) {
+        end = at;
+        while (end > start + 1 && isBlank(records[end - 1]!)) end -= 1;
+      }
+      body = body.slice(0, i);
+      break;
+    }
+  }
   return {
     preambleRecords: start,
     headerRows,
@@ -345,6 +407,15 @@ function detectStructure(
     preambleReason,
     warnings,
   };
+}
+
+/** A header row with more cells than the table drops empty cells (then the last ones) to fit. */
+function fitHeaderRow(cells: readonly string[], width: number): readonly string[] {
+  if (cells.length <= width) return cells;
+  let out = [...cells];
+  for (let i = out.length - 1; i >= 0 && out.length > width; i -= 1) if (out[i]!.trim() === '') out.splice(i, 1);
+  if (out.length > width) out = out.slice(0, width);
+  return out;
 }
 
 function resolveTypeOverride(
@@ -586,7 +657,6 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     .slice(headerStart)
     .filter((r) => !isBlank(r))
     .slice(0, structure.headerRows);
-  const firstHeader = headerRecords[0];
   const preambleLines = skipped + (records[headerStart]?.line ?? 1) - 1;
   const footerLines =
     structure.footerStart !== undefined ? countLines(body) - records[structure.footerStart]!.line + 1 : 0;
@@ -594,16 +664,16 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     headerRecords.length > 0 ? records.indexOf(headerRecords[headerRecords.length - 1]!) + 1 : headerStart;
   const dataEnd = structure.footerStart ?? records.length;
   const dataRecords = records.slice(dataStartIndex, dataEnd).filter((r) => !isBlank(r));
-  const width =
-    structure.headerRows > 0 && firstHeader ? Math.max(firstHeader.fields.length, structure.width) : structure.width;
+  const width = structure.width;
   const typed = dataRecords.filter((r) => r.fields.length === width).slice(0, sampleRows);
 
   // Columns.
+  const headerCells = headerRecords.map((r) => fitHeaderRow(r.fields, width));
   const rawNames: string[] = [];
   for (let c = 0; c < width; c += 1) {
-    if (headerRecords.length === 0) rawNames.push(`col_${c + 1}`);
+    if (headerCells.length === 0) rawNames.push(`col_${c + 1}`);
     else {
-      const parts = headerRecords.map((r) => (r.fields[c] ?? '').trim()).filter((p) => p !== '');
+      const parts = headerCells.map((cells) => (cells[c] ?? '').trim()).filter((p) => p !== '');
       rawNames.push(parts.join(' '));
     }
   }

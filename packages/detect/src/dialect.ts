@@ -42,18 +42,29 @@ function count(text: string, needle: string): number {
 const NUMBER_RE = /^[-+]?(\d+([.,]\d+)*|\d*[.,]\d+)([eE][-+]?\d+)?%?$/;
 const DATE_RE = /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([T ]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const TIME_RE = /^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?( ?[AaPp][Mm])?$/;
-const WORDS_RE = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} _\-.,'&()/!?#+%$€£¥@*:;=]*$/u;
+const CODE_RE = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_\-./#]*$/u;
+const WORDS_RE = /^[\p{L}"'(][\p{L}\p{M}\p{N} _\-.,'"&()/!?#+%$€£¥@*:;=]*$/u;
 const URL_RE = /^(https?:\/\/|www\.)\S+$/i;
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const CURRENCY_RE = /^[-+]?[$€£¥]\s?\d+([.,]\d+)*$/;
 
-/** A cell type score in [0, 1]: 1 for clean, typed cells; 0 for cells that look broken. @internal */
+/** A cell type score in [0, 1]: 1 for clean, typed cells; less for cells that look broken. @internal */
 export function cellScore(cell: string): number {
   if (cell === '') return 1;
-  if (cell.length > 0 && (cell.charCodeAt(0) === 32 || cell.charCodeAt(cell.length - 1) === 32)) return 0.3;
-  if (NUMBER_RE.test(cell) || DATE_RE.test(cell) || TIME_RE.test(cell) || CURRENCY_RE.test(cell) || URL_RE.test(cell))
+  if (cell.charCodeAt(0) === 32 || cell.charCodeAt(cell.length - 1) === 32) return 0.3;
+  if (
+    NUMBER_RE.test(cell) ||
+    DATE_RE.test(cell) ||
+    TIME_RE.test(cell) ||
+    CURRENCY_RE.test(cell) ||
+    URL_RE.test(cell) ||
+    EMAIL_RE.test(cell)
+  ) {
     return 1;
-  if (WORDS_RE.test(cell)) return cell.includes('"') ? 0.5 : 0.9;
-  return 0.4;
+  }
+  if (CODE_RE.test(cell)) return 0.95;
+  if (WORDS_RE.test(cell)) return /[,;|\t]/.test(cell) ? 0.6 : 0.9;
+  return 0.3;
 }
 
 /**

@@ -17,6 +17,11 @@ export interface Dialect {
 const LF = 10;
 const CR = 13;
 
+/** Letters and digits (any non-ASCII character counts as a letter). */
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c > 127;
+}
+
 /** Signals that the buffer ends inside a record. */
 const INCOMPLETE = -1;
 
@@ -185,6 +190,16 @@ export class Tokenizer {
                   seg = p;
                   continue;
                 }
+              }
+              // A quote between two letters (an apostrophe as in won't) does not close the field.
+              if (p + 1 >= n) {
+                if (!final) return INCOMPLETE;
+              } else if (isWordChar(buf.charCodeAt(p + 1)) && p > seg && isWordChar(buf.charCodeAt(p - 1))) {
+                this.irregular += 0.25;
+                quoted += buf.slice(seg, p + 1);
+                p += 1;
+                seg = p;
+                continue;
               }
               quoted += buf.slice(seg, p);
               p += 1;

@@ -1,0 +1,105 @@
+// The Pollock benchmark (VLDB 2023) for @refdata/detect: converts every polluted file with
+// `refdata convert --out-dir` (or, when the CLI is not built, bench/detect/convert-direct.mjs),
+// scores the output with ../shared/bench/pollock_score.py and reports dialect accuracy against
+// parameters/*.json. Auto-detection only: nothing here reads clean/ or parameters/ before scoring.
+//
+// usage: pnpm bench:detect [-- --corpus DIR] [--out DIR] [--direct]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const corpus = resolve(opt('--corpus', join(root, '..', 'shared', 'corpus', 'pollock')));
+const scorer = resolve(opt('--scorer', join(root, '..', 'shared', 'bench', 'pollock_score.py')));
+const outDir = resolve(opt('--out', mkdtempSync(join(tmpdir(), 'refdata-pollock-'))));
+if (!existsSync(join(corpus, 'csv'))) {
+  console.error(`Pollock corpus not found at ${corpus}; pass --corpus DIR.`);
+  process.exit(2);
+}
+const detectDist = join(root, 'packages', 'detect', 'dist', 'index.js');
+if (!existsSync(detectDist)) {
+  console.error('Build @refdata/detect first: pnpm --filter @refdata/detect build');
+  process.exit(2);
+}
+const names = readdirSync(join(corpus, 'csv'))
+  .filter((n) => n.toLowerCase().endsWith('.csv'))
+  .sort();
+const inputs = names.map((n) => join(corpus, 'csv', n));
+
+// 1. Convert through the CLI when it exists, else directly.
+const cli = join(root, 'apps', 'watcher', 'dist', 'cli.js');
+const cliHasConvert =
+  !args.includes('--direct') &&
+  existsSync(cli) &&
+  spawnSync(process.execPath, [cli, 'convert', '--help'], { encoding: 'utf8' }).status === 0;
+const runner = cliHasConvert
+  ? [cli, 'convert', ...inputs, '--out-dir', outDir]
+  : [join(root, 'bench', 'detect', 'convert-direct.mjs'), '--out-dir', outDir, ...inputs];
+const t0 = performance.now();
+const run = spawnSync(process.execPath, runner, { encoding: 'utf8', maxBuffer: 64 << 20 });
+const seconds = (performance.now() - t0) / 1000;
+const stderrLines = (run.stderr ?? '').trim().split('\n').filter(Boolean);
+console.log(
+  `converted ${names.length} files via ${cliHasConvert ? 'refdata convert (CLI)' : 'convert-direct.mjs (CLI has no convert yet)'} in ${seconds.toFixed(1)} s (exit ${run.status}) → ${outDir}`,
+);
+if (stderrLines.length > 0) console.log(`  last message: ${stderrLines.at(-1)}`);
+
+// 2. Score.
+const perFile = join(outDir, '..', `${outDir.split('/').pop()}-per-file.csv`);
+const score = spawnSync('python3', [scorer, corpus, outDir, '--csv', perFile], { encoding: 'utf8' });
+if (score.status !== 0) {
+  console.error(score.stderr);
+  process.exit(1);
+}
+console.log(score.stdout.trim());
+console.log(`per-file scores: ${perFile}`);
+
+// 3. Dialect accuracy against parameters/*.json (after the run; detection itself never reads them).
+const { detectFormat } = await import(detectDist);
+const fields = ['delimiter', 'quotechar', 'escapechar', 'header_lines', 'preamble_lines'];
+const right = Object.fromEntries(fields.map((f) => [f, 0]));
+let all = 0;
+let total = 0;
+const misses = Object.fromEntries(fields.map((f) => [f, []]));
+for (const name of names) {
+  const paramsPath = join(corpus, 'parameters', `${name}_parameters.json`);
+  if (!existsSync(paramsPath)) continue;
+  const expected = JSON.parse(readFileSync(paramsPath, 'utf8'));
+  total += 1;
+  let got;
+  try {
+    const f = await detectFormat(join(corpus, 'csv', name));
+    got = {
+      delimiter: f.delimiter.value,
+      quotechar: f.quote.value ?? '',
+      escapechar: f.escape.value ?? '',
+      header_lines: f.headerRows.value,
+      preamble_lines: f.preambleLines.value,
+    };
+  } catch {
+    got = {};
+  }
+  let every = true;
+  for (const field of fields) {
+    if (got[field] === expected[field]) right[field] += 1;
+    else {
+      every = false;
+      misses[field].push(`${name} (${JSON.stringify(got[field])} vs ${JSON.stringify(expected[field])})`);
+    }
+  }
+  if (every) all += 1;
+}
+console.log(`dialect accuracy over ${total} files:`);
+for (const field of fields) {
+  console.log(
+    `  ${field.padEnd(15)} ${((100 * right[field]) / total).toFixed(2)}%  (${right[field]}/${total})${misses[field].length ? `  e.g. ${misses[field].slice(0, 3).join('; ')}` : ''}`,
+  );
+}
+console.log(`  ${'all five'.padEnd(15)} ${((100 * all) / total).toFixed(2)}%  (${all}/${total})`);
