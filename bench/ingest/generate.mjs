@@ -3,8 +3,9 @@
  * codes, quoted text with commas and doubled quotes, decimals, booleans, dates, timestamps).
  * Usage: node bench/ingest/generate.mjs OUT.csv ROWS
  */
-import { createWriteStream } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 
 /** Mulberry32: a small deterministic PRNG so every run measures the same bytes. */
 function prng(seed) {
@@ -18,7 +19,20 @@ function prng(seed) {
   };
 }
 
-const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'Zürich', 'Åland', "Côte d'Ivoire", 'São Paulo', 'Kraków', 'east', 'west', 'north'];
+const WORDS = [
+  'alpha',
+  'beta',
+  'gamma',
+  'delta',
+  'Zürich',
+  'Åland',
+  "Côte d'Ivoire",
+  'São Paulo',
+  'Kraków',
+  'east',
+  'west',
+  'north',
+];
 const pad = (n, w) => String(n).padStart(w, '0');
 
 /** Writes `rows` data rows (plus a header) to `path`; resolves with the bytes written. */

@@ -40,7 +40,11 @@ const cliPath = join(root, 'apps', 'watcher', 'dist', 'cli.js');
 function cliSupportsIngest() {
   if (!existsSync(cliPath)) return false;
   try {
-    const help = execFileSync('node', [cliPath, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+    const help = execFileSync('node', [cliPath, '--help'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 20_000,
+    });
     return /\bingest\b/.test(help);
   } catch {
     return false;
@@ -81,13 +85,17 @@ function measure(cmd, argv, { input } = {}) {
       let report = {};
       const last = out.trim().split('\n').at(-1) ?? '';
       if (last.startsWith('{')) report = JSON.parse(last);
-      const rssKb = hasTime && existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) : report.maxRssKb;
+      const rssKb =
+        hasTime && existsSync(rssFile)
+          ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1))
+          : report.maxRssKb;
       resolve({ seconds, rssMb: rssKb === undefined ? Number.NaN : rssKb / 1024, report, stdout: out });
     });
   });
 }
 
-const sqliteCount = (db, table) => Number(execFileSync('sqlite3', [db, `SELECT count(*) FROM "${table}"`], { encoding: 'utf8' }).trim());
+const sqliteCount = (db, table) =>
+  Number(execFileSync('sqlite3', [db, `SELECT count(*) FROM "${table}"`], { encoding: 'utf8' }).trim());
 const freshDb = (name) => {
   const db = join(work, `${name}.db`);
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(db + suffix, { force: true });
@@ -102,7 +110,11 @@ async function ours(file) {
   }
   const m = await measure('node', [join(here, 'cases', 'ours.mjs'), file, db]);
   if (sqliteCount(db, 'ref.bench') !== m.report.rows) throw new Error('row count mismatch in ref.bench');
-  return { ...m, rows: m.report.rows, note: `@refdata/ingest (built package${m.report.worker ? ', parse worker' : ''})` };
+  return {
+    ...m,
+    rows: m.report.rows,
+    note: `@refdata/ingest (built package${m.report.worker ? ', parse worker' : ''})`,
+  };
 }
 
 const CASES = {
@@ -119,7 +131,11 @@ const CASES = {
     run: async (file) => {
       const db = freshDb('sqlite3-cli');
       const m = await measure('sqlite3', [db], { input: `.import --csv ${file} bench\n` });
-      return { ...m, rows: sqliteCount(db, 'bench'), note: `sqlite3 ${execFileSync('sqlite3', ['--version'], { encoding: 'utf8' }).split(' ')[0]} CLI` };
+      return {
+        ...m,
+        rows: sqliteCount(db, 'bench'),
+        note: `sqlite3 ${execFileSync('sqlite3', ['--version'], { encoding: 'utf8' }).split(' ')[0]} CLI`,
+      };
     },
   },
   d: {
@@ -154,7 +170,8 @@ const CASES = {
   },
 };
 
-const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
+const fmt = (n, d = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a';
 
 const file = await ensureFile(ROWS);
 process.stdout.write(
@@ -175,7 +192,9 @@ for (const key of keys) {
 }
 
 const a = results.a;
-process.stdout.write(`\n${'case'.padEnd(26)}${'rows'.padStart(11)}${'seconds'.padStart(10)}${'rows/s'.padStart(11)}${'(a)/x'.padStart(8)}${'peak RSS'.padStart(11)}  notes\n`);
+process.stdout.write(
+  `\n${'case'.padEnd(26)}${'rows'.padStart(11)}${'seconds'.padStart(10)}${'rows/s'.padStart(11)}${'(a)/x'.padStart(8)}${'peak RSS'.padStart(11)}  notes\n`,
+);
 for (const key of keys) {
   const r = results[key];
   if (r === undefined) continue;
@@ -187,7 +206,9 @@ for (const key of keys) {
 
 if (a !== undefined) {
   const line = (label, ratio, target) =>
-    process.stdout.write(`${label.padEnd(34)}${fmt(ratio, 2).padStart(6)}${target ? `   target ${target}: ${ratio >= Number(target.slice(2)) ? 'met' : 'NOT met'}` : ''}\n`);
+    process.stdout.write(
+      `${label.padEnd(34)}${fmt(ratio, 2).padStart(6)}${target ? `   target ${target}: ${ratio >= Number(target.slice(2)) ? 'met' : 'NOT met'}` : ''}\n`,
+    );
   process.stdout.write('\n');
   if (results.b) line('(a)/(b) ours vs fast-csv parse', a.rate / results.b.rate, '≥ 0.9');
   if (results.d) line('(a)/(d) ours vs pandas to_sql', a.rate / results.d.rate, '≥ 2');
@@ -195,7 +216,9 @@ if (a !== undefined) {
   if (results.e) line('(a)/(e) ours vs python executemany', a.rate / results.e.rate);
   if (results.f) line('(a)/(f) ours vs csv-parse parse', a.rate / results.f.rate);
   if (results.f2) line('(a)/(f) ours vs papaparse parse', a.rate / results.f2.rate);
-  process.stdout.write(`peak RSS of (a): ${fmt(a.rssMb)} MB (target ≤ 200 MB: ${a.rssMb <= 200 ? 'met' : 'NOT met'})\n`);
+  process.stdout.write(
+    `peak RSS of (a): ${fmt(a.rssMb)} MB (target ≤ 200 MB: ${a.rssMb <= 200 ? 'met' : 'NOT met'})\n`,
+  );
 }
 
 if (flag('--with-10m') && a !== undefined) {

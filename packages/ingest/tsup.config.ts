@@ -1,9 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // parse-worker.js is loaded with `new Worker(new URL('./parse-worker.js', import.meta.url))`,
+  // so it must sit beside index.js in dist/.
+  entry: ['src/index.ts', 'src/parse-worker.ts'],
   format: ['esm'],
-  dts: true,
+  dts: { entry: 'src/index.ts' },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -10,7 +10,7 @@ const { createIngestor } = await import(new URL('../../../packages/ingest/dist/i
 const started = performance.now();
 const db = await openDatabase(`sqlite:${dbPath}`);
 await db.migrate();
-const ingestor = createIngestor({ db });
+const ingestor = createIngestor({ db, parseInWorker: process.env.BENCH_INLINE !== '1' });
 const job = ingestor.ingest(file, { table: 'bench', skipDuplicates: false, force: true });
 for await (const p of job) {
   if (!p.done) process.stderr.write(`  ${p.rowsRead} rows, ${p.rowsPerSecond}/s, ETA ${p.etaSeconds ?? '?'}s\n`);

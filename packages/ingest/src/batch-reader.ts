@@ -13,7 +13,7 @@ export interface ReaderConfig {
   readonly plan: ConversionPlan;
   /** Good rows per batch. */
   readonly batchSize: number;
-  /** Bytes per read from the file. @default 1 MiB */
+  /** Bytes per read from the file (small reads keep parsed records short-lived: less GC, less memory). @default 64 KiB */
   readonly chunkBytes?: number;
 }
 
@@ -39,7 +39,7 @@ export interface ReaderEnd {
   readonly rowsRead: number;
 }
 
-const DEFAULT_CHUNK_BYTES = 1 << 20;
+const DEFAULT_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Reads the file once: every byte passes a sha256 hash and a byte counter on its way into
@@ -47,7 +47,10 @@ const DEFAULT_CHUNK_BYTES = 1 << 20;
  * batch carries the bad rows met since the previous one). Bytes after the last record (a footer)
  * are still hashed. Stops between records when `signal` aborts. @internal
  */
-export async function* readBatches(config: ReaderConfig, signal?: AbortSignal): AsyncGenerator<EncodedBatch, ReaderEnd> {
+export async function* readBatches(
+  config: ReaderConfig,
+  signal?: AbortSignal,
+): AsyncGenerator<EncodedBatch, ReaderEnd> {
   const hash = createHash('sha256');
   let bytes = 0;
   const stream = createReadStream(config.path, { highWaterMark: config.chunkBytes ?? DEFAULT_CHUNK_BYTES });

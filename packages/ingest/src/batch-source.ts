@@ -27,7 +27,9 @@ export function serializeError(err: unknown): SerializedError {
   for (const [k, v] of Object.entries(err)) {
     if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) props[k] = v;
   }
-  return err.stack === undefined ? { name: err.name, message: err.message, props } : { name: err.name, message: err.message, stack: err.stack, props };
+  return err.stack === undefined
+    ? { name: err.name, message: err.message, props }
+    : { name: err.name, message: err.message, stack: err.stack, props };
 }
 
 /** Rebuilds an error from {@link serializeError}, with its `code` and other fields. @internal */
@@ -58,10 +60,16 @@ export function openBatches(
   config: ReaderConfig,
   options: { readonly workerUrl?: URL | undefined; readonly signal?: AbortSignal | undefined },
 ): AsyncGenerator<EncodedBatch, ReaderEnd> {
-  return options.workerUrl === undefined ? readBatches(config, options.signal) : workerBatches(config, options.workerUrl, options.signal);
+  return options.workerUrl === undefined
+    ? readBatches(config, options.signal)
+    : workerBatches(config, options.workerUrl, options.signal);
 }
 
-async function* workerBatches(config: ReaderConfig, workerUrl: URL, signal: AbortSignal | undefined): AsyncGenerator<EncodedBatch, ReaderEnd> {
+async function* workerBatches(
+  config: ReaderConfig,
+  workerUrl: URL,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<EncodedBatch, ReaderEnd> {
   signal?.throwIfAborted();
   const inbox: (WorkerMessage | { readonly type: 'exit'; readonly code: number } | { readonly type: 'aborted' })[] = [];
   let wake: (() => void) | undefined;

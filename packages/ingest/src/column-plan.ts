@@ -32,7 +32,11 @@ export interface ColumnPlan {
   readonly keyColumns: readonly string[];
   readonly addMissingColumns: boolean;
   /** Column names only in the file / only in the table / in the file but not loaded. */
-  readonly drift: { readonly added: readonly string[]; readonly missing: readonly string[]; readonly ignored: readonly string[] };
+  readonly drift: {
+    readonly added: readonly string[];
+    readonly missing: readonly string[];
+    readonly ignored: readonly string[];
+  };
 }
 
 /** Inputs of {@link planColumns}. @internal */
@@ -64,18 +68,28 @@ export function planColumns(input: PlanInput): ColumnPlan {
   const { format, live, mode, schemaDrift } = input;
   const errorContext = { file: input.file, table: input.table };
   if (format.columns.length === 0) {
-    throw new IngestError(IngestErrorCode.FORMAT_UNDETECTABLE, `No columns were found in ${input.file}; check that it is a delimited text file with a header.`, errorContext);
+    throw new IngestError(
+      IngestErrorCode.FORMAT_UNDETECTABLE,
+      `No columns were found in ${input.file}; check that it is a delimited text file with a header.`,
+      errorContext,
+    );
   }
   if (mode === 'upsert' && input.keyColumns.length === 0) {
-    throw new IngestError(IngestErrorCode.KEY_INVALID, `Upsert into ${input.table} needs key columns; pass keyColumns (e.g. ['code']) or configure the dataset's keys.`, errorContext);
+    throw new IngestError(
+      IngestErrorCode.KEY_INVALID,
+      `Upsert into ${input.table} needs key columns; pass keyColumns (e.g. ['code']) or configure the dataset's keys.`,
+      errorContext,
+    );
   }
   const keys = new Set(input.keyColumns.map(lower));
   const overrides = new Map(Object.entries(input.typeOverrides).map(([k, v]) => [lower(k), v]));
   const fileByName = new Map<string, ColumnInfo>(format.columns.map((c) => [lower(c.name), c]));
   const liveByName = new Map<string, ColumnDef>((live?.columns ?? []).map((c) => [lower(c.name), c]));
 
-  const added = live === undefined ? [] : format.columns.filter((c) => !liveByName.has(lower(c.name))).map((c) => c.name);
-  const missing = live === undefined ? [] : live.columns.filter((c) => !fileByName.has(lower(c.name))).map((c) => c.name);
+  const added =
+    live === undefined ? [] : format.columns.filter((c) => !liveByName.has(lower(c.name))).map((c) => c.name);
+  const missing =
+    live === undefined ? [] : live.columns.filter((c) => !fileByName.has(lower(c.name))).map((c) => c.name);
   if (schemaDrift === 'fail' && (added.length > 0 || missing.length > 0)) {
     const parts = [
       added.length > 0 ? `new in the file: ${added.join(', ')}` : '',
@@ -118,7 +132,11 @@ export function planColumns(input: PlanInput): ColumnPlan {
     const explicit = new Set(Object.keys(input.columnTypeOverrides ?? {}).map(lower));
     for (const c of format.columns) {
       const matched = liveByName.get(lower(c.name));
-      const retype = explicit.has(lower(c.name)) || explicit.has(lower(c.rawName)) || explicit.has(String(c.index)) || overrides.has(lower(c.name));
+      const retype =
+        explicit.has(lower(c.name)) ||
+        explicit.has(lower(c.rawName)) ||
+        explicit.has(String(c.index)) ||
+        overrides.has(lower(c.name));
       if (matched !== undefined && !retype) fromLive(matched, c);
       else if (matched !== undefined || schemaDrift === 'add') fromFile(c);
       else ignored.push(c.name);
@@ -160,7 +178,13 @@ export function planColumns(input: PlanInput): ColumnPlan {
   };
 }
 
-function plannedColumn(name: string, source: number, target: DbType, file: ColumnType | undefined, nullable: boolean): PlannedColumn {
+function plannedColumn(
+  name: string,
+  source: number,
+  target: DbType,
+  file: ColumnType | undefined,
+  nullable: boolean,
+): PlannedColumn {
   const type = parseTypeFor(target, file);
   const base = { name, source, type, nullable };
   return target.kind === 'text' && target.maxLength !== undefined ? { ...base, maxLength: target.maxLength } : base;

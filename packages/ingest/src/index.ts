@@ -1,6 +1,6 @@
 export { IngestError, IngestErrorCode, type IngestErrorOptions, isIngestError } from './errors.js';
-export { createIngestor, Ingestor } from './ingestor.js';
 export { MAX_REJECTS_IN_MEMORY } from './ingestion.js';
+export { createIngestor, Ingestor } from './ingestor.js';
 export { REJECTS_CSV_HEADER, rejectsToCsv } from './rejects-csv.js';
 export {
   DEFAULT_BATCH_SIZE,

@@ -30,10 +30,15 @@ describe('IngestJob', () => {
   it('is awaitable for the result and iterable for every progress event, in order', async () => {
     const gate = deferred<IngestResult>();
     let emit!: (p: IngestProgress) => void;
-    const job = new IngestJob('f.csv', 'f', (e) => {
-      emit = e;
-      return gate.promise;
-    }, () => {});
+    const job = new IngestJob(
+      'f.csv',
+      'f',
+      (e) => {
+        emit = e;
+        return gate.promise;
+      },
+      () => {},
+    );
     const seen: number[] = [];
     const iterating = (async () => {
       for await (const p of job) seen.push(p.rowsRead);
@@ -50,11 +55,16 @@ describe('IngestJob', () => {
   });
 
   it('replays past events to an iterator that starts after the end', async () => {
-    const job = new IngestJob('f.csv', 'f', async (emit) => {
-      emit(progress(5));
-      emit(progress(9, true));
-      return { status: 'loaded' } as IngestResult;
-    }, () => {});
+    const job = new IngestJob(
+      'f.csv',
+      'f',
+      async (emit) => {
+        emit(progress(5));
+        emit(progress(9, true));
+        return { status: 'loaded' } as IngestResult;
+      },
+      () => {},
+    );
     await job;
     const seen: boolean[] = [];
     for await (const p of job) seen.push(p.done);
@@ -63,10 +73,15 @@ describe('IngestJob', () => {
 
   it('throws the failure from iteration and from await, without an unhandled rejection', async () => {
     const boom = Object.assign(new Error('boom'), { code: 'INGEST_FILE_MALFORMED' });
-    const job = new IngestJob('f.csv', 'f', async (emit) => {
-      emit(progress(1));
-      throw boom;
-    }, () => {});
+    const job = new IngestJob(
+      'f.csv',
+      'f',
+      async (emit) => {
+        emit(progress(1));
+        throw boom;
+      },
+      () => {},
+    );
     const seen: number[] = [];
     await expect(
       (async () => {
@@ -81,7 +96,12 @@ describe('IngestJob', () => {
   it('forwards cancel() only while running', async () => {
     const reasons: (string | undefined)[] = [];
     const gate = deferred<IngestResult>();
-    const job = new IngestJob('f.csv', 'f', () => gate.promise, (r) => reasons.push(r));
+    const job = new IngestJob(
+      'f.csv',
+      'f',
+      () => gate.promise,
+      (r) => reasons.push(r),
+    );
     job.cancel('stop');
     gate.resolve({ status: 'loaded' } as IngestResult);
     await job;

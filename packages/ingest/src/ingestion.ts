@@ -61,7 +61,11 @@ export async function detectFile(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (err) {
-    throw toIngestError(err, 'detect', { file, signal: options.signal, ...(options.table === undefined ? {} : { table: options.table }) });
+    throw toIngestError(err, 'detect', {
+      file,
+      signal: options.signal,
+      ...(options.table === undefined ? {} : { table: options.table }),
+    });
   }
 }
 
@@ -276,7 +280,11 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
     const outcome = await session.commit();
     session = undefined;
     if (outcome.status === 'held') {
-      await audit('apply', 'held', applyStart, { reason: outcome.reason, liveRows: outcome.liveRows, incomingRows: outcome.incomingRows });
+      await audit('apply', 'held', applyStart, {
+        reason: outcome.reason,
+        liveRows: outcome.liveRows,
+        incomingRows: outcome.incomingRows,
+      });
       counters.rowsLoaded = 0;
       const message = `Held: ${outcome.reason} Pass force: true to apply it.`;
       return finish({ ...base, status: 'held', rowsLoaded: 0, changes: null, snapshot: null, message });
@@ -288,7 +296,10 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
       changes: outcome.changes,
     });
     counters.rowsLoaded = outcome.rowsLoaded;
-    const changes = outcome.changes === null ? null : { added: outcome.changes.added, removed: outcome.changes.removed, changed: outcome.changes.changed };
+    const changes =
+      outcome.changes === null
+        ? null
+        : { added: outcome.changes.added, removed: outcome.changes.removed, changed: outcome.changes.changed };
     return finish({
       ...base,
       status: 'loaded',
@@ -302,7 +313,13 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
       publish(true);
       const done: IngestResult = { ...result, durationMs: Math.round(performance.now() - startedAt) };
       log.info(
-        { status: done.status, rowsRead: done.rowsRead, rowsLoaded: done.rowsLoaded, rowsRejected: done.rowsRejected, durationMs: done.durationMs },
+        {
+          status: done.status,
+          rowsRead: done.rowsRead,
+          rowsLoaded: done.rowsLoaded,
+          rowsRejected: done.rowsRejected,
+          durationMs: done.durationMs,
+        },
         'ingestion finished',
       );
       events.emit('completed', done);
@@ -344,9 +361,18 @@ function decodeRows(batch: EncodedBatch): StagedRow[] {
   return rows;
 }
 
-function tooManyRejects(file: string, table: string, rejected: number, maxErrors: number, rejects: readonly RejectedRow[]): IngestError {
+function tooManyRejects(
+  file: string,
+  table: string,
+  rejected: number,
+  maxErrors: number,
+  rejects: readonly RejectedRow[],
+): IngestError {
   const first = rejects[0];
-  const example = first === undefined ? '' : ` First: line ${first.line}${first.column === undefined ? '' : `, column ${first.column}`}: ${first.reason}.`;
+  const example =
+    first === undefined
+      ? ''
+      : ` First: line ${first.line}${first.column === undefined ? '' : `, column ${first.column}`}: ${first.reason}.`;
   return new IngestError(
     IngestErrorCode.TOO_MANY_REJECTS,
     `${rejected} row(s) of ${basename(file)} were rejected and maxErrors is ${maxErrors}; table ${table} is unchanged.${example} Fix the rows listed in the rejects report, or raise maxErrors to load the good rows.`,
@@ -372,31 +398,62 @@ export function toIngestError(
   if (where.signal?.aborted) {
     const reason: unknown = where.signal.reason;
     const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled';
-    return new IngestError(IngestErrorCode.CANCELLED, `Ingestion of ${name} was cancelled (${why}); the table is unchanged.`, context);
+    return new IngestError(
+      IngestErrorCode.CANCELLED,
+      `Ingestion of ${name} was cancelled (${why}); the table is unchanged.`,
+      context,
+    );
   }
   if (FS_CODES.has(code) || code === 'DETECT_READ_FAILED') {
-    return new IngestError(IngestErrorCode.FILE_UNREADABLE, `Cannot read ${where.file} (${code}: ${message}); check that it exists and is readable.`, context);
+    return new IngestError(
+      IngestErrorCode.FILE_UNREADABLE,
+      `Cannot read ${where.file} (${code}: ${message}); check that it exists and is readable.`,
+      context,
+    );
   }
   if (code === 'WORKER_EXIT' || (err instanceof Error && err.name === 'ERR_WORKER_OUT_OF_MEMORY')) {
-    return new IngestError(IngestErrorCode.WORKER_FAILED, `Parsing ${name} stopped: ${message} Retry; if it persists, set parseInWorker: false and report it.`, context);
+    return new IngestError(
+      IngestErrorCode.WORKER_FAILED,
+      `Parsing ${name} stopped: ${message} Retry; if it persists, set parseInWorker: false and report it.`,
+      context,
+    );
   }
   if (code.startsWith('DB_')) {
     const transient = (err as { transient?: unknown }).transient === true;
     if (DB_UNAVAILABLE_CODES.has(code) || transient) {
-      return new IngestError(IngestErrorCode.DB_UNAVAILABLE, `The database is not available (${code}: ${message}); the file can be retried later.`, context);
+      return new IngestError(
+        IngestErrorCode.DB_UNAVAILABLE,
+        `The database is not available (${code}: ${message}); the file can be retried later.`,
+        context,
+      );
     }
     if (code === 'DB_SCHEMA_MISMATCH') {
-      return new IngestError(IngestErrorCode.SCHEMA_DRIFT, `The columns of ${name} do not fit table ${where.table ?? ''} (${message}).`, context);
+      return new IngestError(
+        IngestErrorCode.SCHEMA_DRIFT,
+        `The columns of ${name} do not fit table ${where.table ?? ''} (${message}).`,
+        context,
+      );
     }
-    return new IngestError(IngestErrorCode.DB_FAILED, `The database refused the load of ${name} (${code}: ${message}).`, context);
+    return new IngestError(
+      IngestErrorCode.DB_FAILED,
+      `The database refused the load of ${name} (${code}: ${message}).`,
+      context,
+    );
   }
   if (code.startsWith('DETECT_')) {
-    const details = typeof (err as { line?: unknown }).line === 'number' ? { details: { line: (err as { line: number }).line } } : {};
+    const details =
+      typeof (err as { line?: unknown }).line === 'number' ? { details: { line: (err as { line: number }).line } } : {};
     if (MALFORMED_CODES.has(code)) {
-      return new IngestError(IngestErrorCode.FILE_MALFORMED, `${name} is malformed (${code}): ${message}`, { ...context, ...details });
+      return new IngestError(IngestErrorCode.FILE_MALFORMED, `${name} is malformed (${code}): ${message}`, {
+        ...context,
+        ...details,
+      });
     }
     if (code === 'DETECT_INVALID_OPTION') {
-      return new IngestError(IngestErrorCode.OPTIONS_INVALID, `Invalid format override for ${name}: ${message}`, { ...context, ...details });
+      return new IngestError(IngestErrorCode.OPTIONS_INVALID, `Invalid format override for ${name}: ${message}`, {
+        ...context,
+        ...details,
+      });
     }
   }
   if (stage === 'detect') {
@@ -407,7 +464,11 @@ export function toIngestError(
     );
   }
   if (stage === 'read') {
-    return new IngestError(IngestErrorCode.FILE_MALFORMED, `${name} cannot be read to the end${code ? ` (${code})` : ''}: ${message} Fix the file and drop it again.`, context);
+    return new IngestError(
+      IngestErrorCode.FILE_MALFORMED,
+      `${name} cannot be read to the end${code ? ` (${code})` : ''}: ${message} Fix the file and drop it again.`,
+      context,
+    );
   }
   return new IngestError(IngestErrorCode.DB_FAILED, `The load of ${name} failed: ${message}`, context);
 }

@@ -5,8 +5,8 @@ import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { defaultWorkerUrl } from './batch-source.js';
 import { IngestError, IngestErrorCode, isIngestError } from './errors.js';
-import { detectFile, type IngestContext, type ResolvedSettings, runIngestion } from './ingestion.js';
 import { IngestJob } from './ingest-job.js';
+import { detectFile, type IngestContext, type ResolvedSettings, runIngestion } from './ingestion.js';
 import { resolveCallSettings, resolveIngestorSettings } from './settings.js';
 import { tableNameFromFile } from './table-name.js';
 import type { IngestHandle, IngestOptions, IngestorEvents, IngestorOptions, IngestResult } from './types.js';
@@ -45,7 +45,10 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
   constructor(options: IngestorOptions) {
     super();
     if (typeof options !== 'object' || options === null || typeof options.db?.beginLoad !== 'function') {
-      throw new IngestError(IngestErrorCode.OPTIONS_INVALID, 'createIngestor needs { db }: a Database from openDatabase() of @refdata/db.');
+      throw new IngestError(
+        IngestErrorCode.OPTIONS_INVALID,
+        'createIngestor needs { db }: a Database from openDatabase() of @refdata/db.',
+      );
     }
     const settings = resolveIngestorSettings(options);
     this.#db = options.db;
@@ -53,7 +56,10 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
     this.#settings = settings;
     this.#queue = new PQueue({ concurrency: settings.concurrency });
     if (options.parseInWorker !== undefined && typeof options.parseInWorker !== 'boolean') {
-      throw new IngestError(IngestErrorCode.OPTIONS_INVALID, `Option parseInWorker must be true or false; got ${JSON.stringify(options.parseInWorker)}.`);
+      throw new IngestError(
+        IngestErrorCode.OPTIONS_INVALID,
+        `Option parseInWorker must be true or false; got ${JSON.stringify(options.parseInWorker)}.`,
+      );
     }
     this.#workerUrl = options.parseInWorker === false ? undefined : defaultWorkerUrl();
   }
@@ -165,7 +171,10 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
 
   #assertOpen(): void {
     if (this.#closed) {
-      throw new IngestError(IngestErrorCode.CLOSED, 'This ingestor was closed; create a new one with createIngestor().');
+      throw new IngestError(
+        IngestErrorCode.CLOSED,
+        'This ingestor was closed; create a new one with createIngestor().',
+      );
     }
   }
 
@@ -174,7 +183,12 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
   }
 
   /** Waits for the table's previous ingestion, then for a free slot, then runs `task`. */
-  async #schedule(table: string, signal: AbortSignal, file: string, task: () => Promise<IngestResult>): Promise<IngestResult> {
+  async #schedule(
+    table: string,
+    signal: AbortSignal,
+    file: string,
+    task: () => Promise<IngestResult>,
+  ): Promise<IngestResult> {
     const key = table.toLowerCase();
     const previous = this.#tables.get(key) ?? Promise.resolve();
     let release = noop;
@@ -217,11 +231,15 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
 function cancelledBeforeStart(file: string, table: string, signal: AbortSignal): IngestError {
   const reason: unknown = signal.reason;
   const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled';
-  return new IngestError(IngestErrorCode.CANCELLED, `Ingestion of ${basename(file)} was cancelled before it started (${why}); nothing was loaded.`, {
-    file,
-    table,
-    cause: reason,
-  });
+  return new IngestError(
+    IngestErrorCode.CANCELLED,
+    `Ingestion of ${basename(file)} was cancelled before it started (${why}); nothing was loaded.`,
+    {
+      file,
+      table,
+      cause: reason,
+    },
+  );
 }
 
 /** Drops the monitor's `<fileId>--` claim prefix from a processing file name. */

@@ -49,7 +49,13 @@ export class RowConverter {
         const parsed = parser(raw);
         if (!parsed.ok) {
           out.length = start;
-          return { line: record.line, raw: record.raw, column: this.#names[i] as string, value: raw, reason: parsed.reason };
+          return {
+            line: record.line,
+            raw: record.raw,
+            column: this.#names[i] as string,
+            value: raw,
+            reason: parsed.reason,
+          };
         }
         value = parsed.value;
       }
@@ -61,7 +67,10 @@ export class RowConverter {
             raw: record.raw,
             column: this.#names[i] as string,
             value: raw,
-            reason: parser === undefined ? 'column is missing from the file and must not be NULL' : 'empty or NULL value in a column that must have one',
+            reason:
+              parser === undefined
+                ? 'column is missing from the file and must not be NULL'
+                : 'empty or NULL value in a column that must have one',
           };
         }
       } else {

@@ -44,7 +44,10 @@ function bool(name: string, value: unknown): boolean {
 export function resolveIngestorSettings(options: IngestorOptions): ResolvedSettings & { readonly concurrency: number } {
   return Object.freeze({
     batchSize: integer('batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
-    progressIntervalSeconds: seconds('progressIntervalSeconds', options.progressIntervalSeconds ?? DEFAULT_PROGRESS_INTERVAL_SECONDS),
+    progressIntervalSeconds: seconds(
+      'progressIntervalSeconds',
+      options.progressIntervalSeconds ?? DEFAULT_PROGRESS_INTERVAL_SECONDS,
+    ),
     typeInference: bool('typeInference', options.typeInference ?? true),
     typeSampleRows: integer('typeSampleRows', options.typeSampleRows ?? DEFAULT_TYPE_SAMPLE_ROWS, 1, 10_000_000),
     concurrency: integer('concurrency', options.concurrency ?? DEFAULT_CONCURRENCY, 1, 64),
@@ -57,12 +60,18 @@ export function resolveCallSettings(base: ResolvedSettings, options: IngestOptio
   if (options.mode !== undefined && !(LOAD_MODES as readonly string[]).includes(options.mode)) {
     throw invalid('mode', `one of ${LOAD_MODES.join(', ')}`, options.mode);
   }
-  if (options.schemaDrift !== undefined && !(SCHEMA_DRIFT_POLICIES as readonly string[]).includes(options.schemaDrift)) {
+  if (
+    options.schemaDrift !== undefined &&
+    !(SCHEMA_DRIFT_POLICIES as readonly string[]).includes(options.schemaDrift)
+  ) {
     throw invalid('schemaDrift', `one of ${SCHEMA_DRIFT_POLICIES.join(', ')}`, options.schemaDrift);
   }
   if (options.maxErrors !== undefined) integer('maxErrors', options.maxErrors, 0, Number.MAX_SAFE_INTEGER);
   if (options.fileId !== undefined) integer('fileId', options.fileId, 0, Number.MAX_SAFE_INTEGER);
-  if (options.keyColumns !== undefined && (!Array.isArray(options.keyColumns) || options.keyColumns.some((k) => typeof k !== 'string' || k === ''))) {
+  if (
+    options.keyColumns !== undefined &&
+    (!Array.isArray(options.keyColumns) || options.keyColumns.some((k) => typeof k !== 'string' || k === ''))
+  ) {
     throw invalid('keyColumns', 'an array of column names', options.keyColumns);
   }
   if (options.table !== undefined && (typeof options.table !== 'string' || options.table.trim() === '')) {
@@ -72,11 +81,18 @@ export function resolveCallSettings(base: ResolvedSettings, options: IngestOptio
     if (options[name] !== undefined) bool(name, options[name]);
   }
   return Object.freeze({
-    batchSize: options.batchSize === undefined ? base.batchSize : integer('batchSize', options.batchSize, 1, MAX_BATCH_SIZE),
+    batchSize:
+      options.batchSize === undefined ? base.batchSize : integer('batchSize', options.batchSize, 1, MAX_BATCH_SIZE),
     progressIntervalSeconds:
-      options.progressIntervalSeconds === undefined ? base.progressIntervalSeconds : seconds('progressIntervalSeconds', options.progressIntervalSeconds),
-    typeInference: options.typeInference === undefined ? base.typeInference : bool('typeInference', options.typeInference),
-    typeSampleRows: options.typeSampleRows === undefined ? base.typeSampleRows : integer('typeSampleRows', options.typeSampleRows, 1, 10_000_000),
+      options.progressIntervalSeconds === undefined
+        ? base.progressIntervalSeconds
+        : seconds('progressIntervalSeconds', options.progressIntervalSeconds),
+    typeInference:
+      options.typeInference === undefined ? base.typeInference : bool('typeInference', options.typeInference),
+    typeSampleRows:
+      options.typeSampleRows === undefined
+        ? base.typeSampleRows
+        : integer('typeSampleRows', options.typeSampleRows, 1, 10_000_000),
   });
 }
 
@@ -94,7 +110,12 @@ export function resolveCallSettings(base: ResolvedSettings, options: IngestOptio
 export function ingestSettingsFromEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): Pick<IngestorOptions, 'batchSize' | 'progressIntervalSeconds' | 'typeInference' | 'typeSampleRows'> {
-  const out: { batchSize?: number; progressIntervalSeconds?: number; typeInference?: boolean; typeSampleRows?: number } = {};
+  const out: {
+    batchSize?: number;
+    progressIntervalSeconds?: number;
+    typeInference?: boolean;
+    typeSampleRows?: number;
+  } = {};
   const num = (name: string): number | undefined => {
     const raw = env[name]?.trim();
     if (raw === undefined || raw === '') return undefined;

@@ -9,7 +9,12 @@ describe('tableNameFromFile', () => {
   });
 
   it('drops a trailing date stamp in each accepted form', () => {
-    for (const name of ['currencies_20250101.csv', 'currencies-20250101.csv', 'currencies_2025-01-01.csv', 'currencies-2025-01-01.csv']) {
+    for (const name of [
+      'currencies_20250101.csv',
+      'currencies-20250101.csv',
+      'currencies_2025-01-01.csv',
+      'currencies-2025-01-01.csv',
+    ]) {
       expect(tableNameFromFile(name)).toBe('currencies');
     }
   });

@@ -7,7 +7,9 @@ import { onTestFinished } from 'vitest';
 import { createIngestor, type Ingestor, type IngestorOptions } from '../src/index.js';
 
 /** A migrated SQLite database file and an ingestor over it, in a temp dir removed after the test. */
-export async function setup(options: Partial<IngestorOptions> = {}): Promise<{ db: Database; ingestor: Ingestor; dir: string; dbPath: string }> {
+export async function setup(
+  options: Partial<IngestorOptions> = {},
+): Promise<{ db: Database; ingestor: Ingestor; dir: string; dbPath: string }> {
   const { dir, cleanup } = await makeTempDir('refdata-ingest-');
   const dbPath = join(dir, 'refdata.db');
   const db = await openDatabase(`sqlite:${dbPath}`);
@@ -35,7 +37,11 @@ export async function readAll(db: Database, table: string): Promise<DbValue[][]>
 }
 
 /** A tracking row claimed for `path`, as the watcher would create it. */
-export async function track(db: Database, path: string, name: string): Promise<{ fileId: number; finish: (sha256: string, table: string) => Promise<void> }> {
+export async function track(
+  db: Database,
+  path: string,
+  name: string,
+): Promise<{ fileId: number; finish: (sha256: string, table: string) => Promise<void> }> {
   const claim = await db.files.claimNew({ path, name, size: 1 }, { instanceId: 'test', leaseMs: 60_000 });
   if (claim === null) throw new Error('claim failed');
   return {
@@ -47,6 +53,7 @@ export async function track(db: Database, path: string, name: string): Promise<{
 /** `n` rows of `code,name,amount` starting at line 2. */
 export function rows(n: number, from = 1): string {
   let out = '';
-  for (let i = from; i < from + n; i++) out += `${String(i).padStart(6, '0')},name ${i},${i}.${String(i % 100).padStart(2, '0')}\n`;
+  for (let i = from; i < from + n; i++)
+    out += `${String(i).padStart(6, '0')},name ${i},${i}.${String(i % 100).padStart(2, '0')}\n`;
   return out;
 }

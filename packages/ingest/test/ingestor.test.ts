@@ -15,11 +15,26 @@ describe('Ingestor (facade on SQLite)', () => {
     const events: IngestProgress[] = [];
     for await (const p of job) events.push(p);
     const result = await job;
-    expect(result).toMatchObject({ status: 'loaded', table: 'currencies', mode: 'replace', rowsRead: 3, rowsLoaded: 3, rowsRejected: 0, rejectsCsv: null });
+    expect(result).toMatchObject({
+      status: 'loaded',
+      table: 'currencies',
+      mode: 'replace',
+      rowsRead: 3,
+      rowsLoaded: 3,
+      rowsRejected: 0,
+      rejectsCsv: null,
+    });
     expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(result.bytes).toBe(Buffer.byteLength(text));
     expect(events.filter((e) => e.done)).toHaveLength(1);
-    expect(events.at(-1)).toMatchObject({ done: true, rowsRead: 3, rowsLoaded: 3, bytesRead: result.bytes, bytesTotal: result.bytes, etaSeconds: 0 });
+    expect(events.at(-1)).toMatchObject({
+      done: true,
+      rowsRead: 3,
+      rowsLoaded: 3,
+      bytesRead: result.bytes,
+      bytesTotal: result.bytes,
+      etaSeconds: 0,
+    });
     expect(await readAll(db, 'currencies')).toEqual([
       ['008', 'Albanian lek', 2],
       ['036', 'Australian dollar', 2],
@@ -43,7 +58,10 @@ describe('Ingestor (facade on SQLite)', () => {
     const { db, ingestor, dir } = await setup();
     await ingestor.ingest(await csv(dir, 'units.csv', `${HEADER}${rows(2)}`));
     // In the second file every amount is a whole number: detection alone would say integer.
-    const result = await ingestor.ingest(await csv(dir, 'units2.csv', `${HEADER}000100,x,5\n000101,y,7\n`), { table: 'units', mode: 'append' });
+    const result = await ingestor.ingest(await csv(dir, 'units2.csv', `${HEADER}000100,x,5\n000101,y,7\n`), {
+      table: 'units',
+      mode: 'append',
+    });
     expect(result).toMatchObject({ status: 'loaded', mode: 'append', rowsLoaded: 2 });
     expect(await readAll(db, 'units')).toEqual([
       ['000001', 'name 1', '1.01'],
@@ -55,17 +73,30 @@ describe('Ingestor (facade on SQLite)', () => {
 
   it('upserts by key columns: changed rows are updated, new rows inserted, others kept', async () => {
     const { db, ingestor, dir } = await setup();
-    await ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nEUR,1.10\nUSD,1.00\nGBP,0.85\n'), { keyColumns: ['code'] });
+    await ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nEUR,1.10\nUSD,1.00\nGBP,0.85\n'), {
+      keyColumns: ['code'],
+    });
     const result = await ingestor.ingest(await csv(dir, 'rates_2025-02-01.csv', 'code,rate\nUSD,1.01\nJPY,0.01\n'), {
       mode: 'upsert',
       keyColumns: ['code'],
     });
-    expect(result).toMatchObject({ status: 'loaded', mode: 'upsert', table: 'rates', changes: { added: 1, changed: 1, removed: 0 } });
+    expect(result).toMatchObject({
+      status: 'loaded',
+      mode: 'upsert',
+      table: 'rates',
+      changes: { added: 1, changed: 1, removed: 0 },
+    });
     const table = new Map((await readAll(db, 'rates')).map((r) => [r[0], r[1]]));
     expect(Object.fromEntries(table)).toEqual({ EUR: '1.10', USD: '1.01', GBP: '0.85', JPY: '0.01' });
     // A value that does not fit the live column type is a bad row, never a rounded one.
-    const finer = ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nCHF,0.0067\n'), { mode: 'upsert', keyColumns: ['code'] });
-    await expect(finer).rejects.toMatchObject({ code: 'INGEST_TOO_MANY_REJECTS', rejects: [{ line: 2, column: 'rate', value: '0.0067' }] });
+    const finer = ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nCHF,0.0067\n'), {
+      mode: 'upsert',
+      keyColumns: ['code'],
+    });
+    await expect(finer).rejects.toMatchObject({
+      code: 'INGEST_TOO_MANY_REJECTS',
+      rejects: [{ line: 2, column: 'rate', value: '0.0067' }],
+    });
   });
 
   it('fails the file with maxErrors 0 on one bad row and leaves the table unchanged', async () => {
@@ -80,7 +111,9 @@ describe('Ingestor (facade on SQLite)', () => {
     expect(isIngestError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'INGEST_TOO_MANY_REJECTS', table: 'units' });
     if (!isIngestError(error)) return;
-    expect(error.rejects).toEqual([{ line: 5, raw: '000099,bad,not-a-number', column: 'amount', value: 'not-a-number', reason: expect.any(String) }]);
+    expect(error.rejects).toEqual([
+      { line: 5, raw: '000099,bad,not-a-number', column: 'amount', value: 'not-a-number', reason: expect.any(String) },
+    ]);
     expect(error.rejectsCsv).toContain('5,amount,not-a-number,');
     expect(await readAll(db, 'units')).toEqual(before);
   });
@@ -122,7 +155,9 @@ describe('Ingestor (facade on SQLite)', () => {
   it('counts duplicate keys as rejects', async () => {
     const { ingestor, dir } = await setup();
     const path = await csv(dir, 'keys.csv', 'code,name\nA,1\nB,2\nA,3\n');
-    await expect(ingestor.ingest(path, { keyColumns: ['code'] })).rejects.toMatchObject({ code: 'INGEST_TOO_MANY_REJECTS' });
+    await expect(ingestor.ingest(path, { keyColumns: ['code'] })).rejects.toMatchObject({
+      code: 'INGEST_TOO_MANY_REJECTS',
+    });
     const result = await ingestor.ingest(path, { keyColumns: ['code'], maxErrors: 1 });
     expect(result).toMatchObject({ rowsLoaded: 2, rowsRejected: 1 });
     expect(result.rejects[0]).toMatchObject({ line: 4, column: 'code' });
@@ -150,7 +185,10 @@ describe('Ingestor (facade on SQLite)', () => {
     const { db, ingestor, dir } = await setup({ batchSize: 100 });
     const first = ingestor.ingest(await csv(dir, 't1.csv', `${HEADER}${rows(2000)}`), { table: 't' });
     const controller = new AbortController();
-    const second = ingestor.ingest(await csv(dir, 't2.csv', `${HEADER}${rows(10)}`), { table: 't', signal: controller.signal });
+    const second = ingestor.ingest(await csv(dir, 't2.csv', `${HEADER}${rows(10)}`), {
+      table: 't',
+      signal: controller.signal,
+    });
     controller.abort();
     await expect(second).rejects.toMatchObject({ code: 'INGEST_CANCELLED' });
     await expect(first).resolves.toMatchObject({ status: 'loaded', rowsLoaded: 2000 });
@@ -165,7 +203,10 @@ describe('Ingestor (facade on SQLite)', () => {
       const { db, ingestor, dir } = await setup();
       await ingestor.ingest(await csv(dir, 'd.csv', live));
       const err = ingestor.ingest(await csv(dir, 'd.csv', drifted), { mode: 'append' });
-      await expect(err).rejects.toMatchObject({ code: 'INGEST_SCHEMA_DRIFT', details: { added: ['extra'], missing: [] } });
+      await expect(err).rejects.toMatchObject({
+        code: 'INGEST_SCHEMA_DRIFT',
+        details: { added: ['extra'], missing: [] },
+      });
       expect(await readAll(db, 'd')).toHaveLength(2);
     });
 
@@ -209,10 +250,36 @@ describe('Ingestor (facade on SQLite)', () => {
       const result = await ingestor.ingest(await csv(dir, 'exact.csv', text), { format: { nullTokens: ['NULL'] } });
       expect(result.status).toBe('loaded');
       const kinds = Object.fromEntries(result.format.columns.map((c) => [c.name, c.type.kind]));
-      expect(kinds).toMatchObject({ code: 'text', amount: 'decimal', day: 'date', at: 'time', stamp: 'datetime', flag: 'boolean', label: 'text' });
+      expect(kinds).toMatchObject({
+        code: 'text',
+        amount: 'decimal',
+        day: 'date',
+        at: 'time',
+        stamp: 'datetime',
+        flag: 'boolean',
+        label: 'text',
+      });
       expect(await readAll(db, 'exact')).toEqual([
-        ['007', '1234567890123456789012345678.0123456789', '2024-02-29', '23:59:59.1234567', '2024-12-31T23:30:00+14:00', true, 'Åland 🇦🇽', ''],
-        ['010', '-0.0000000001', '1900-01-01', '00:00:00.0000000', '1999-12-31T00:00:00Z', false, 'Côte d’Ivoire', null],
+        [
+          '007',
+          '1234567890123456789012345678.0123456789',
+          '2024-02-29',
+          '23:59:59.1234567',
+          '2024-12-31T23:30:00+14:00',
+          true,
+          'Åland 🇦🇽',
+          '',
+        ],
+        [
+          '010',
+          '-0.0000000001',
+          '1900-01-01',
+          '00:00:00.0000000',
+          '1999-12-31T00:00:00Z',
+          false,
+          'Côte d’Ivoire',
+          null,
+        ],
         ['000', '0.10', '9999-12-31', '12:00:00.5000000', '2000-01-01T12:00:00-05:30', true, '日本, "quoted"', ''],
       ]);
     } finally {
@@ -265,22 +332,34 @@ describe('Ingestor (facade on SQLite)', () => {
 
   it('reports unreadable and malformed files with codes, keeping the cause code visible', async () => {
     const { db, ingestor, dir } = await setup();
-    await expect(ingestor.ingest(`${dir}/missing.csv`)).rejects.toMatchObject({ code: 'INGEST_FILE_UNREADABLE', causeCode: 'ENOENT' });
+    await expect(ingestor.ingest(`${dir}/missing.csv`)).rejects.toMatchObject({
+      code: 'INGEST_FILE_UNREADABLE',
+      causeCode: 'ENOENT',
+    });
     const unclosed = await csv(dir, 'broken.csv', `${HEADER}${rows(3)}000009,"never closed,1.00\n${rows(3, 10)}`);
     const err = await ingestor.ingest(unclosed).then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).toMatchObject({ code: 'INGEST_FILE_MALFORMED', causeCode: 'DETECT_UNCLOSED_QUOTE', table: 'broken', details: { line: 5 } });
+    expect(err).toMatchObject({
+      code: 'INGEST_FILE_MALFORMED',
+      causeCode: 'DETECT_UNCLOSED_QUOTE',
+      table: 'broken',
+      details: { line: 5 },
+    });
     const binary = await csv(dir, 'blob.csv', new Uint8Array([0, 1, 2, 3, 0, 0, 255, 254, 0, 7]));
-    await expect(ingestor.ingest(binary)).rejects.toMatchObject({ code: 'INGEST_FORMAT_UNDETECTABLE', causeCode: 'DETECT_BINARY_FILE' });
+    await expect(ingestor.ingest(binary)).rejects.toMatchObject({
+      code: 'INGEST_FORMAT_UNDETECTABLE',
+      causeCode: 'DETECT_BINARY_FILE',
+    });
     expect(await db.describeTable('broken')).toBeUndefined();
   });
 
   it('emits typed events for a load: started, progress, batch, completed', async () => {
     const { ingestor, dir } = await setup({ batchSize: 2 });
     const seen: string[] = [];
-    for (const name of ['started', 'progress', 'batch', 'completed', 'failed'] as const) ingestor.on(name, () => seen.push(name));
+    for (const name of ['started', 'progress', 'batch', 'completed', 'failed'] as const)
+      ingestor.on(name, () => seen.push(name));
     await ingestor.ingest(await csv(dir, 'ev.csv', `${HEADER}${rows(5)}`));
     expect(seen[0]).toBe('started');
     expect(seen.filter((s) => s === 'batch')).toHaveLength(3);
@@ -291,7 +370,9 @@ describe('Ingestor (facade on SQLite)', () => {
   it('validates options and refuses work after close()', async () => {
     const { ingestor, dir } = await setup();
     const path = await csv(dir, 'o.csv', `${HEADER}${rows(1)}`);
-    await expect(ingestor.ingest(path, { mode: 'merge' as never })).rejects.toMatchObject({ code: 'INGEST_OPTIONS_INVALID' });
+    await expect(ingestor.ingest(path, { mode: 'merge' as never })).rejects.toMatchObject({
+      code: 'INGEST_OPTIONS_INVALID',
+    });
     await expect(ingestor.ingest(path, { maxErrors: -1 })).rejects.toMatchObject({ code: 'INGEST_OPTIONS_INVALID' });
     await expect(ingestor.ingest(path, { mode: 'upsert' })).rejects.toMatchObject({ code: 'INGEST_KEY_INVALID' });
     await expect(ingestor.ingest(path, { keyColumns: ['nope'] })).rejects.toMatchObject({ code: 'INGEST_KEY_INVALID' });

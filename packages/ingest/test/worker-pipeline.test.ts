@@ -1,0 +1,116 @@
+/**
+ * The parse-worker path runs only from a build (a worker thread cannot load TypeScript sources),
+ * so these tests bundle the package's two entries (index + parse-worker) with esbuild into a temp
+ * folder, with detect and db resolved to their sources, and drive the bundled facade.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Ingest from '../src/index.js';
+import { csv, readAll, rows, setup } from './helpers.js';
+
+const src = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+let out = '';
+let bundled: typeof Ingest;
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'refdata-ingest-bundle-'));
+  await build({
+    entryPoints: { index: src('../src/index.ts'), 'parse-worker': src('../src/parse-worker.ts') },
+    outdir: out,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'silent',
+    alias: { '@refdata/detect': src('../../detect/src/index.ts'), '@refdata/db': src('../../db/src/index.ts') },
+    external: ['better-sqlite3', 'tedious', 'tarn'],
+    // CommonJS dependencies (iconv-lite) call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  bundled = (await import(pathToFileURL(join(out, 'index.js')).href)) as typeof Ingest;
+});
+
+afterAll(async () => {
+  if (out) await rm(out, { recursive: true, force: true });
+});
+
+describe('parse worker pipeline (bundled build)', () => {
+  it('parses on a worker thread and loads exactly what the inline path loads', async () => {
+    const { db, dir } = await setup();
+    const text =
+      'code,amount,day,flag,label\n' +
+      '007,1234567890123456789012345678.0123456789,2024-02-29,true,"Åland, ""A"""\n' +
+      `${Array.from({ length: 2500 }, (_, i) => `${String(i).padStart(4, '0')},${i}.5,2025-01-${String((i % 28) + 1).padStart(2, '0')},false,x${i}`).join('\n')}\n`;
+    const file = await csv(dir, 'w.csv', text);
+    const worker = bundled.createIngestor({ db, batchSize: 100 });
+    const inline = bundled.createIngestor({ db, batchSize: 100, parseInWorker: false });
+    expect(worker.parsesInWorker).toBe(true);
+    expect(inline.parsesInWorker).toBe(false);
+    const viaWorker = await worker.ingest(file, { table: 'via_worker' });
+    const viaInline = await inline.ingest(file, { table: 'via_inline' });
+    expect(viaWorker).toMatchObject({
+      status: 'loaded',
+      rowsRead: 2501,
+      rowsLoaded: 2501,
+      sha256: viaInline.sha256,
+      bytes: viaInline.bytes,
+    });
+    const a = await readAll(db, 'via_worker');
+    expect(a).toEqual(await readAll(db, 'via_inline'));
+    expect(a[0]).toEqual(['007', '1234567890123456789012345678.0123456789', '2024-02-29', true, 'Åland, "A"']);
+    await worker.close();
+    await inline.close();
+  });
+
+  it('carries bad rows and their line numbers across the thread', async () => {
+    const { db, dir } = await setup();
+    const amount = { kind: 'decimal', precision: 9, scale: 2, decimalSeparator: '.', groupSeparator: '' } as const;
+    const file = await csv(dir, 'bad.csv', `code,name,amount\n${rows(300)}000999,bad,x.y\n${rows(300, 400)}`);
+    const ingestor = bundled.createIngestor({ db, batchSize: 64 });
+    const result = await ingestor.ingest(file, { maxErrors: 1, format: { columnTypes: { amount } } });
+    expect(result).toMatchObject({ rowsRead: 601, rowsLoaded: 600, rowsRejected: 1 });
+    expect(result.rejects).toEqual([
+      { line: 302, raw: '000999,bad,x.y', column: 'amount', value: 'x.y', reason: expect.any(String) },
+    ]);
+    await ingestor.close();
+  });
+
+  it('reports a file that breaks after the detection sample with the reader’s code and line', async () => {
+    const { db, dir } = await setup();
+    // Past the 1 MiB sample, an opening quote that never closes.
+    const body = rows(40_000);
+    const file = await csv(dir, 'late.csv', `code,name,amount\n${body}000001,"open,1.00\n${rows(5)}`);
+    const ingestor = bundled.createIngestor({ db });
+    const error = await ingestor.ingest(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: 'INGEST_FILE_MALFORMED',
+      causeCode: 'DETECT_UNCLOSED_QUOTE',
+      details: { line: 40_002 },
+    });
+    expect(await db.describeTable('late')).toBeUndefined();
+    await ingestor.close();
+  });
+
+  it('stops the worker on cancel and leaves the table unchanged', async () => {
+    const { db, dir } = await setup();
+    const ingestor = bundled.createIngestor({ db, batchSize: 50 });
+    await ingestor.ingest(await csv(dir, 'c.csv', `code,name,amount\n${rows(3)}`));
+    const job = ingestor.ingest(await csv(dir, 'c.csv', `code,name,amount\n${rows(30_000)}`), { mode: 'append' });
+    let batches = 0;
+    ingestor.on('batch', () => {
+      if (++batches === 2) job.cancel();
+    });
+    await expect(job).rejects.toMatchObject({ code: 'INGEST_CANCELLED' });
+    expect(batches).toBeLessThan(100);
+    expect(await readAll(db, 'c')).toHaveLength(3);
+    await ingestor.close();
+  });
+});
