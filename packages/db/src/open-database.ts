@@ -1,5 +1,5 @@
+import { MssqlDatabase } from './dialect/mssql/mssql-database.js';
 import { SqliteDatabase } from './dialect/sqlite/sqlite-database.js';
-import { DbError, DbErrorCode } from './errors.js';
 import type { Database, OpenDatabaseOptions } from './types.js';
 import { parseDatabaseUrl } from './url.js';
 
@@ -34,6 +34,6 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     case 'sqlite':
       return SqliteDatabase.open(parsed, options);
     case 'mssql':
-      throw new DbError(DbErrorCode.URL_INVALID, 'SQL Server support is not built yet in this version of @refdata/db.');
+      return MssqlDatabase.open(parsed, options);
   }
 }

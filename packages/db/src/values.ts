@@ -306,3 +306,15 @@ export function renderCsvLine(values: readonly DbValue[]): string {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
+
+/**
+ * The UTC stamp in snapshot names, e.g. `20250101T120000123Z` (sorts like the time it encodes).
+ *
+ * @example
+ * ```ts
+ * snapshotStamp(new Date('2025-01-01T12:00:00.123Z')); // '20250101T120000123Z'
+ * ```
+ */
+export function snapshotStamp(at: Date): string {
+  return at.toISOString().replace(/[-:.]/g, '');
+}

@@ -57,7 +57,7 @@ import type {
 } from '../../types.js';
 import { AUDIT_OUTCOMES, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
 import type { SqliteUrl } from '../../url.js';
-import { renderCsvLine, toJson, type ValueChecker, valueChecker } from '../../values.js';
+import { renderCsvLine, snapshotStamp, toJson, type ValueChecker, valueChecker } from '../../values.js';
 import {
   isSqliteBusy,
   loadBetterSqlite3,
@@ -178,11 +178,6 @@ function toBackupInfo(row: CatalogueRow): BackupInfo {
     fileId: row.file_id,
     reason: row.reason as BackupInfo['reason'],
   };
-}
-
-/** `20250101T120000123Z`: the UTC stamp in snapshot names (sorts like the time it encodes). */
-export function snapshotStamp(at: Date): string {
-  return at.toISOString().replace(/[-:.]/g, '');
 }
 
 /** The first rowid alias not shadowed by a data column (a column named `rowid` hides the real rowid). */

@@ -1,0 +1,380 @@
+/**
+ * T-SQL for the SQL Server dialect, in small builders with exact-text tests. Identifiers go
+ * through {@link quoteMssqlIdentifier} (`[` … `]`, `]` doubled); values are always parameters
+ * with generated names (`@p0`, `@path`, …), never text from data.
+ */
+import { quoteMssqlIdentifier as q } from '../../identifiers.js';
+import type { ColumnDef } from '../../types.js';
+import {
+  mssqlStagingType,
+  mssqlType,
+  qualified,
+  readExpressionSql,
+  stagedAsText,
+  tryConvertSql,
+} from './mssql-types.js';
+
+/** Schemas: live tables, snapshots, staging, our metadata. */
+export const SCHEMAS = { live: 'ref', backup: 'bkp', staging: 'stg', meta: 'refdata' } as const;
+/** The line column of typed staging tables (reserved as a data column name). */
+export const LINE_COLUMN = '__refdata_line';
+/** SQL Server limit on parameters per request is 2,100; sp_executesql uses 2 of them. */
+export const MAX_PARAMS_PER_STATEMENT = 2098;
+/** SQL Server limit on row value expressions in one INSERT … VALUES. */
+export const MAX_ROWS_PER_VALUES = 1000;
+/** SQL Server limit on columns per (non-wide) table. */
+export const MAX_COLUMNS = 1024;
+
+const TERMINAL = "(N'archived', N'failed', N'duplicate', N'held')";
+const pathKey = (param: string): string => `CAST(HASHBYTES('SHA2_256', ${param}) AS BINARY(32))`;
+
+/** Creates the four schemas and the version table when missing (idempotent). */
+export function bootstrapSql(): string {
+  const schemas = Object.values(SCHEMAS)
+    .map((s) => `IF SCHEMA_ID(N'${s}') IS NULL EXEC(N'CREATE SCHEMA ${q(s)}');`)
+    .join('\n');
+  return `${schemas}
+IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata].[schema_version] (version INT NOT NULL PRIMARY KEY, applied_at DATETIME2(3) NOT NULL);`;
+}
+
+/** Serialises migrations across instances (an application lock owned by the transaction). */
+export const MIGRATION_LOCK_SQL =
+  "EXEC sp_getapplock @Resource = N'refdata.migrate', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000;";
+
+/** Versioned migrations; index i brings the schema from version i to i + 1. Never edit a shipped entry. */
+export const MSSQL_MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE [refdata].[files] (
+  id BIGINT IDENTITY(1,1) NOT NULL PRIMARY KEY,
+  path NVARCHAR(4000) NOT NULL,
+  path_key AS ${pathKey('path')} PERSISTED,
+  name NVARCHAR(1024) NOT NULL,
+  size BIGINT NOT NULL,
+  mtime_ms BIGINT NULL,
+  sha256 CHAR(64) NULL,
+  status NVARCHAR(20) NOT NULL,
+  detected_at DATETIME2(3) NOT NULL,
+  claimed_at DATETIME2(3) NULL,
+  started_at DATETIME2(3) NULL,
+  finished_at DATETIME2(3) NULL,
+  rows_read BIGINT NULL,
+  rows_loaded BIGINT NULL,
+  rows_rejected BIGINT NULL,
+  target_table NVARCHAR(128) NULL,
+  error_code NVARCHAR(100) NULL,
+  error_message NVARCHAR(4000) NULL,
+  instance_id NVARCHAR(200) NULL,
+  lease_until DATETIME2(3) NULL,
+  token UNIQUEIDENTIFIER NULL
+);`,
+    'CREATE INDEX [ix_files_path] ON [refdata].[files] (path_key, status);',
+    'CREATE INDEX [ix_files_sha256] ON [refdata].[files] (sha256);',
+    'CREATE INDEX [ix_files_status] ON [refdata].[files] (status, lease_until);',
+    `CREATE TABLE [refdata].[audit] (
+  id BIGINT IDENTITY(1,1) NOT NULL PRIMARY KEY,
+  file_id BIGINT NULL,
+  step NVARCHAR(100) NOT NULL,
+  outcome NVARCHAR(20) NOT NULL,
+  duration_ms FLOAT NULL,
+  details NVARCHAR(MAX) NULL,
+  at_utc DATETIME2(3) NOT NULL
+);`,
+    'CREATE INDEX [ix_audit_file] ON [refdata].[audit] (file_id, id);',
+    `CREATE TABLE [refdata].[rejects] (
+  id BIGINT IDENTITY(1,1) NOT NULL PRIMARY KEY,
+  file_id BIGINT NOT NULL,
+  line BIGINT NOT NULL,
+  raw NVARCHAR(MAX) NOT NULL,
+  column_name NVARCHAR(4000) NULL,
+  value NVARCHAR(MAX) NULL,
+  reason NVARCHAR(4000) NOT NULL
+);`,
+    'CREATE INDEX [ix_rejects_file] ON [refdata].[rejects] (file_id, line);',
+    `CREATE TABLE [refdata].[datasets] (
+  table_name NVARCHAR(128) NOT NULL PRIMARY KEY,
+  mode NVARCHAR(10) NOT NULL,
+  key_columns NVARCHAR(MAX) NOT NULL,
+  type_overrides NVARCHAR(MAX) NOT NULL,
+  updated_at DATETIME2(3) NOT NULL
+);`,
+    `CREATE TABLE [bkp].[catalogue] (
+  snapshot NVARCHAR(128) NOT NULL PRIMARY KEY,
+  table_name NVARCHAR(128) NOT NULL,
+  taken_at DATETIME2(3) NOT NULL,
+  row_count BIGINT NOT NULL,
+  source_file NVARCHAR(1024) NULL,
+  file_id BIGINT NULL,
+  reason NVARCHAR(10) NOT NULL
+);`,
+    'CREATE INDEX [ix_catalogue_table] ON [bkp].[catalogue] (table_name, taken_at);',
+    `CREATE TABLE [refdata].[load_commits] (
+  commit_id UNIQUEIDENTIFIER NOT NULL PRIMARY KEY,
+  table_name NVARCHAR(128) NOT NULL,
+  outcome NVARCHAR(MAX) NOT NULL,
+  committed_at DATETIME2(3) NOT NULL
+);`,
+  ],
+];
+
+/** `CREATE TABLE [schema].[name] (…)` with the logical types' T-SQL types. */
+export function createTableSql(schema: string, name: string, columns: readonly ColumnDef[]): string {
+  const defs = columns.map((c) => `${q(c.name)} ${mssqlType(c.type)} ${c.nullable ? 'NULL' : 'NOT NULL'}`);
+  return `CREATE TABLE ${qualified(schema, name)} (${defs.join(', ')});`;
+}
+
+/** Generated staging column name of column `i` (never data, so bulk load needs no escaping). */
+export const stagingColumn = (i: number): string => `c${i}`;
+
+/** The text staging table: `[line]` plus `c0…cN` in staging types (decimals and temporals as NVARCHAR). */
+export function createStagingSql(name: string, columns: readonly ColumnDef[]): string {
+  const defs = columns.map((c, i) => `[${stagingColumn(i)}] ${mssqlStagingType(c.type)} NULL`);
+  return `CREATE TABLE ${qualified(SCHEMAS.staging, name)} ([line] BIGINT NOT NULL PRIMARY KEY, ${defs.join(', ')});`;
+}
+
+/** The condition "some staged text value does not convert", or undefined when no column needs converting. */
+export function conversionFailureCondition(columns: readonly ColumnDef[]): string | undefined {
+  const parts = columns.flatMap((c, i) => {
+    const expr = `[${stagingColumn(i)}]`;
+    const convert = tryConvertSql(c.type, expr);
+    return convert === undefined ? [] : [`(${expr} IS NOT NULL AND ${convert} IS NULL)`];
+  });
+  return parts.length === 0 ? undefined : parts.join(' OR ');
+}
+
+/** Rows of text staging that fail TRY_CONVERT: line and every staged value. */
+export function conversionFailuresSql(staging: string, columns: readonly ColumnDef[]): string | undefined {
+  const where = conversionFailureCondition(columns);
+  if (where === undefined) return undefined;
+  const list = columns.map((_c, i) => `[${stagingColumn(i)}]`).join(', ');
+  return `SELECT [line], ${list} FROM ${qualified(SCHEMAS.staging, staging)} WHERE ${where} ORDER BY [line];`;
+}
+
+/** The typed staging table: the real columns plus the line. */
+export function createTypedSql(typed: string, columns: readonly ColumnDef[]): string {
+  const defs = columns.map((c) => `${q(c.name)} ${mssqlType(c.type)} ${c.nullable ? 'NULL' : 'NOT NULL'}`);
+  return `CREATE TABLE ${qualified(SCHEMAS.staging, typed)} (${defs.join(', ')}, ${q(LINE_COLUMN)} BIGINT NOT NULL);`;
+}
+
+/** Drops a table if it exists. */
+export function dropTableIfExistsSql(schema: string, name: string): string {
+  return `DROP TABLE IF EXISTS ${qualified(schema, name)};`;
+}
+
+/** Fills typed staging from text staging (rows failing conversion were removed first), in line order. */
+export function fillTypedSql(staging: string, typed: string, columns: readonly ColumnDef[]): string {
+  const targets = [...columns.map((c) => q(c.name)), q(LINE_COLUMN)].join(', ');
+  const values = columns.map((c, i) => {
+    const expr = `[${stagingColumn(i)}]`;
+    return stagedAsText(c.type) ? (tryConvertSql(c.type, expr) as string) : expr;
+  });
+  return `INSERT INTO ${qualified(SCHEMAS.staging, typed)} WITH (TABLOCK) (${targets}) SELECT ${[...values, '[line]'].join(', ')} FROM ${qualified(SCHEMAS.staging, staging)} ORDER BY [line];`;
+}
+
+/** Canonical read expressions of `columns` from alias `t`, aliased `v0…vN`. */
+export function readListSql(columns: readonly ColumnDef[], alias?: string): string {
+  return columns
+    .map((c, i) => `${readExpressionSql(c.type, alias === undefined ? q(c.name) : `${alias}.${q(c.name)}`)} AS [v${i}]`)
+    .join(', ');
+}
+
+/** Rows of typed staging with a NULL key: line and values. */
+export function nullKeysSql(typed: string, keys: readonly string[], columns: readonly ColumnDef[]): string {
+  const where = keys.map((k) => `${q(k)} IS NULL`).join(' OR ');
+  return `SELECT ${q(LINE_COLUMN)} AS [line], ${readListSql(columns)} FROM ${qualified(SCHEMAS.staging, typed)} WHERE ${where} ORDER BY ${q(LINE_COLUMN)};`;
+}
+
+/** Deletes rows of typed staging with a NULL key. */
+export function deleteNullKeysSql(typed: string, keys: readonly string[]): string {
+  return `DELETE FROM ${qualified(SCHEMAS.staging, typed)} WHERE ${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')};`;
+}
+
+/** Rows of typed staging whose key repeats an earlier line: line, first line and values. */
+export function duplicateKeysSql(typed: string, keys: readonly string[], columns: readonly ColumnDef[]): string {
+  const partition = keys.map(q).join(', ');
+  return `SELECT d.[line], d.[first_line], ${columns.map((_c, i) => `d.[v${i}]`).join(', ')} FROM (SELECT ${q(LINE_COLUMN)} AS [line], MIN(${q(LINE_COLUMN)}) OVER (PARTITION BY ${partition}) AS [first_line], ${readListSql(columns)} FROM ${qualified(SCHEMAS.staging, typed)}) AS d WHERE d.[line] <> d.[first_line] ORDER BY d.[line];`;
+}
+
+/** Deletes every row of typed staging but the first of each key. */
+export function deleteDuplicateKeysSql(typed: string, keys: readonly string[]): string {
+  return `WITH d AS (SELECT ${q(LINE_COLUMN)} AS [line], MIN(${q(LINE_COLUMN)}) OVER (PARTITION BY ${keys.map(q).join(', ')}) AS [first_line] FROM ${qualified(SCHEMAS.staging, typed)}) DELETE FROM d WHERE [line] <> [first_line];`;
+}
+
+/** Keeps in text staging only the lines that made it into typed staging (so a re-validation agrees). */
+export function syncStagingSql(staging: string, typed: string): string {
+  return `DELETE s FROM ${qualified(SCHEMAS.staging, staging)} AS s WHERE NOT EXISTS (SELECT 1 FROM ${qualified(SCHEMAS.staging, typed)} AS t WHERE t.${q(LINE_COLUMN)} = s.[line]);`;
+}
+
+/** `SELECT COUNT_BIG(*) AS n FROM [schema].[name]`. */
+export function countSql(schema: string, name: string): string {
+  return `SELECT COUNT_BIG(*) AS [n] FROM ${qualified(schema, name)};`;
+}
+
+/** Object id of a table by its quoted two-part name (passed as @name). */
+export const OBJECT_ID_SQL = "SELECT OBJECT_ID(@name, N'U') AS [id];";
+
+/** Columns of a table by its quoted two-part name (passed as @name), in order. */
+export const DESCRIBE_SQL =
+  "SELECT c.name AS [name], t.name AS [type_name], c.max_length AS [max_length], c.precision AS [precision], c.scale AS [scale], c.is_nullable AS [nullable] FROM sys.columns AS c JOIN sys.types AS t ON t.user_type_id = c.user_type_id WHERE c.object_id = OBJECT_ID(@name, N'U') ORDER BY c.column_id;";
+
+/** Live tables. */
+export const LIST_TABLES_SQL =
+  "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'ref') ORDER BY t.name;";
+
+/** Renames an object; @objname is a quoted two-part name, @newname a bare name (sp_rename takes it literally). */
+export const RENAME_SQL = "EXEC sp_rename @objname = @objname, @newname = @newname, @objtype = N'OBJECT';";
+
+/** Moves a table to another schema (metadata only). */
+export function transferSql(toSchema: string, fromSchema: string, name: string): string {
+  return `ALTER SCHEMA ${q(toSchema)} TRANSFER ${qualified(fromSchema, name)};`;
+}
+
+/** Drops the line column of typed staging before it becomes live (a metadata-only change). */
+export function dropLineColumnSql(typed: string): string {
+  return `ALTER TABLE ${qualified(SCHEMAS.staging, typed)} DROP COLUMN ${q(LINE_COLUMN)};`;
+}
+
+/** Copies a table into a new one (`SELECT * INTO`), keeping column types and nullability. */
+export function copyTableSql(fromSchema: string, fromName: string, toSchema: string, toName: string): string {
+  return `SELECT * INTO ${qualified(toSchema, toName)} FROM ${qualified(fromSchema, fromName)};`;
+}
+
+/** Serialises commits, restores and prunes of one table across instances. */
+export const TABLE_LOCK_SQL =
+  "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000; IF @r < 0 THROW 51000, N'Timed out waiting for another load of the same table.', 1;";
+
+const keyJoin = (a: string, b: string, keys: readonly string[]): string =>
+  keys.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
+
+/**
+ * Change summary counts between typed staging `s` and live `l`. Values are compared NULL-safely
+ * with `EXISTS (SELECT s.… EXCEPT SELECT l.…)`.
+ */
+export function changeSummarySql(
+  typed: string,
+  live: string,
+  keys: readonly string[],
+  values: readonly string[],
+): string {
+  const s = qualified(SCHEMAS.staging, typed);
+  const l = qualified(SCHEMAS.live, live);
+  const differs =
+    values.length === 0
+      ? '1 = 0'
+      : `EXISTS (SELECT ${values.map((v) => `s.${q(v)}`).join(', ')} EXCEPT SELECT ${values.map((v) => `l.${q(v)}`).join(', ')})`;
+  return `SELECT
+  (SELECT COUNT_BIG(*) FROM ${s} AS s WHERE NOT EXISTS (SELECT 1 FROM ${l} AS l WHERE ${keyJoin('l', 's', keys)})) AS [added],
+  (SELECT COUNT_BIG(*) FROM ${l} AS l WHERE NOT EXISTS (SELECT 1 FROM ${s} AS s WHERE ${keyJoin('s', 'l', keys)})) AS [removed],
+  (SELECT COUNT_BIG(*) FROM ${s} AS s JOIN ${l} AS l ON ${keyJoin('l', 's', keys)}) AS [matched],
+  (SELECT COUNT_BIG(*) FROM ${s} AS s JOIN ${l} AS l ON ${keyJoin('l', 's', keys)} WHERE ${differs}) AS [changed];`;
+}
+
+/** Appends typed staging to the live table in line order. */
+export function appendSql(typed: string, live: string, columns: readonly string[]): string {
+  const list = columns.map(q).join(', ');
+  return `INSERT INTO ${qualified(SCHEMAS.live, live)} (${list}) SELECT ${list} FROM ${qualified(SCHEMAS.staging, typed)} ORDER BY ${q(LINE_COLUMN)};`;
+}
+
+/**
+ * Upsert step 1: UPDATE live rows whose key is staged. Upsert is UPDATE then INSERT … WHERE NOT
+ * EXISTS in one transaction, never MERGE (its concurrency bugs are well documented and some
+ * T-SQL engines lack it). Undefined when every column is a key.
+ */
+export function upsertUpdateSql(
+  typed: string,
+  live: string,
+  keys: readonly string[],
+  values: readonly string[],
+): string | undefined {
+  if (values.length === 0) return undefined;
+  return `UPDATE l SET ${values.map((v) => `l.${q(v)} = s.${q(v)}`).join(', ')} FROM ${qualified(SCHEMAS.live, live)} AS l WITH (UPDLOCK, HOLDLOCK) JOIN ${qualified(SCHEMAS.staging, typed)} AS s ON ${keyJoin('l', 's', keys)};`;
+}
+
+/** Upsert step 2: INSERT staged rows whose key is not live. */
+export function upsertInsertSql(
+  typed: string,
+  live: string,
+  keys: readonly string[],
+  columns: readonly string[],
+): string {
+  const list = columns.map(q).join(', ');
+  return `INSERT INTO ${qualified(SCHEMAS.live, live)} (${list}) SELECT ${columns.map((c) => `s.${q(c)}`).join(', ')} FROM ${qualified(SCHEMAS.staging, typed)} AS s WHERE NOT EXISTS (SELECT 1 FROM ${qualified(SCHEMAS.live, live)} AS l WITH (UPDLOCK, HOLDLOCK) WHERE ${keyJoin('l', 's', keys)}) ORDER BY s.${q(LINE_COLUMN)};`;
+}
+
+/** Adds a (nullable) column to the live table. */
+export function addColumnSql(live: string, column: ColumnDef): string {
+  return `ALTER TABLE ${qualified(SCHEMAS.live, live)} ADD ${q(column.name)} ${mssqlType(column.type)} NULL;`;
+}
+
+/** Reads a live table exactly (see readExpressionSql). */
+export function readTableSql(live: string, columns: readonly ColumnDef[]): string {
+  return `SELECT ${readListSql(columns)} FROM ${qualified(SCHEMAS.live, live)};`;
+}
+
+/**
+ * Rows per statement of the fallback parameterised INSERT: at most 1,000 row value expressions
+ * and at most 2,098 parameters (2,100 minus the 2 sp_executesql takes) — the seed's fixed 990
+ * rows only held for tables of ≤ 2 columns.
+ *
+ * @example
+ * ```ts
+ * fallbackRowsPerStatement(11); // 190
+ * ```
+ */
+export function fallbackRowsPerStatement(columnsPerRow: number): number {
+  return Math.max(1, Math.min(MAX_ROWS_PER_VALUES, Math.floor(MAX_PARAMS_PER_STATEMENT / columnsPerRow)));
+}
+
+/** The fallback INSERT of `rows` rows into text staging, with parameters `@p0…` in row-major order. */
+export function fallbackInsertSql(staging: string, columnCount: number, rows: number): string {
+  const width = columnCount + 1;
+  const names = ['[line]', ...Array.from({ length: columnCount }, (_v, i) => `[${stagingColumn(i)}]`)].join(', ');
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    tuples.push(`(${Array.from({ length: width }, (_v, c) => `@p${r * width + c}`).join(', ')})`);
+  }
+  return `INSERT INTO ${qualified(SCHEMAS.staging, staging)} (${names}) VALUES ${tuples.join(', ')};`;
+}
+
+/** Lines of a range present in staging (idempotent retry of a batch whose outcome is unknown). */
+export function stagedLinesInRangeSql(staging: string): string {
+  return `SELECT COUNT_BIG(*) AS [n] FROM ${qualified(SCHEMAS.staging, staging)} WHERE [line] BETWEEN @first AND @last;`;
+}
+
+/** Staging tables older than a day (left by stopped processes). */
+export const STALE_STAGING_SQL =
+  "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') AND t.create_date < DATEADD(HOUR, -24, GETDATE());";
+
+/** Claims a new file or takes over an expired non-terminal row of the same path, atomically. */
+export const CLAIM_NEW_SQL: string = `SET XACT_ABORT ON;
+BEGIN TRANSACTION;
+DECLARE @claimed TABLE (id BIGINT NOT NULL, lease_until DATETIME2(3) NOT NULL);
+DECLARE @now DATETIME2(3) = SYSUTCDATETIME();
+UPDATE TOP (1) f SET name = @name, size = @size, mtime_ms = @mtime, status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
+OUTPUT inserted.id, inserted.lease_until INTO @claimed
+FROM [refdata].[files] AS f WITH (UPDLOCK, READPAST, ROWLOCK)
+WHERE f.path_key = ${pathKey('@path')} AND f.path = @path AND f.status NOT IN ${TERMINAL} AND (f.lease_until IS NULL OR f.lease_until <= @now);
+IF NOT EXISTS (SELECT 1 FROM @claimed)
+  AND NOT EXISTS (SELECT 1 FROM [refdata].[files] WITH (UPDLOCK, HOLDLOCK) WHERE path_key = ${pathKey('@path')} AND path = @path AND status NOT IN ${TERMINAL})
+  INSERT INTO [refdata].[files] (path, name, size, mtime_ms, status, detected_at, claimed_at, instance_id, lease_until, token)
+  OUTPUT inserted.id, inserted.lease_until INTO @claimed
+  VALUES (@path, @name, @size, @mtime, N'claimed', @now, @now, @instance, DATEADD(MILLISECOND, @lease_ms, @now), @token);
+COMMIT TRANSACTION;
+SELECT id, lease_until FROM @claimed;`;
+
+/** Re-claims a non-terminal row whose lease expired (server time only). */
+export const RECLAIM_SQL: string = `DECLARE @now DATETIME2(3) = SYSUTCDATETIME();
+UPDATE f SET status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
+OUTPUT inserted.lease_until
+FROM [refdata].[files] AS f WITH (UPDLOCK, READPAST, ROWLOCK)
+WHERE f.id = @id AND f.status NOT IN ${TERMINAL} AND (f.lease_until IS NULL OR f.lease_until <= @now);`;
+
+/** Extends a lease held by the token. */
+export const HEARTBEAT_SQL: string = `UPDATE [refdata].[files] SET lease_until = DATEADD(MILLISECOND, @lease_ms, SYSUTCDATETIME()) WHERE id = @id AND token = @token AND status NOT IN ${TERMINAL};`;
+
+/** Updates progress columns (`sets` come from a fixed whitelist) while the token holds the row. */
+export function updateFileSql(sets: readonly string[], terminalAllowed: boolean): string {
+  return `UPDATE [refdata].[files] SET ${sets.length === 0 ? 'id = id' : sets.join(', ')} WHERE id = @id AND token = @token${terminalAllowed ? '' : ` AND status NOT IN ${TERMINAL}`};`;
+}
+
+/** Expired non-terminal rows. */
+export const LIST_EXPIRED_SQL: string = `SELECT * FROM [refdata].[files] WHERE status NOT IN ${TERMINAL} AND (lease_until IS NULL OR lease_until <= SYSUTCDATETIME()) ORDER BY id;`;
