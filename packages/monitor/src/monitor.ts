@@ -72,6 +72,8 @@ interface InFlight {
   leaseUntil: number;
   /** The claim was lost or abandoned at stop: the file is no longer ours to move. */
   lost: boolean;
+  /** Stop gave up waiting for the handler. */
+  abandoned: boolean;
   beating: boolean;
   timer: NodeJS.Timeout | null;
 }
@@ -966,6 +968,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
       controller: new AbortController(),
       leaseUntil: claim.leaseUntil.getTime(),
       lost: false,
+      abandoned: false,
       beating: false,
       timer: null,
     };
@@ -1014,6 +1017,13 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
           threw = true;
           thrown = err;
         }
+      }
+      if (entry.abandoned) {
+        this.#log.warn(
+          { file: { name }, fileId: claim.fileId },
+          'handler returned after the monitor stopped; the file is left for the next start',
+        );
+        return;
       }
       if (entry.lost) {
         this.#problem(
@@ -1108,6 +1118,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
 
   #abandon(entry: InFlight): void {
     entry.lost = true;
+    entry.abandoned = true;
     if (entry.timer !== null) clearInterval(entry.timer);
     entry.timer = null;
   }
@@ -1268,6 +1279,8 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
       return;
     }
     const now = Date.now();
+    const present = new Set(entries.map((e) => parseProcessingName(e)?.fileId));
+    for (const id of this.#reclaimNotBefore.keys()) if (!present.has(id)) this.#reclaimNotBefore.delete(id);
     for (const entry of entries) {
       if (this.#closed) return;
       const parsed = parseProcessingName(entry);
@@ -1319,7 +1332,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
     if (this.#stopping) return;
     const processingPath = join(this.#paths.processing, entry);
     const backoff = (): void => {
-      this.#reclaimNotBefore.set(fileId, Date.now() + Math.max(this.#opts.leaseMs / 3, this.#opts.intervalMs));
+      this.#reclaimNotBefore.set(fileId, Date.now() + this.#opts.intervalMs);
     };
     let claim: Claim | null;
     try {

@@ -228,12 +228,12 @@ describe('Monitor edge cases of the file system', () => {
     monitor.on('problem', (p) => problems.push(p));
     await monitor.start();
     await writeFile(join(stages.incoming, 'one.csv'), '1');
-    await waitFor(() => handled.length === 1, 10_000, 'one.csv');
+    await waitFor(async () => (await list(root, 'archive')).length === 1, 10_000, 'one.csv archived');
 
     await rm(stages.incoming, { recursive: true });
     await waitFor(() => problems.some((p) => p.code === 'MONITOR_FOLDER_RECREATED'), 10_000, 'incoming/ recreated');
     await writeFile(join(stages.incoming, 'two.csv'), '2');
-    await waitFor(() => handled.length === 2, 10_000, 'two.csv');
+    await waitFor(async () => (await list(root, 'archive')).length === 2, 10_000, 'two.csv archived');
 
     await rm(root, { recursive: true });
     await waitFor(() => problems.some((p) => p.code === 'MONITOR_ROOT_MISSING'), 10_000, 'root reported missing');
@@ -242,7 +242,7 @@ describe('Monitor edge cases of the file system', () => {
     await mkdir(root);
     await waitFor(async () => (await stat(stages.incoming).catch(() => null)) !== null, 10_000, 'stages recreated');
     await writeFile(join(stages.incoming, 'three.csv'), '3');
-    await waitFor(() => handled.length === 3, 10_000, 'three.csv');
+    await waitFor(async () => (await list(root, 'archive')).length === 1, 10_000, 'three.csv archived in the new root');
     expect(handled).toEqual(['one.csv', 'two.csv', 'three.csv']);
   });
 });

@@ -87,10 +87,10 @@ describe('Monitor with real writer processes', () => {
     const stages = await ensureStages(root);
     const { taken } = await watchWith(POLL, root);
     // Pauses of up to 1.5 s: longer than the window, harmless because .tmp is never taken.
-    const { stdout } = await runWriter(WRITER_SCRIPT, ['tmp', join(stages.incoming, 'rates.csv'), '4', '1500']).done;
+    const { stdout } = await runWriter(WRITER_SCRIPT, ['tmp', join(stages.incoming, 'rates.csv'), '3', '1500']).done;
     await waitFor(() => taken.length === 1, 20_000, 'rates.csv taken');
     expect(taken.map((t) => t.name)).toEqual(['rates.csv']);
-    expect(taken[0]?.content).toBe(expectedContent(4));
+    expect(taken[0]?.content).toBe(expectedContent(3));
     expect(taken[0]?.readyAt).toBeGreaterThanOrEqual(doneAt(stdout));
   });
 
@@ -106,7 +106,7 @@ describe('Monitor with real writer processes', () => {
       '.done',
     ]).done;
     await waitFor(() => taken.length === 1, 20_000, 'units.csv taken');
-    expect(taken[0]?.content).toBe(expectedContent(4));
+    expect(taken[0]?.content).toBe(expectedContent(3));
     expect(taken[0]?.readyAt).toBeGreaterThanOrEqual(doneAt(stdout));
     await waitFor(async () => (await list(root, 'archive')).length === 1, 5_000, 'archived');
     expect(await list(root, 'incoming')).toEqual([]);
