@@ -37,6 +37,8 @@ export class Tokenizer {
   readonly #quote: number;
   readonly #escape: number;
   readonly #doubled: boolean;
+  readonly #quoteChar: string;
+  readonly #escapeChar: string;
   readonly #maxFieldSize: number;
   #buf = '';
   #pos = 0;
@@ -61,6 +63,8 @@ export class Tokenizer {
     this.#quote = dialect.quote === null || dialect.quote === '' ? -2 : dialect.quote.charCodeAt(0);
     this.#escape = dialect.escape === null || dialect.escape === '' ? -3 : dialect.escape.charCodeAt(0);
     this.#doubled = this.#escape === this.#quote;
+    this.#quoteChar = dialect.quote ?? '';
+    this.#escapeChar = dialect.escape ?? '';
     this.#maxFieldSize = options.maxFieldSize;
     this.#line = options.firstLine ?? 1;
   }
@@ -112,6 +116,7 @@ export class Tokenizer {
   }
 
   #drain(final: boolean, onRecord: (record: SourceRecord) => void): void {
+    this.#resetCaches();
     const buf = this.#buf;
     const n = buf.length;
     let pos = this.#pos;
@@ -151,16 +156,85 @@ export class Tokenizer {
     }
   }
 
+  // Caches of the next occurrence (≥ the position asked for) of LF, CR, the quote and the
+  // escape character in the current buffer; -1 = unknown, n = none.
+  #nLF = -1;
+  #nCR = -1;
+  #nQ = -1;
+  #nE = -1;
+  #nD = -1;
+
+  #resetCaches(): void {
+    this.#nD = -1;
+    this.#nLF = -1;
+    this.#nCR = -1;
+    this.#nQ = -1;
+    this.#nE = -1;
+  }
+
+  /** Position of the next line break (LF or CR) at or after `p`, or `n`. */
+  #nextBreak(buf: string, p: number, n: number): number {
+    if (this.#nLF < p) {
+      const i = buf.indexOf('\n', p);
+      this.#nLF = i < 0 ? n : i;
+    }
+    if (this.#nCR < p) {
+      const i = buf.indexOf('\r', p);
+      this.#nCR = i < 0 ? n : i;
+    }
+    return this.#nLF < this.#nCR ? this.#nLF : this.#nCR;
+  }
+
+  #nextQuote(buf: string, p: number, n: number): number {
+    if (this.#nQ < p) {
+      const i = buf.indexOf(this.#quoteChar, p);
+      this.#nQ = i < 0 ? n : i;
+    }
+    return this.#nQ;
+  }
+
+  #nextDelimiter(buf: string, p: number, n: number): number {
+    if (this.#nD < p) {
+      const i = buf.indexOf(this.#delimiter, p);
+      this.#nD = i < 0 ? n : i;
+    }
+    return this.#nD;
+  }
+
+  #nextEscape(buf: string, p: number, n: number): number {
+    if (this.#nE < p) {
+      const i = buf.indexOf(this.#escapeChar, p);
+      this.#nE = i < 0 ? n : i;
+    }
+    return this.#nE;
+  }
+
   /**
    * Parses one record at `pos`. Returns the index after its terminator (and sets #fields, #end,
    * #lines), or INCOMPLETE when the buffer ends inside the record and more text may follow.
+   * Lines without quote or escape characters are split natively; others field by field.
    */
   #parseRecord(buf: string, pos: number, n: number, final: boolean): number {
+    const quote = this.#quote;
+    const esc = this.#escape;
+    const separateEscape = esc >= 0 && !this.#doubled;
+    let lineEnd = this.#nextBreak(buf, pos, n);
+    if (
+      (quote < 0 || this.#nextQuote(buf, pos, n) > lineEnd) &&
+      (!separateEscape || this.#nextEscape(buf, pos, n) > lineEnd)
+    ) {
+      // Fast path: a line without quotes.
+      if (lineEnd >= n && !final) return INCOMPLETE;
+      const line = buf.slice(pos, lineEnd);
+      this.#fieldStart = pos;
+      this.#fields = line.split(this.#delimiter);
+      this.#end = lineEnd;
+      this.#lines = 1;
+      return this.#afterBreak(buf, lineEnd, n, final);
+    }
     const d0 = this.#d0;
     const dlen = this.#dlen;
     const delim = this.#delimiter;
-    const quote = this.#quote;
-    const esc = this.#escape;
     const doubled = this.#doubled;
     const fields: string[] = [];
     let lines = 1;
@@ -178,35 +252,23 @@ export class Tokenizer {
           let seg = p;
           let quoted = '';
           let closed = false;
-          while (p < n) {
-            const c = buf.charCodeAt(p);
-            if (c === quote) {
-              if (doubled) {
-                if (p + 1 >= n) {
-                  if (!final) return INCOMPLETE;
-                } else if (buf.charCodeAt(p + 1) === quote) {
-                  quoted += buf.slice(seg, p + 1);
-                  p += 2;
-                  seg = p;
-                  continue;
-                }
+          for (;;) {
+            const q = this.#nextQuote(buf, p, n);
+            const e = separateEscape ? this.#nextEscape(buf, p, n) : n;
+            const stop = q < e ? q : e;
+            // Count the line breaks inside the field up to the next quote or escape.
+            let b = this.#nextBreak(buf, p, n);
+            while (b < stop) {
+              if (buf.charCodeAt(b) === LF) lines += 1;
+              else {
+                if (b + 1 >= n && !final) return INCOMPLETE;
+                if (buf.charCodeAt(b + 1) !== LF) lines += 1;
               }
-              // A quote between two letters (an apostrophe as in won't) does not close the field.
-              if (p + 1 >= n) {
-                if (!final) return INCOMPLETE;
-              } else if (isWordChar(buf.charCodeAt(p + 1)) && p > seg && isWordChar(buf.charCodeAt(p - 1))) {
-                this.irregular += 0.25;
-                quoted += buf.slice(seg, p + 1);
-                p += 1;
-                seg = p;
-                continue;
-              }
-              quoted += buf.slice(seg, p);
-              p += 1;
-              closed = true;
-              break;
+              b = this.#nextBreak(buf, b + 1, n);
             }
-            if (c === esc) {
+            if (stop >= n) break;
+            p = stop;
+            if (stop === e) {
               if (p + 1 >= n) {
                 if (!final) return INCOMPLETE;
                 p += 1;
@@ -223,12 +285,30 @@ export class Tokenizer {
               p += 2;
               continue;
             }
-            if (c === LF) lines += 1;
-            else if (c === CR) {
-              if (p + 1 >= n && !final) return INCOMPLETE;
-              if (buf.charCodeAt(p + 1) !== LF) lines += 1;
+            // A quote at p.
+            if (p + 1 >= n) {
+              if (!final) return INCOMPLETE;
+            } else {
+              const next = buf.charCodeAt(p + 1);
+              if (doubled && next === quote) {
+                quoted += buf.slice(seg, p + 1);
+                p += 2;
+                seg = p;
+                continue;
+              }
+              // A quote between two letters (an apostrophe as in won't) does not close the field.
+              if (isWordChar(next) && p > seg && isWordChar(buf.charCodeAt(p - 1))) {
+                this.irregular += 0.25;
+                quoted += buf.slice(seg, p + 1);
+                p += 1;
+                seg = p;
+                continue;
+              }
             }
+            quoted += buf.slice(seg, p);
             p += 1;
+            closed = true;
+            break;
           }
           if (!closed) {
             if (!final) return INCOMPLETE;
@@ -255,10 +335,14 @@ export class Tokenizer {
           prefix += buf[open];
           p = open + 1;
           lines = linesAtField;
+          this.#resetCaches();
           continue;
         }
-        const start = p;
-        if (esc >= 0 && !doubled) {
+        // An unquoted field: up to the next delimiter or line break.
+        lineEnd = this.#nextBreak(buf, p, n);
+        let end = this.#nextDelimiter(buf, p, n);
+        if (end > lineEnd) end = lineEnd;
+        if (separateEscape && this.#nextEscape(buf, p, n) < end) {
           let text = '';
           let seg = p;
           while (p < n) {
@@ -276,20 +360,9 @@ export class Tokenizer {
             p += 1;
           }
           value = prefix + text + buf.slice(seg, p);
-        } else if (dlen === 1) {
-          while (p < n) {
-            const c = buf.charCodeAt(p);
-            if (c === d0 || c === LF || c === CR) break;
-            p += 1;
-          }
-          value = prefix === '' ? buf.slice(start, p) : prefix + buf.slice(start, p);
         } else {
-          while (p < n) {
-            const c = buf.charCodeAt(p);
-            if (c === LF || c === CR || (c === d0 && buf.startsWith(delim, p))) break;
-            p += 1;
-          }
-          value = prefix + buf.slice(start, p);
+          value = prefix === '' ? buf.slice(p, end) : prefix + buf.slice(p, end);
+          p = end;
         }
         break;
       }
@@ -302,23 +375,24 @@ export class Tokenizer {
         return n;
       }
       const c = buf.charCodeAt(p);
-      if (c === LF) {
+      if (c === LF || c === CR) {
         this.#fields = fields;
         this.#end = p;
         this.#lines = lines;
-        return p + 1;
-      }
-      if (c === CR) {
-        if (p + 1 >= n && !final) return INCOMPLETE;
-        this.#fields = fields;
-        this.#end = p;
-        this.#lines = lines;
-        return buf.charCodeAt(p + 1) === LF ? p + 2 : p + 1;
+        return this.#afterBreak(buf, p, n, final);
       }
       // A delimiter: the next field follows.
       p += dlen;
       if (p >= n && !final) return INCOMPLETE;
     }
+  }
+
+  /** Index after the line break at `at` (or `n` at the end), or INCOMPLETE for a CR at the end of a non-final buffer. */
+  #afterBreak(buf: string, at: number, n: number, final: boolean): number {
+    if (at >= n) return n;
+    if (buf.charCodeAt(at) === LF) return at + 1;
+    if (at + 1 >= n) return final ? n : INCOMPLETE;
+    return buf.charCodeAt(at + 1) === LF ? at + 2 : at + 1;
   }
 }
 
