@@ -48,7 +48,8 @@ function checkAborted(signal: AbortSignal | undefined): void {
 }
 
 function isBlank(r: SourceRecord): boolean {
-  return r.raw.trim() === '' || r.fields.every((f) => f.trim() === '');
+  for (const f of r.fields) if (f.length > 0 && f.trim() !== '') return false;
+  return true;
 }
 
 function nonEmptyCount(r: SourceRecord): number {
@@ -63,7 +64,8 @@ function cutAtLastLineBreak(text: string): string {
   return i < 0 ? text : text.slice(0, i + 1);
 }
 
-function detectLineTerminator(text: string, quote: string | null): Decision<LineTerminator> {
+function detectLineTerminator(whole: string, quote: string | null): Decision<LineTerminator> {
+  const text = whole.length > DIALECT_SAMPLE_CHARS ? whole.slice(0, DIALECT_SAMPLE_CHARS) : whole;
   let lf = 0;
   let crlf = 0;
   let cr = 0;
@@ -643,7 +645,13 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
             );
 
   // Records of the sample with the chosen dialect.
-  const { records } = tokenize(body, dialect, { final: sample.wholeFile, maxFieldSize });
+  // The whole sample when it is the whole file (footnotes, a second table); otherwise enough
+  // records for the preamble, header and type sample.
+  const { records } = tokenize(body, dialect, {
+    final: sample.wholeFile,
+    maxFieldSize,
+    ...(sample.wholeFile ? {} : { maxRecords: sampleRows + 64 }),
+  });
   checkAborted(options.signal);
   if (records.length === 0) {
     throw new DetectError(

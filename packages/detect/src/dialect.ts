@@ -73,7 +73,7 @@ export function cellScore(cell: string): number {
  * @internal
  */
 export function scoreDialect(text: string, dialect: Dialect, final: boolean, maxRecords: number): DialectScore {
-  const result = tokenize(text, dialect, { final, keepGoing: true });
+  const result = tokenize(text, dialect, { final, keepGoing: true, maxRecords });
   let records: SourceRecord[] = result.records;
   if (records.length > maxRecords) records = records.slice(0, maxRecords);
   const widthCounts = new Map<number, number>();

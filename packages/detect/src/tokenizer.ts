@@ -401,6 +401,8 @@ export interface TokenizeResult {
   readonly records: SourceRecord[];
   /** Stray quotes read as literal characters. */
   readonly irregular: number;
+  /** True when tokenizing stopped at `maxRecords` before the end of the text. */
+  readonly truncated?: boolean;
   /** The error that stopped tokenizing (records before it are kept), when `keepGoing` was set. */
   readonly error?: DetectError;
 }
@@ -413,16 +415,30 @@ export interface TokenizeResult {
 export function tokenize(
   text: string,
   dialect: Dialect,
-  options: { readonly maxFieldSize?: number; readonly final?: boolean; readonly keepGoing?: boolean } = {},
+  options: {
+    readonly maxFieldSize?: number;
+    readonly final?: boolean;
+    readonly keepGoing?: boolean;
+    /** Stop after about this many records (the text is fed in pieces). */
+    readonly maxRecords?: number;
+  } = {},
 ): TokenizeResult {
   const records: SourceRecord[] = [];
   const tokenizer = new Tokenizer(dialect, { maxFieldSize: options.maxFieldSize ?? Number.POSITIVE_INFINITY });
   const final = options.final ?? true;
+  const maxRecords = options.maxRecords ?? Number.POSITIVE_INFINITY;
   const push = (r: SourceRecord): void => {
     records.push(r);
   };
   try {
-    tokenizer.push(text, push);
+    if (maxRecords === Number.POSITIVE_INFINITY) tokenizer.push(text, push);
+    else {
+      const piece = 16_384;
+      for (let at = 0; at < text.length; at += piece) {
+        tokenizer.push(text.slice(at, at + piece), push);
+        if (records.length >= maxRecords) return { records, irregular: tokenizer.irregular, truncated: true };
+      }
+    }
     if (final) tokenizer.finish(push);
   } catch (err) {
     if (options.keepGoing && err instanceof DetectError) return { records, irregular: tokenizer.irregular, error: err };
