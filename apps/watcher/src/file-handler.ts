@@ -127,11 +127,13 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
       const message = scrub(errorMessage(err));
       log.error({ code, table, message }, 'file failed');
       const sidecars: Sidecar[] = [];
+      let rejected = 0;
       try {
         const rejects = await db.listRejects(fileId, { limit: MAX_SIDECAR_REJECTS });
         const text = rejectsCsv(rejects);
         if (text !== null) sidecars.push({ suffix: '.rejects.csv', content: text });
-        if (rejects.length > 0) metrics?.rowsRejected.inc({}, rejects.length);
+        rejected = rejects.length;
+        if (rejected > 0) metrics?.rowsRejected.inc({}, rejected);
       } catch (listErr) {
         log.warn({ code: errorCode(listErr) }, 'could not read the rejected rows of the failed file');
       }
@@ -141,7 +143,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         state: 'failed',
         table,
         rowsLoaded: 0,
-        rowsRejected: 0,
+        rowsRejected: rejected,
         errorCode: code,
         message,
       });
