@@ -1109,43 +1109,46 @@ class MssqlLoadSession implements LoadSession {
         if (out.length === 0) return;
         const first = out[0]?.[0] as number;
         const last = out[out.length - 1]?.[0] as number;
-        await this.#client.unit(
-          'write',
-          async (s, attempt) => {
-            if (attempt > 0) {
-              // A retried batch whose first attempt may have reached the server: check first.
-              const [row] = await s.query<{ n: unknown }>(stagedLinesInRangeSql(this.#staging), [
-                big('first', first),
-                big('last', last),
-              ]);
-              const present = num(row?.n ?? 0);
-              if (present === out.length) return;
-              if (present !== 0) {
-                throw new DbError(
-                  DbErrorCode.QUERY_FAILED,
-                  `A retried batch of ${this.table} was partly staged (${present} of ${out.length} rows); abort the load and run it again.`,
-                );
+        const run = (method: 'bulk' | 'insert'): Promise<void> =>
+          this.#client.unit(
+            'write',
+            async (s, attempt) => {
+              if (attempt > 0) {
+                // A retried batch whose first attempt may have reached the server: check first.
+                const [row] = await s.query<{ n: unknown }>(stagedLinesInRangeSql(this.#staging), [
+                  big('first', first),
+                  big('last', last),
+                ]);
+                const present = num(row?.n ?? 0);
+                if (present === out.length) return;
+                if (present !== 0) {
+                  throw new DbError(
+                    DbErrorCode.QUERY_FAILED,
+                    `A retried batch of ${this.table} was partly staged (${present} of ${out.length} rows); abort the load and run it again.`,
+                  );
+                }
               }
-            }
-            if (this.#method === 'bulk') {
-              try {
-                await this.#bulk(s, out);
-                return;
-              } catch (err) {
-                const number = (err as { number?: unknown }).number;
-                if (typeof number !== 'number' || !BULK_PERMISSION_ERRORS.has(number)) throw err;
-                this.#method = 'insert';
-                this.#logger.warn(
-                  { table: this.table, number },
-                  'bulk load not permitted; falling back to parameterised INSERT',
-                );
-                if (s.inTransaction) throw err;
-              }
-            }
-            await this.#insert(s, out);
-          },
-          { transaction: this.#method === 'insert', signal: this.#spec.signal },
-        );
+              if (method === 'bulk') await this.#bulk(s, out);
+              else await this.#insert(s, out);
+            },
+            // The fallback INSERT statements of one batch run in one transaction.
+            { transaction: method === 'insert', signal: this.#spec.signal },
+          );
+        if (this.#method === 'bulk') {
+          try {
+            await run('bulk');
+            return;
+          } catch (err) {
+            const number = (err as { number?: unknown }).number;
+            if (typeof number !== 'number' || !BULK_PERMISSION_ERRORS.has(number)) throw err;
+            this.#method = 'insert';
+            this.#logger.warn(
+              { table: this.table, number },
+              'bulk load not permitted; falling back to parameterised INSERT',
+            );
+          }
+        }
+        await run('insert');
       }),
     );
   }

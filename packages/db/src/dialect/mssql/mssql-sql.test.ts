@@ -1,0 +1,240 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ColumnDef } from '../../types.js';
+import {
+  addColumnSql,
+  appendSql,
+  bootstrapSql,
+  CLAIM_NEW_SQL,
+  changeSummarySql,
+  conversionFailuresSql,
+  copyTableSql,
+  countSql,
+  createStagingSql,
+  createTableSql,
+  createTypedSql,
+  DESCRIBE_SQL,
+  deleteDuplicateKeysSql,
+  deleteNullKeysSql,
+  dropLineColumnSql,
+  dropTableIfExistsSql,
+  duplicateKeysSql,
+  fallbackInsertSql,
+  fallbackRowsPerStatement,
+  fillTypedSql,
+  HEARTBEAT_SQL,
+  LIST_EXPIRED_SQL,
+  LIST_TABLES_SQL,
+  MAX_PARAMS_PER_STATEMENT,
+  MIGRATION_LOCK_SQL,
+  MSSQL_MIGRATIONS,
+  nullKeysSql,
+  OBJECT_ID_SQL,
+  RECLAIM_SQL,
+  RENAME_SQL,
+  readTableSql,
+  STALE_STAGING_SQL,
+  stagedLinesInRangeSql,
+  syncStagingSql,
+  TABLE_LOCK_SQL,
+  transferSql,
+  updateFileSql,
+  upsertInsertSql,
+  upsertUpdateSql,
+} from './mssql-sql.js';
+
+const cols: ColumnDef[] = [
+  { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+  { name: 'rate]x', type: { kind: 'decimal', precision: 38, scale: 10 }, nullable: true },
+  { name: 'day', type: { kind: 'date' }, nullable: true },
+  { name: 'n', type: { kind: 'int' }, nullable: true },
+];
+
+describe('T-SQL builders', () => {
+  it('bootstraps the four schemas and the version table idempotently', () => {
+    expect(bootstrapSql()).toBe(
+      `IF SCHEMA_ID(N'ref') IS NULL EXEC(N'CREATE SCHEMA [ref]');
+IF SCHEMA_ID(N'bkp') IS NULL EXEC(N'CREATE SCHEMA [bkp]');
+IF SCHEMA_ID(N'stg') IS NULL EXEC(N'CREATE SCHEMA [stg]');
+IF SCHEMA_ID(N'refdata') IS NULL EXEC(N'CREATE SCHEMA [refdata]');
+IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata].[schema_version] (version INT NOT NULL PRIMARY KEY, applied_at DATETIME2(3) NOT NULL);`,
+    );
+    expect(MIGRATION_LOCK_SQL).toBe(
+      "EXEC sp_getapplock @Resource = N'refdata.migrate', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000;",
+    );
+  });
+
+  it('creates the metadata of version 1 with a hashed path key for claims', () => {
+    const v1 = MSSQL_MIGRATIONS[0] ?? [];
+    expect(v1).toHaveLength(12);
+    expect(v1[0]).toContain("path_key AS CAST(HASHBYTES('SHA2_256', path) AS BINARY(32)) PERSISTED,");
+    expect(v1[1]).toBe('CREATE INDEX [ix_files_path] ON [refdata].[files] (path_key, status);');
+    expect(v1.filter((s) => s.startsWith('CREATE TABLE')).map((s) => /CREATE TABLE (\S+)/.exec(s)?.[1])).toEqual([
+      '[refdata].[files]',
+      '[refdata].[audit]',
+      '[refdata].[rejects]',
+      '[refdata].[datasets]',
+      '[bkp].[catalogue]',
+      '[refdata].[load_commits]',
+    ]);
+  });
+
+  it('creates live, staging and typed staging tables with quoted names and exact types', () => {
+    expect(createTableSql('ref', 'cur]rencies', cols)).toBe(
+      'CREATE TABLE [ref].[cur]]rencies] ([code] NVARCHAR(3) NOT NULL, [rate]]x] DECIMAL(38,10) NULL, [day] DATE NULL, [n] INT NULL);',
+    );
+    expect(createStagingSql('cur.1', cols)).toBe(
+      'CREATE TABLE [stg].[cur.1] ([line] BIGINT NOT NULL PRIMARY KEY, [c0] NVARCHAR(3) NULL, [c1] NVARCHAR(64) NULL, [c2] NVARCHAR(64) NULL, [c3] INT NULL);',
+    );
+    expect(createTypedSql('cur.1.t', cols)).toBe(
+      'CREATE TABLE [stg].[cur.1.t] ([code] NVARCHAR(3) NOT NULL, [rate]]x] DECIMAL(38,10) NULL, [day] DATE NULL, [n] INT NULL, [__refdata_line] BIGINT NOT NULL);',
+    );
+  });
+
+  it('finds staged values that do not convert and converts the rest with TRY_CONVERT', () => {
+    expect(conversionFailuresSql('cur.1', cols)).toBe(
+      'SELECT [line], [c0], [c1], [c2], [c3] FROM [stg].[cur.1] WHERE ([c1] IS NOT NULL AND TRY_CONVERT(DECIMAL(38,10), [c1]) IS NULL) OR ([c2] IS NOT NULL AND TRY_CONVERT(DATE, [c2], 23) IS NULL) ORDER BY [line];',
+    );
+    expect(conversionFailuresSql('x.1', [cols[0]!, cols[3]!])).toBeUndefined();
+    expect(fillTypedSql('cur.1', 'cur.1.t', cols)).toBe(
+      'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], [rate]]x], [day], [n], [__refdata_line]) SELECT [c0], TRY_CONVERT(DECIMAL(38,10), [c1]), TRY_CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1] ORDER BY [line];',
+    );
+    expect(syncStagingSql('cur.1', 'cur.1.t')).toBe(
+      'DELETE s FROM [stg].[cur.1] AS s WHERE NOT EXISTS (SELECT 1 FROM [stg].[cur.1.t] AS t WHERE t.[__refdata_line] = s.[line]);',
+    );
+  });
+
+  it('reports and removes null and duplicate keys on typed staging', () => {
+    const two = [cols[0]!, cols[3]!];
+    expect(nullKeysSql('t.1.t', ['code'], two)).toBe(
+      'SELECT [__refdata_line] AS [line], [code] AS [v0], [n] AS [v1] FROM [stg].[t.1.t] WHERE [code] IS NULL ORDER BY [__refdata_line];',
+    );
+    expect(deleteNullKeysSql('t.1.t', ['code', 'n'])).toBe(
+      'DELETE FROM [stg].[t.1.t] WHERE [code] IS NULL OR [n] IS NULL;',
+    );
+    expect(duplicateKeysSql('t.1.t', ['code'], two)).toBe(
+      'SELECT d.[line], d.[first_line], d.[v0], d.[v1] FROM (SELECT [__refdata_line] AS [line], MIN([__refdata_line]) OVER (PARTITION BY [code]) AS [first_line], [code] AS [v0], [n] AS [v1] FROM [stg].[t.1.t]) AS d WHERE d.[line] <> d.[first_line] ORDER BY d.[line];',
+    );
+    expect(deleteDuplicateKeysSql('t.1.t', ['code'])).toBe(
+      'WITH d AS (SELECT [__refdata_line] AS [line], MIN([__refdata_line]) OVER (PARTITION BY [code]) AS [first_line] FROM [stg].[t.1.t]) DELETE FROM d WHERE [line] <> [first_line];',
+    );
+  });
+
+  it('swaps tables with schema transfers, renames and copies', () => {
+    expect(transferSql('bkp', 'ref', 'cur.20250101T000000000Z')).toBe(
+      'ALTER SCHEMA [bkp] TRANSFER [ref].[cur.20250101T000000000Z];',
+    );
+    expect(RENAME_SQL).toBe("EXEC sp_rename @objname = @objname, @newname = @newname, @objtype = N'OBJECT';");
+    expect(dropLineColumnSql('cur.1.t')).toBe('ALTER TABLE [stg].[cur.1.t] DROP COLUMN [__refdata_line];');
+    expect(copyTableSql('ref', 'cur', 'bkp', 'cur.s')).toBe('SELECT * INTO [bkp].[cur.s] FROM [ref].[cur];');
+    expect(dropTableIfExistsSql('bkp', 'a]b')).toBe('DROP TABLE IF EXISTS [bkp].[a]]b];');
+    expect(countSql('ref', 'cur')).toBe('SELECT COUNT_BIG(*) AS [n] FROM [ref].[cur];');
+    expect(TABLE_LOCK_SQL).toBe(
+      "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000; IF @r < 0 THROW 51000, N'Timed out waiting for another load of the same table.', 1;",
+    );
+  });
+
+  it('upserts as UPDATE then INSERT … WHERE NOT EXISTS, never MERGE', () => {
+    expect(upsertUpdateSql('c.1.t', 'cur', ['code'], ['name', 'n'])).toBe(
+      'UPDATE l SET l.[name] = s.[name], l.[n] = s.[n] FROM [ref].[cur] AS l WITH (UPDLOCK, HOLDLOCK) JOIN [stg].[c.1.t] AS s ON l.[code] = s.[code];',
+    );
+    expect(upsertUpdateSql('c.1.t', 'cur', ['code'], [])).toBeUndefined();
+    expect(upsertInsertSql('c.1.t', 'cur', ['code', 'day'], ['code', 'day', 'n'])).toBe(
+      'INSERT INTO [ref].[cur] ([code], [day], [n]) SELECT s.[code], s.[day], s.[n] FROM [stg].[c.1.t] AS s WHERE NOT EXISTS (SELECT 1 FROM [ref].[cur] AS l WITH (UPDLOCK, HOLDLOCK) WHERE l.[code] = s.[code] AND l.[day] = s.[day]) ORDER BY s.[__refdata_line];',
+    );
+    expect(appendSql('c.1.t', 'cur', ['code', 'n'])).toBe(
+      'INSERT INTO [ref].[cur] ([code], [n]) SELECT [code], [n] FROM [stg].[c.1.t] ORDER BY [__refdata_line];',
+    );
+    for (const sql of [upsertUpdateSql('a', 'b', ['k'], ['v']), upsertInsertSql('a', 'b', ['k'], ['k', 'v'])])
+      expect(sql).not.toMatch(/MERGE/i);
+  });
+
+  it('summarises changes with NULL-safe comparisons', () => {
+    expect(changeSummarySql('c.1.t', 'cur', ['code'], ['name'])).toBe(`SELECT
+  (SELECT COUNT_BIG(*) FROM [stg].[c.1.t] AS s WHERE NOT EXISTS (SELECT 1 FROM [ref].[cur] AS l WHERE l.[code] = s.[code])) AS [added],
+  (SELECT COUNT_BIG(*) FROM [ref].[cur] AS l WHERE NOT EXISTS (SELECT 1 FROM [stg].[c.1.t] AS s WHERE s.[code] = l.[code])) AS [removed],
+  (SELECT COUNT_BIG(*) FROM [stg].[c.1.t] AS s JOIN [ref].[cur] AS l ON l.[code] = s.[code]) AS [matched],
+  (SELECT COUNT_BIG(*) FROM [stg].[c.1.t] AS s JOIN [ref].[cur] AS l ON l.[code] = s.[code] WHERE EXISTS (SELECT s.[name] EXCEPT SELECT l.[name])) AS [changed];`);
+  });
+
+  it('reads values exactly through CONVERT to text', () => {
+    expect(readTableSql('cur', cols)).toBe(
+      'SELECT [code] AS [v0], CONVERT(NVARCHAR(64), [rate]]x]) AS [v1], CONVERT(NVARCHAR(10), [day], 23) AS [v2], [n] AS [v3] FROM [ref].[cur];',
+    );
+    expect(
+      addColumnSql('cur', { name: 'at', type: { kind: 'datetime', offset: true, fractionDigits: 3 }, nullable: false }),
+    ).toBe('ALTER TABLE [ref].[cur] ADD [at] DATETIMEOFFSET(3) NULL;');
+  });
+
+  it('describes tables by parameterised name', () => {
+    expect(OBJECT_ID_SQL).toBe("SELECT OBJECT_ID(@name, N'U') AS [id];");
+    expect(DESCRIBE_SQL).toContain("WHERE c.object_id = OBJECT_ID(@name, N'U') ORDER BY c.column_id;");
+    expect(LIST_TABLES_SQL).toBe(
+      "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'ref') ORDER BY t.name;",
+    );
+    expect(STALE_STAGING_SQL).toBe(
+      "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') AND t.create_date < DATEADD(HOUR, -24, GETDATE());",
+    );
+    expect(stagedLinesInRangeSql('c.1')).toBe(
+      'SELECT COUNT_BIG(*) AS [n] FROM [stg].[c.1] WHERE [line] BETWEEN @first AND @last;',
+    );
+  });
+
+  it('claims with UPDLOCK, READPAST, ROWLOCK and OUTPUT, on server time only', () => {
+    expect(CLAIM_NEW_SQL).toContain('FROM [refdata].[files] AS f WITH (UPDLOCK, READPAST, ROWLOCK)');
+    expect(CLAIM_NEW_SQL).toContain('OUTPUT inserted.id, inserted.lease_until INTO @claimed');
+    expect(CLAIM_NEW_SQL).toContain('WITH (UPDLOCK, HOLDLOCK) WHERE path_key =');
+    expect(CLAIM_NEW_SQL).toContain('DECLARE @now DATETIME2(3) = SYSUTCDATETIME();');
+    expect(RECLAIM_SQL).toBe(`DECLARE @now DATETIME2(3) = SYSUTCDATETIME();
+UPDATE f SET status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
+OUTPUT inserted.lease_until
+FROM [refdata].[files] AS f WITH (UPDLOCK, READPAST, ROWLOCK)
+WHERE f.id = @id AND f.status NOT IN (N'archived', N'failed', N'duplicate', N'held') AND (f.lease_until IS NULL OR f.lease_until <= @now);`);
+    expect(HEARTBEAT_SQL).toBe(
+      "UPDATE [refdata].[files] SET lease_until = DATEADD(MILLISECOND, @lease_ms, SYSUTCDATETIME()) WHERE id = @id AND token = @token AND status NOT IN (N'archived', N'failed', N'duplicate', N'held');",
+    );
+    expect(updateFileSql(['rows_read = @rows_read'], false)).toBe(
+      "UPDATE [refdata].[files] SET rows_read = @rows_read WHERE id = @id AND token = @token AND status NOT IN (N'archived', N'failed', N'duplicate', N'held');",
+    );
+    expect(updateFileSql([], true)).toBe('UPDATE [refdata].[files] SET id = id WHERE id = @id AND token = @token;');
+    expect(LIST_EXPIRED_SQL).toBe(
+      "SELECT * FROM [refdata].[files] WHERE status NOT IN (N'archived', N'failed', N'duplicate', N'held') AND (lease_until IS NULL OR lease_until <= SYSUTCDATETIME()) ORDER BY id;",
+    );
+    for (const sql of [CLAIM_NEW_SQL, RECLAIM_SQL, HEARTBEAT_SQL]) expect(sql).not.toMatch(/GETDATE\(\)|@now_client/);
+  });
+});
+
+describe('fallback parameterised INSERT', () => {
+  it('writes generated parameter names row by row', () => {
+    expect(fallbackInsertSql('c.1', 2, 2)).toBe(
+      'INSERT INTO [stg].[c.1] ([line], [c0], [c1]) VALUES (@p0, @p1, @p2), (@p3, @p4, @p5);',
+    );
+  });
+
+  it('uses min(1000, floor(2098 / columns)) rows per statement', () => {
+    expect(fallbackRowsPerStatement(1)).toBe(1000);
+    expect(fallbackRowsPerStatement(2)).toBe(1000);
+    expect(fallbackRowsPerStatement(3)).toBe(699);
+    expect(fallbackRowsPerStatement(11)).toBe(190);
+    expect(fallbackRowsPerStatement(1025)).toBe(2);
+  });
+
+  it('never exceeds 2,098 parameters or 1,000 rows for 1–1,024 columns', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1024 }), (columns) => {
+        const per = fallbackRowsPerStatement(columns + 1);
+        expect(per).toBeGreaterThanOrEqual(1);
+        expect(per).toBeLessThanOrEqual(1000);
+        // The fullest statement a load of any size sends.
+        const params = fallbackInsertSql('t.1', columns, per).match(/@p\d+/g) ?? [];
+        expect(params.length).toBe(per * (columns + 1));
+        expect(params.length).toBeLessThanOrEqual(MAX_PARAMS_PER_STATEMENT);
+        expect(new Set(params).size).toBe(params.length);
+      }),
+      { numRuns: 100 },
+    );
+    for (let columns = 1; columns <= 1024; columns++) {
+      expect(fallbackRowsPerStatement(columns + 1) * (columns + 1)).toBeLessThanOrEqual(MAX_PARAMS_PER_STATEMENT);
+    }
+  });
+});
