@@ -58,6 +58,8 @@ interface Tracked {
   /** Confirmed by the aged-file, marker or watch-quiet rule. */
   confirmed: boolean;
   state: 'detected' | 'stabilizing' | 'queued';
+  /** When it was handed to the queue. */
+  readyAt: number;
   confirmTimer: NodeJS.Timeout | null;
   /** Watch mode: time of the last fs.watch event and the signature last seen around it. */
   lastEventAt: number;
@@ -84,6 +86,8 @@ interface Job {
   readonly seenPath: string;
   readonly processingPath: string;
   readonly sig: Sig;
+  /** Local time just before the claim was requested: the lease is counted from here (never from the store's clock). */
+  readonly claimedAt: number;
 }
 
 type FailedResult = Extract<HandlerResult, { state: 'failed' }>;
@@ -189,6 +193,8 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
   readonly #reclaimNotBefore = new Map<number, number>();
   /** Problems reported once per condition until it clears. */
   readonly #reported = new Set<string>();
+  /** Stages found missing by the last folder check. */
+  readonly #missingStages = new Set<string>();
 
   #mode: 'idle' | 'watching' | 'once' = 'idle';
   #stopping = false;
@@ -272,16 +278,21 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
     let pending = 0;
     try {
       await ensureStages(this.#paths.root);
+      // One window plus one interval, in time and in scans (slow scans on a loaded machine or a
+      // slow share must not cut the window short).
       const deadline = Date.now() + this.#windowMs + this.#opts.intervalMs;
+      const minScans = this.#opts.stabilityChecks + 2;
+      let scans = 0;
       let nextScan = 0;
       for (;;) {
         if (this.#stopping) break;
         if (Date.now() >= nextScan) {
           await this.#scanOnce(true);
+          scans++;
           nextScan = Date.now() + this.#opts.intervalMs;
         }
         await this.#promoteChain;
-        if (this.#idleOnce() || Date.now() >= deadline) break;
+        if (this.#idleOnce() || (Date.now() >= deadline && scans >= minScans)) break;
         await sleep(Math.max(5, Math.min(50, nextScan - Date.now())));
       }
       this.#closed = true;
@@ -582,6 +593,13 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
           throw err;
         });
         if (st === null) {
+          // Missing twice in a row before it is recreated: an operator removing the whole drop
+          // folder must not find it refilled under their rm -r.
+          if (!this.#missingStages.has(stage)) {
+            this.#missingStages.add(stage);
+            return false;
+          }
+          this.#missingStages.delete(stage);
           await mkdir(path, { mode: folderMode(stage) }).catch((err: unknown) => {
             if (errnoCode(err) !== 'EEXIST') throw err;
           });
@@ -593,6 +611,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
           st = await lstat(path);
         }
         assertStageDirectory(path, st);
+        this.#missingStages.delete(stage);
         this.#cleared(`stage:${stage}`);
         if ((st.mode & 0o002) !== 0) {
           this.#problem(
@@ -619,6 +638,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
       count: 0,
       confirmed: false,
       state: 'detected',
+      readyAt: 0,
       confirmTimer: null,
       lastEventAt: 0,
       eventSig: null,
@@ -717,6 +737,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
         continue;
       }
       t.state = 'queued';
+      t.readyAt = Date.now();
       const path = join(this.#paths.incoming, t.name);
       this.#transition(t.name, path, t.count > 0 ? 'stabilizing' : 'detected', 'ready');
       void this.#queue
@@ -872,6 +893,14 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
       this.#changed(t, sig);
       return backInLine();
     }
+    if (sig.kind === 'file' && Date.now() - t.readyAt > CONFIRM_MAX_MS) {
+      // It waited in the queue: make sure no writer opened it meanwhile.
+      const open = await findOpenWriters([{ dev: sig.dev, ino: sig.ino }]);
+      if (open.writers.size > 0) {
+        this.#changed(t, sig);
+        return backInLine();
+      }
+    }
     const pending = pendingName(t.name, Date.now());
     const pendingPath = join(this.#paths.processing, pending);
     this.#pendingOwned.add(pending);
@@ -894,6 +923,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
     }
     this.#forget(t);
     let claim: Claim | null;
+    const claimedAt = Date.now();
     try {
       claim = await this.#store.claimNew(
         { path: src, name: t.name, size: sig.size, mtimeMs: sig.mtimeMs },
@@ -927,7 +957,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
     }
     this.#pendingOwned.delete(pending);
     await this.#removeMarkers(t.name);
-    await this.#run({ claim, name: t.name, seenPath: src, processingPath, sig }, 'ready');
+    await this.#run({ claim, name: t.name, seenPath: src, processingPath, sig, claimedAt }, 'ready');
   }
 
   /** Moves a pending file back to `incoming/` without overwriting a newer file of the same name. */
@@ -966,7 +996,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
     const entry: InFlight = {
       claim,
       controller: new AbortController(),
-      leaseUntil: claim.leaseUntil.getTime(),
+      leaseUntil: job.claimedAt + this.#opts.leaseMs,
       lost: false,
       abandoned: false,
       beating: false,
@@ -1335,6 +1365,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
       this.#reclaimNotBefore.set(fileId, Date.now() + this.#opts.intervalMs);
     };
     let claim: Claim | null;
+    const claimedAt = Date.now();
     try {
       claim = await this.#store.reclaim(fileId, this.#lease());
     } catch (err) {
@@ -1369,7 +1400,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
       return;
     }
     this.#log.info({ file: { name }, fileId }, 're-claimed after an expired lease; processing again from scratch');
-    await this.#run({ claim, name, seenPath: join(this.#paths.incoming, name), processingPath, sig }, null);
+    await this.#run({ claim, name, seenPath: join(this.#paths.incoming, name), processingPath, sig, claimedAt }, null);
   }
 
   /** The record says the file ended but it is still in `processing/`: finish the move. */

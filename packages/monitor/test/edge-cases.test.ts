@@ -235,7 +235,7 @@ describe('Monitor edge cases of the file system', () => {
     await writeFile(join(stages.incoming, 'two.csv'), '2');
     await waitFor(async () => (await list(root, 'archive')).length === 2, 10_000, 'two.csv archived');
 
-    await rm(root, { recursive: true });
+    await rm(root, { recursive: true, maxRetries: 10 });
     await waitFor(() => problems.some((p) => p.code === 'MONITOR_ROOT_MISSING'), 10_000, 'root reported missing');
     await sleep(200);
     expect(problems.filter((p) => p.code === 'MONITOR_ROOT_MISSING')).toHaveLength(1);

@@ -101,7 +101,7 @@ describe('Monitor with real writer processes', () => {
     const { stdout } = await runWriter(WRITER_SCRIPT, [
       'marker',
       join(stages.incoming, 'units.csv'),
-      '4',
+      '3',
       '1500',
       '.done',
     ]).done;
