@@ -411,10 +411,10 @@ export function toIngestError(
       context,
     );
   }
-  if (code === 'WORKER_EXIT' || (err instanceof Error && err.name === 'ERR_WORKER_OUT_OF_MEMORY')) {
+  if (code === 'WORKER_EXIT' || code === 'ERR_WORKER_OUT_OF_MEMORY' || code === 'ERR_WORKER_INIT_FAILED') {
     return new IngestError(
       IngestErrorCode.WORKER_FAILED,
-      `Parsing ${name} stopped: ${message} Retry; if it persists, set parseInWorker: false and report it.`,
+      `Parsing ${name} on the worker thread stopped (${code}: ${message}). Retry; if it persists (e.g. extremely large fields), create the ingestor with parseInWorker: false.`,
       context,
     );
   }

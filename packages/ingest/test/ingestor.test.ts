@@ -195,6 +195,36 @@ describe('Ingestor (facade on SQLite)', () => {
     expect(await readAll(db, 't')).toHaveLength(2000);
   });
 
+  it('keeps the live column types on a replace: a value that does not fit is a bad row, an explicit type retypes', async () => {
+    const { db, ingestor, dir } = await setup();
+    await ingestor.ingest(await csv(dir, 'units.csv', 'code,factor\nm,1\nkm,1000\n'));
+    expect((await db.describeTable('units'))?.columns.map((c) => c.type.kind)).toEqual(['text', 'int']);
+    const retyped = await csv(dir, 'units.csv', 'code,factor\nm,1\nkm,1000\nmm,0.001\n');
+    await expect(ingestor.ingest(retyped)).rejects.toMatchObject({
+      code: 'INGEST_TOO_MANY_REJECTS',
+      rejects: [{ line: 4, column: 'factor', value: '0.001' }],
+    });
+    expect(await readAll(db, 'units')).toEqual([
+      ['m', 1],
+      ['km', 1000],
+    ]);
+    await ingestor.ingest(retyped, { format: { columnTypes: { factor: 'decimal' } } });
+    expect((await db.describeTable('units'))?.columns.map((c) => c.type.kind)).toEqual(['text', 'decimal']);
+    expect((await readAll(db, 'units')).map((r) => r[1])).toEqual(['1', '1000', '0.001']);
+  });
+
+  it("takes the mode and keys from the dataset's configuration", async () => {
+    const { db, ingestor, dir } = await setup();
+    await db.setDataset({ table: 'rates', mode: 'upsert', keyColumns: ['code'], typeOverrides: {} });
+    await ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nEUR,1.10\nUSD,1.00\n'));
+    const result = await ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nUSD,1.02\n'));
+    expect(result).toMatchObject({ mode: 'upsert', changes: { added: 0, changed: 1, removed: 0 } });
+    expect(await readAll(db, 'rates')).toEqual([
+      ['EUR', '1.10'],
+      ['USD', '1.02'],
+    ]);
+  });
+
   describe('schema drift', () => {
     const live = 'code,name\nA,alpha\nB,beta\n';
     const drifted = 'code,name,extra\nC,gamma,x\n';
