@@ -211,3 +211,46 @@ describe('SqliteFileTracking', () => {
     expect(await db.files.reclaim(claim.fileId, lease)).toBeNull();
   });
 });
+
+describe('SqliteDatabase concurrency', () => {
+  it('a reader that started before a replace sees the complete old table; later readers see the new one', async () => {
+    const { db } = await openTempSqlite();
+    const old = Array.from({ length: 3000 }, (_, i) => [`O${i}`, 'old', i]);
+    await load(db, 'currencies', currencies, old);
+    const reader = db.readTable('currencies')[Symbol.asyncIterator]();
+    const first = await reader.next();
+    expect(first.value).toEqual(['O0', 'old', 0]);
+    const outcome = await load(
+      db,
+      'currencies',
+      currencies,
+      Array.from({ length: 2000 }, (_, i) => [`N${i}`, 'new', i]),
+    );
+    expect(outcome.status).toBe('applied');
+    const rest: unknown[][] = [];
+    for (let r = await reader.next(); !r.done; r = await reader.next()) rest.push([...r.value]);
+    expect(rest).toHaveLength(2999);
+    expect(rest.every((row) => row[1] === 'old')).toBe(true);
+    const after = await readAll(db, 'currencies');
+    expect(after).toHaveLength(2000);
+    expect(after.every((row) => row[1] === 'new')).toBe(true);
+  });
+
+  it('close() waits for work in progress and then refuses new work with DB_CLOSED', async () => {
+    const { db } = await openTempSqlite();
+    const session = await db.beginLoad({ table: 'currencies', columns: currencies });
+    const writing = session.write(staged([['EUR', 'Euro', 978]]));
+    await db.close();
+    await writing;
+    await expect(db.describeTable('currencies')).rejects.toMatchObject({ code: 'DB_CLOSED' });
+    await db.close();
+  });
+
+  it('rejects an unparseable URL and a bad option before touching the disk', async () => {
+    const { openDatabase } = await import('../src/index.js');
+    await expect(openDatabase('postgres://x')).rejects.toMatchObject({ code: 'DB_URL_INVALID' });
+    await expect(openDatabase('sqlite::memory:', { keepBackups: -1 })).rejects.toMatchObject({
+      code: 'DB_OPTION_INVALID',
+    });
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { databaseUrlFromEnv, parseDatabaseUrl, redactDatabaseUrl } from './url.js';
+
+describe('parseDatabaseUrl', () => {
+  it('parses SQLite paths and the in-memory database', () => {
+    expect(parseDatabaseUrl('sqlite:./data/refdata.db')).toEqual({ dialect: 'sqlite', path: './data/refdata.db' });
+    expect(parseDatabaseUrl('sqlite:///var/lib/refdata.db')).toEqual({
+      dialect: 'sqlite',
+      path: '/var/lib/refdata.db',
+    });
+    expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ dialect: 'sqlite', path: ':memory:' });
+  });
+
+  it('parses SQL Server URLs with secure defaults', () => {
+    expect(parseDatabaseUrl('mssql://loader@db.example.com/refdata')).toEqual({
+      dialect: 'mssql',
+      host: 'db.example.com',
+      port: 1433,
+      database: 'refdata',
+      user: 'loader',
+      encrypt: true,
+      trustServerCertificate: false,
+      connectTimeoutMs: 15000,
+    });
+    expect(
+      parseDatabaseUrl(
+        'mssql://u:p%40ss%3Aword@h:1500/db?encrypt=strict&trustServerCertificate=true&connectTimeout=5000',
+      ),
+    ).toMatchObject({
+      port: 1500,
+      password: 'p@ss:word',
+      encrypt: 'strict',
+      trustServerCertificate: true,
+      connectTimeoutMs: 5000,
+    });
+    expect(parseDatabaseUrl('mssql://u@h%5CSQLEXPRESS/db')).toMatchObject({ host: 'h', instanceName: 'SQLEXPRESS' });
+  });
+
+  it('rejects malformed URLs with DB_URL_INVALID and never repeats a password', () => {
+    for (const bad of [
+      '',
+      'postgres://u@h/db',
+      'mssql://h/db',
+      'mssql://u@h/',
+      'mssql://u@h/a/b',
+      'mssql://u:secret@h/db?foo=1',
+      'mssql://u@h/db?encrypt=maybe',
+      'nonsense',
+      'sqlite:',
+    ]) {
+      let caught: unknown;
+      try {
+        parseDatabaseUrl(bad);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, bad).toMatchObject({ code: 'DB_URL_INVALID' });
+      expect((caught as Error).message).not.toContain('secret');
+    }
+  });
+});
+
+describe('redactDatabaseUrl', () => {
+  it('drops the password and keeps what identifies the database', () => {
+    expect(redactDatabaseUrl('mssql://sa:secret@db:1433/refdata')).toBe('mssql://sa@db:1433/refdata?encrypt=true');
+    expect(redactDatabaseUrl('mssql://sa:secret@db/refdata?trustServerCertificate=true')).toBe(
+      'mssql://sa@db:1433/refdata?encrypt=true&trustServerCertificate=true',
+    );
+    expect(redactDatabaseUrl('sqlite:./x.db')).toBe('sqlite:./x.db');
+    expect(redactDatabaseUrl('mssql://sa:secret@db/refdata?bogus=secret')).toBe('mssql:<invalid>');
+    expect(redactDatabaseUrl('no scheme secret')).toBe('<invalid database URL>');
+  });
+});
+
+describe('databaseUrlFromEnv', () => {
+  it('prefers REFDATA_DB, then the seed variables, then the embedded default', () => {
+    expect(databaseUrlFromEnv({ REFDATA_DB: 'sqlite:/tmp/x.db', db_host: 'h' })).toBe('sqlite:/tmp/x.db');
+    expect(
+      databaseUrlFromEnv({ db_host: 'sql.example', db_name: 'refdata', db_user: 'loader', db_password: 'secret' }),
+    ).toBe('mssql://loader@sql.example/refdata?encrypt=true');
+    expect(databaseUrlFromEnv({ db_host: 'sql.example,1500', db_name: 'r', db_user: 'u' })).toBe(
+      'mssql://u@sql.example:1500/r?encrypt=true',
+    );
+    expect(databaseUrlFromEnv({})).toBe('sqlite:./data/refdata.db');
+    expect(() => databaseUrlFromEnv({ db_host: 'h' })).toThrow(expect.objectContaining({ code: 'DB_URL_INVALID' }));
+  });
+});
