@@ -43,8 +43,8 @@ const DEFAULT_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Reads the file once: every byte passes a sha256 hash and a byte counter on its way into
- * `readRecords`; records are converted and grouped into batches of `batchSize` good rows (a
- * batch carries the bad rows met since the previous one). Bytes after the last record (a footer)
+ * `readRecords`; records are converted and grouped into batches of at most `batchSize` good rows
+ * and `batchSize` bad rows (a batch carries the bad rows met since the previous one). Bytes after the last record (a footer)
  * are still hashed. Stops between records when `signal` aborts. @internal
  */
 export async function* readBatches(
@@ -82,13 +82,18 @@ export async function* readBatches(
     for await (const record of readRecords(counted, config.format, options)) {
       rowsRead++;
       const bad = converter.convert(record, values);
-      if (bad !== undefined) {
-        rejects.push(bad);
-        continue;
-      }
-      lines[count++] = record.line;
-      if (count === batchSize) {
-        yield { lines, values, width, rejects, rowsRead, bytesRead: bytes };
+      if (bad === undefined) lines[count++] = record.line;
+      else rejects.push(bad);
+      // Bad rows flush a batch too, so a file of nothing but bad rows never piles up in memory.
+      if (count === batchSize || rejects.length === batchSize) {
+        yield {
+          lines: count === batchSize ? lines : lines.subarray(0, count),
+          values,
+          width,
+          rejects,
+          rowsRead,
+          bytesRead: bytes,
+        };
         signal?.throwIfAborted();
         lines = new Int32Array(batchSize);
         values = [];

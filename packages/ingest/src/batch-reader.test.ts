@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { detectFormat } from '@refdata/detect';
+import { describe, expect, it } from 'vitest';
+import { csv, setup } from '../test/helpers.js';
+import { readBatches } from './batch-reader.js';
+import type { ConversionPlan } from './column-plan.js';
+
+const intColumn = { kind: 'integer', size: 'int' } as const;
+
+async function drain(gen: ReturnType<typeof readBatches>) {
+  const batches = [];
+  for (;;) {
+    const r = await gen.next();
+    if (r.done) return { batches, end: r.value };
+    batches.push(r.value);
+  }
+}
+
+describe('readBatches', () => {
+  it('hashes and counts every byte, footer included, and batches good rows by batchSize', async () => {
+    const { dir } = await setup();
+    const text = `n\n${Array.from({ length: 25 }, (_, i) => String(i)).join('\n')}\n`;
+    const path = await csv(dir, 'n.csv', text);
+    const format = await detectFormat(path);
+    const plan: ConversionPlan = {
+      fieldCount: 1,
+      nullTokens: [''],
+      columns: [{ name: 'n', source: 0, type: intColumn, nullable: true }],
+    };
+    const { batches, end } = await drain(readBatches({ path, format, plan, batchSize: 10, chunkBytes: 7 }));
+    expect(batches.map((b) => b.lines.length)).toEqual([10, 10, 5]);
+    expect(batches[2]?.values).toEqual([20, 21, 22, 23, 24]);
+    expect(Array.from(batches[0]?.lines ?? [])).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(end).toEqual({
+      sha256: createHash('sha256').update(text).digest('hex'),
+      bytes: Buffer.byteLength(text),
+      rowsRead: 25,
+    });
+  });
+
+  it('flushes bad rows by batchSize too, so a file of bad rows does not pile up', async () => {
+    const { dir } = await setup();
+    const path = await csv(dir, 'bad.csv', `n\n${Array.from({ length: 25 }, (_, i) => `x${i}`).join('\n')}\n`);
+    const format = await detectFormat(path);
+    const plan: ConversionPlan = {
+      fieldCount: 1,
+      nullTokens: [''],
+      columns: [{ name: 'n', source: 0, type: intColumn, nullable: true }],
+    };
+    const { batches } = await drain(readBatches({ path, format, plan, batchSize: 10 }));
+    expect(batches.map((b) => [b.lines.length, b.rejects.length])).toEqual([
+      [0, 10],
+      [0, 10],
+      [0, 5],
+    ]);
+    expect(batches[0]?.rejects[0]).toMatchObject({ line: 2, raw: 'x0', column: 'n', value: 'x0' });
+  });
+
+  it('stops between batches when the signal aborts', async () => {
+    const { dir } = await setup();
+    const path = await csv(dir, 'n.csv', `n\n${Array.from({ length: 100 }, (_, i) => String(i)).join('\n')}\n`);
+    const format = await detectFormat(path);
+    const plan: ConversionPlan = {
+      fieldCount: 1,
+      nullTokens: [''],
+      columns: [{ name: 'n', source: 0, type: intColumn, nullable: true }],
+    };
+    const controller = new AbortController();
+    const gen = readBatches({ path, format, plan, batchSize: 10 }, controller.signal);
+    await gen.next();
+    controller.abort(new Error('stop'));
+    await expect(gen.next()).rejects.toThrow('stop');
+  });
+});
