@@ -2,8 +2,9 @@
 // rows), and compares detection with one full readRecords pass over each file.
 // Files are generated under the OS temp folder and removed afterwards (keep them with --keep).
 // usage: node bench/detect/scaling.mjs [--big-mb 1024] [--runs 5] [--keep]
-import { createReadStream, createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
+
 import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -72,9 +73,15 @@ const dBig = await detectTime(big);
 const rSmall = await readTime(small);
 const rBig = await readTime(big);
 const mb = (p) => (statSync(p).size / (1 << 20)).toFixed(0);
-console.log(`detection (median of ${runs}): ${mb(small)} MB file ${dSmall.toFixed(1)} ms, ${mb(big)} MB file ${dBig.toFixed(1)} ms → ratio ${(dBig / dSmall).toFixed(2)}× (target ≤ 2×)`);
-console.log(`full readRecords pass: ${mb(small)} MB ${rSmall.ms.toFixed(0)} ms (${rSmall.rows} rows), ${mb(big)} MB ${(rBig.ms / 1000).toFixed(1)} s (${rBig.rows} rows)`);
-console.log(`detection as a share of one readRecords pass over the ${mb(big)} MB file: ${((100 * dBig) / rBig.ms).toFixed(3)}% (target ≤ 5% of an ingest, which also converts and writes)`);
+console.log(
+  `detection (median of ${runs}): ${mb(small)} MB file ${dSmall.toFixed(1)} ms, ${mb(big)} MB file ${dBig.toFixed(1)} ms → ratio ${(dBig / dSmall).toFixed(2)}× (target ≤ 2×)`,
+);
+console.log(
+  `full readRecords pass: ${mb(small)} MB ${rSmall.ms.toFixed(0)} ms (${rSmall.rows} rows), ${mb(big)} MB ${(rBig.ms / 1000).toFixed(1)} s (${rBig.rows} rows)`,
+);
+console.log(
+  `detection as a share of one readRecords pass over the ${mb(big)} MB file: ${((100 * dBig) / rBig.ms).toFixed(3)}% (target ≤ 5% of an ingest, which also converts and writes)`,
+);
 if (!keep) {
   rmSync(small, { force: true });
   rmSync(big, { force: true });

@@ -8,7 +8,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { detectFormat } from './detect-format.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { readRecords } from './read-records.js';
-import type { FormatInfo, FormatOverrides } from './types.js';
+import type { DetectLogger, FormatInfo, FormatOverrides } from './types.js';
 
 /** Options of {@link convertFile}. */
 export interface ConvertOptions {
@@ -19,6 +19,8 @@ export interface ConvertOptions {
   /** Largest field accepted, in characters. @default 16_777_216 */
   readonly maxFieldSize?: number;
   readonly signal?: AbortSignal;
+  /** Receives the detector's debug line and one info line per conversion. @default a no-op logger */
+  readonly logger?: DetectLogger;
 }
 
 /** A row of the input that was not written, with why. */
@@ -92,6 +94,7 @@ export async function convertFile(input: string, output: string, options: Conver
       ...(options.overrides ? { overrides: options.overrides } : {}),
       ...(options.maxFieldSize ? { maxFieldSize: options.maxFieldSize } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
   } catch (err) {
     if (!isDetectError(err) || err.code !== DetectErrorCode.EmptyFile) throw err;
@@ -159,5 +162,6 @@ export async function convertFile(input: string, output: string, options: Conver
       { cause: err },
     );
   }
+  options.logger?.info({ input, output, rowsWritten, rowsRejected }, 'converted');
   return { input, output, rowsWritten, rowsRejected, rejects, format, warnings: format.warnings };
 }

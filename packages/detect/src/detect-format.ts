@@ -544,6 +544,7 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
   const nullTokenList = overrides.nullTokens ?? DEFAULT_NULL_TOKENS;
   const nullTokens = new Set(nullTokenList);
   const file = typeof input === 'string' ? input : undefined;
+  const started = performance.now();
   checkAborted(options.signal);
 
   const sample = await readSample(input, sampleBytes);
@@ -726,10 +727,27 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
       ? decision(preambleLines, 1, `${overrides.skipLines} line(s) skipped by the override`, true)
       : decision(preambleLines, structure.preambleRecords === 0 ? 0.9 : 0.8, structure.preambleReason);
 
+  const lineTerminator = detectLineTerminator(text, dialect.quote);
+  options.logger?.debug(
+    {
+      file,
+      ms: Math.round(performance.now() - started),
+      encoding: encoding.value,
+      delimiter: d,
+      quote: dialect.quote,
+      headerRows: structure.headerRows,
+      preambleLines,
+      footerLines,
+      columns: columns.length,
+      sampleRows: typed.length,
+      warnings: warnings.length,
+    },
+    'format detected',
+  );
   return {
     encoding,
     bom,
-    lineTerminator: detectLineTerminator(text, dialect.quote),
+    lineTerminator,
     delimiter: delimiterDecision,
     quote: quoteDecision,
     escape: escapeDecision,

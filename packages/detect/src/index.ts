@@ -26,6 +26,7 @@ export type {
   ColumnType,
   ColumnTypeOverrides,
   Decision,
+  DetectLogger,
   DetectOptions,
   Encoding,
   FormatInfo,

@@ -142,6 +142,18 @@ export interface FormatOverrides {
   readonly dateOrder?: 'DMY' | 'MDY' | 'YMD';
 }
 
+/**
+ * The structural logger @refdata/detect accepts (pino satisfies it). Object first, message
+ * second. The default does nothing.
+ */
+export interface DetectLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): DetectLogger;
+}
+
 /** Options for {@link FormatInfo} detection. */
 export interface DetectOptions {
   readonly overrides?: FormatOverrides;
@@ -154,6 +166,8 @@ export interface DetectOptions {
   /** Largest field accepted, in characters, before the detector/reader fails with DETECT_FIELD_TOO_LARGE. @default 16_777_216 */
   readonly maxFieldSize?: number;
   readonly signal?: AbortSignal;
+  /** Receives one debug line per detection (decisions and timing). @default a no-op logger */
+  readonly logger?: DetectLogger;
 }
 
 /** One record produced by the reader. */

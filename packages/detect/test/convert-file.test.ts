@@ -1,0 +1,110 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeTempDir } from '@refdata/test-utils';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { convertFile } from '../src/index.js';
+
+const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+async function tempDir(): Promise<string> {
+  const { dir, cleanup } = await makeTempDir('detect-convert-');
+  onTestFinished(cleanup);
+  return dir;
+}
+
+describe('convertFile', () => {
+  it('writes RFC 4180 with quotes only where needed and the cell text as it was', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out.csv');
+    const result = await convertFile(fixture('semicolon-decimal-comma.csv'), out);
+    expect(result.rowsWritten).toBe(4);
+    expect(result.rowsRejected).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe(
+      'Artikel,Preis,Menge\nTisch,"1.234,56",3\nStuhl,"45,90",12\nLampe,"0,99",100\nSchrank,"12.000,00",1\n',
+    );
+  });
+
+  it('unescapes quotes and keeps line breaks inside fields', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out.csv');
+    await convertFile(fixture('quoted-newlines.csv'), out);
+    expect(await readFile(out, 'utf8')).toBe(
+      'id,comment,n\n1,"line one\nline two",5\n2,"say ""hi""",6\n3,"a, b\r\nc",7\n4,plain,8\n',
+    );
+  });
+
+  it('decodes Windows-1252 and writes UTF-8 without the preamble', async () => {
+    const dir = await tempDir();
+    const cp = join(dir, 'cp.csv');
+    await convertFile(fixture('windows-1252.csv'), cp);
+    expect(await readFile(cp, 'utf8')).toBe('city,price\nCafé,€ 3\nParis,€ 4\n');
+    const pre = join(dir, 'pre.csv');
+    await convertFile(fixture('preamble.csv'), pre);
+    expect(await readFile(pre, 'utf8')).toBe(
+      'code,rate,date\nEUR,1.0850,2025-01-31\nGBP,0.8412,2025-01-31\nJPY,161.23,2025-01-31\n',
+    );
+  });
+
+  it('rejects rows of another width with their line instead of guessing', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out.csv');
+    const result = await convertFile(fixture('comma-space.csv'), out);
+    expect(result.rowsWritten).toBe(2);
+    expect(result.rowsRejected).toBe(1);
+    expect(result.rejects).toEqual([{ line: 3, reason: 'has 4 fields, expected 3', raw: '2, Bob, Lyon, France' }]);
+    expect(await readFile(out, 'utf8')).toBe('id,name,city\n1,Alice,Paris\n3,Carol,Nice\n');
+  });
+
+  it('fails past maxErrors and leaves no partial output', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out.csv');
+    await expect(convertFile(fixture('comma-space.csv'), out, { maxErrors: 0 })).rejects.toMatchObject({
+      code: 'DETECT_TOO_MANY_REJECTS',
+      line: 3,
+    });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('keeps a headerless input headerless', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out.csv');
+    const result = await convertFile(fixture('no-header.csv'), out);
+    expect(result.format?.headerRows.value).toBe(0);
+    expect((await readFile(out, 'utf8')).split('\n')[0]).toBe('1,EUR,1.0850,2025-01-31');
+  });
+
+  it('turns an empty input into an empty output', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'empty.csv');
+    await writeFile(input, '');
+    const out = join(dir, 'out.csv');
+    const result = await convertFile(input, out);
+    expect(result.format).toBeNull();
+    expect(await readFile(out, 'utf8')).toBe('');
+  });
+
+  it('throws a DetectError for an input that cannot be loaded', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out.csv');
+    await expect(convertFile(fixture('unclosed-quote.csv'), out)).rejects.toMatchObject({
+      code: 'DETECT_UNCLOSED_QUOTE',
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('logs through the given logger', async () => {
+    const dir = await tempDir();
+    const lines: { level: string; obj: object; msg?: string }[] = [];
+    const logger = {
+      debug: (obj: object, msg?: string) => lines.push({ level: 'debug', obj, ...(msg ? { msg } : {}) }),
+      info: (obj: object, msg?: string) => lines.push({ level: 'info', obj, ...(msg ? { msg } : {}) }),
+      warn: (obj: object, msg?: string) => lines.push({ level: 'warn', obj, ...(msg ? { msg } : {}) }),
+      error: (obj: object, msg?: string) => lines.push({ level: 'error', obj, ...(msg ? { msg } : {}) }),
+      child: () => logger,
+    };
+    await convertFile(fixture('pipe.txt'), join(dir, 'out.csv'), { logger });
+    expect(lines.map((l) => `${l.level} ${l.msg}`)).toEqual(['debug format detected', 'info converted']);
+    expect(lines[0]?.obj).toMatchObject({ delimiter: '|', columns: 3 });
+  });
+});
