@@ -736,10 +736,11 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
         this.#log.debug({ file: { name: t.name }, pids }, 'stable but still open for writing; waiting');
         continue;
       }
+      const from = t.state;
       t.state = 'queued';
       t.readyAt = Date.now();
       const path = join(this.#paths.incoming, t.name);
-      this.#transition(t.name, path, t.count > 0 ? 'stabilizing' : 'detected', 'ready');
+      this.#transition(t.name, path, from === 'queued' ? 'stabilizing' : from, 'ready');
       void this.#queue
         .add(() => this.#take(t))
         .catch((err: unknown) => {

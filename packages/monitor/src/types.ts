@@ -29,8 +29,11 @@ export type TerminalState = 'archived' | 'failed' | 'duplicate' | 'held';
 
 /** A claim on a file held by this instance. */
 export interface Claim {
+  /** The store's id of the file (also in its `processing/<fileId>--<name>` name). */
   readonly fileId: number;
+  /** Proof of the claim; every later call about the file presents it. */
   readonly token: string;
+  /** When the lease granted by the store ends (the store's clock). */
   readonly leaseUntil: Date;
 }
 
@@ -40,7 +43,9 @@ export interface SeenFile {
   readonly path: string;
   /** File name (no folders). */
   readonly name: string;
+  /** Size in bytes when last observed. */
   readonly size: number;
+  /** Modification time (ms since the epoch) when last observed. */
   readonly mtimeMs: number;
 }
 
@@ -57,6 +62,7 @@ export interface ClaimStore {
   claimNew(file: SeenFile, lease: { readonly instanceId: string; readonly leaseMs: number }): Promise<Claim | null>;
   /** Re-claims a file left in `processing/` whose lease expired; null when not expired or held by another. */
   reclaim(fileId: number, lease: { readonly instanceId: string; readonly leaseMs: number }): Promise<Claim | null>;
+  /** Sets the lease to now + `leaseMs`; false once `claim.token` no longer holds the file. */
   heartbeat(claim: Claim, leaseMs: number): Promise<boolean>;
   /** Records a non-terminal transition (and the file's current path). */
   transition(claim: Claim, state: LifecycleState, details: { readonly path: string }): Promise<void>;
@@ -78,6 +84,7 @@ export interface ClaimStore {
 
 /** What {@link ClaimStore.lookup} returns. */
 export interface ClaimRecord {
+  /** The recorded lifecycle state. */
   readonly state: LifecycleState;
   /** The file's last recorded path (its final path once terminal). */
   readonly path: string;
@@ -87,6 +94,7 @@ export interface ClaimRecord {
 export interface Sidecar {
   /** Suffix appended to the final file name, e.g. `.rejects.csv`. */
   readonly suffix: string;
+  /** The sidecar's bytes (strings are written as UTF-8). */
   readonly content: string | Uint8Array;
 }
 
@@ -119,6 +127,7 @@ export type FileHandler = (file: ClaimedFile, context: HandlerContext) => Promis
 export interface MonitorOptions {
   /** The drop root holding the stage folders (created when missing). */
   readonly root: string;
+  /** Processes each claimed file. */
   readonly handler: FileHandler;
   /** @default an in-memory store (single process only) */
   readonly store?: ClaimStore;
@@ -149,21 +158,29 @@ export interface MonitorOptions {
   readonly instanceId?: string;
   /** Time in-flight files get to finish on stop before they are cancelled. @default 30_000 */
   readonly gracePeriodMs?: number;
+  /** Structured logger (pino fits). @default a no-op logger */
   readonly logger?: Logger;
 }
 
 /** A transition of one file, emitted as it happens. */
 export interface TransitionEvent {
+  /** The file's original name. */
   readonly name: string;
+  /** Where the file is now. */
   readonly path: string;
+  /** The previous state; null for a file seen for the first time or re-claimed on recovery. */
   readonly from: LifecycleState | null;
+  /** The new state. */
   readonly to: LifecycleState;
+  /** The claim id, once claimed. */
   readonly fileId?: number;
+  /** When it happened. */
   readonly at: Date;
 }
 
 /** Typed events of the monitor. */
 export interface MonitorEvents {
+  /** Any state change of a file. */
   transition: (event: TransitionEvent) => void;
   /** A file reached a terminal state. */
   settled: (event: TransitionEvent & { readonly to: TerminalState; readonly finalPath: string }) => void;
@@ -184,9 +201,13 @@ export interface Logger {
 
 /** Counts returned by `Monitor.runOnce()` and `Monitor.stats()`. */
 export interface MonitorSummary {
+  /** Files moved to `archive/` as loaded. */
   readonly archived: number;
+  /** Files moved to `failed/`. */
   readonly failed: number;
+  /** Files moved to `archive/` as duplicates of an earlier load. */
   readonly duplicate: number;
+  /** Files moved to `held/`. */
   readonly held: number;
   /** Files seen but not (yet) stable, still in `incoming/`. */
   readonly pending: number;
@@ -202,8 +223,15 @@ export interface MonitorSummary {
  *   them (their files go back to `incoming/` or stay leased for a retry) and resolves.
  */
 export interface MonitorApi {
+  /** Recovers `processing/`, then watches until {@link MonitorApi.stop}. */
   start(): Promise<void>;
+  /** Processes what is ready now or within one stability window, then resolves with the counts. */
   runOnce(): Promise<MonitorSummary>;
+  /** Stops claiming, lets in-flight files finish within the grace period, then cancels them. */
   stop(): Promise<void>;
+  /**
+   * Counts since creation, `queued` (ready, waiting for a slot), `inFlight` (being processed)
+   * and the time of the last file that did not fail.
+   */
   stats(): MonitorSummary & { readonly queued: number; readonly inFlight: number; readonly lastSuccessAt: Date | null };
 }

@@ -289,6 +289,20 @@ describe('Monitor lifecycle', () => {
     expect((await monitor.runOnce()).archived).toBe(1);
   });
 
+  it('reports a world-writable stage folder once and keeps working', async () => {
+    const root = await makeRoot();
+    const stages = await ensureStages(root);
+    const { chmod } = await import('node:fs/promises');
+    await chmod(stages.incoming, 0o777);
+    await writeFile(join(stages.incoming, 'a.csv'), 'x');
+    const problems: string[] = [];
+    const monitor = monitorFor({ root, ...FAST, handler: async () => ({ state: 'archived' }) });
+    monitor.on('problem', (p) => problems.push(`${p.code} ${p.message}`));
+    expect((await monitor.runOnce()).archived).toBe(1);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^MONITOR_FOLDER_INSECURE .*incoming.*chmod o-w/);
+  });
+
   it('writes stage folders that are not world-writable and refuses a stage that is a symlink', async () => {
     const root = await makeRoot();
     const stages = await ensureStages(root);
