@@ -25,8 +25,6 @@ export const AppErrorCode = {
   UNHEALTHY: 'APP_UNHEALTHY',
   /** The metrics endpoint could not listen on the configured address. */
   METRICS_LISTEN: 'APP_METRICS_LISTEN',
-  /** Some inputs of `convert` could not be converted. */
-  CONVERT_FAILED: 'APP_CONVERT_FAILED',
 } as const;
 
 /** One of the values of {@link AppErrorCode}. */
