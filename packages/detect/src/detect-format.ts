@@ -264,9 +264,11 @@ function detectStructure(
       let seen = 0;
       let good = 0;
       for (let j = i + 1; j < records.length && seen < 4; j += 1) {
-        if (isBlank(records[j]!)) continue;
+        const r = records[j]!;
+        if (isBlank(r)) continue;
         seen += 1;
-        if (isTableRow(records[j]!)) good += 1;
+        // Rows with more fields than the table are noisy data (an unquoted delimiter), not a preamble.
+        if (isTableRow(r) || (r.fields.length > width && nonEmptyCount(r) >= 2)) good += 1;
       }
       if (seen === 0 || good * 2 >= seen) start = i;
     }
@@ -326,6 +328,29 @@ function detectStructure(
   }
   let body = records.slice(start, end).filter((r) => !isBlank(r));
 
+  // The first row repeated after data rows starts a second table (and shows it is a header).
+  let repeatedHeader = false;
+  if (body.length > 2) {
+    const first = body[0]!;
+    let sawData = false;
+    for (let i = 1; i < body.length; i += 1) {
+      const same = sameAsHeader(body[i]!, first);
+      if (!same) {
+        sawData = true;
+        continue;
+      }
+      if (!sawData) continue;
+      repeatedHeader = true;
+      warnings.push(`the header repeats on line ${body[i]!.line}: a second table starts there; only the first table is read`);
+      if (wholeFile) {
+        end = records.indexOf(body[i]!);
+        while (end > start + 1 && isBlank(records[end - 1]!)) end -= 1;
+      }
+      body = body.slice(0, i);
+      break;
+    }
+  }
+
   // Header rows.
   let headerRows = 1;
   let headerReason = '';
@@ -334,6 +359,10 @@ function detectStructure(
     headerRows = overrides.header === true ? 1 : overrides.header === false ? 0 : overrides.header;
     headerReason = 'header rows from the override';
     headerConfidence = 1;
+  } else if (repeatedHeader && !headerOfOtherWidth) {
+    headerRows = 1;
+    headerReason = 'header present: the first row repeats further down, where a second table starts';
+    headerConfidence = 0.8;
   } else if (headerOfOtherWidth) {
     headerRows = 1;
     headerReason = `header present: a row of text with ${body[0]!.fields.length} fields sits right above the ${width}-field rows`;
@@ -382,23 +411,6 @@ function detectStructure(
     }
   }
 
-  // A repeated header further down starts a second table.
-  if (headerRows > 0 && body.length > headerRows + 1) {
-    const header = body[0]!;
-    for (let i = headerRows + 1; i < body.length; i += 1) {
-      if (!sameAsHeader(body[i]!, header)) continue;
-      const at = records.indexOf(body[i]!);
-      warnings.push(
-        `the header repeats on line ${body[i]!.line}: a second table starts there; only the first table is read`,
-      );
-      if (wholeFile) {
-        end = at;
-        while (end > start + 1 && isBlank(records[end - 1]!)) end -= 1;
-      }
-      body = body.slice(0, i);
-      break;
-    }
-  }
   return {
     preambleRecords: start,
     headerRows,

@@ -182,7 +182,7 @@ export class Tokenizer {
       const i = buf.indexOf('\r', p);
       this.#nCR = i < 0 ? n : i;
     }
-    return this.#nLF < this.#nCR ? this.#nLF : this.#nCR;
+    return Math.min(this.#nLF, this.#nCR);
   }
 
   #nextQuote(buf: string, p: number, n: number): number {
@@ -255,7 +255,7 @@ export class Tokenizer {
           for (;;) {
             const q = this.#nextQuote(buf, p, n);
             const e = separateEscape ? this.#nextEscape(buf, p, n) : n;
-            const stop = q < e ? q : e;
+            const stop = Math.min(q, e);
             // Count the line breaks inside the field up to the next quote or escape.
             let b = this.#nextBreak(buf, p, n);
             while (b < stop) {
