@@ -55,7 +55,10 @@ export interface FakeBulk {
 export type FakeResponse = { rows?: Record<string, unknown>[]; rowCount?: number; error?: Error };
 
 /** A fake tedious module; `respond` decides every statement's result. */
-export function fakeTedious(respond: (statement: FakeStatement) => FakeResponse = () => ({})): {
+export function fakeTedious(
+  respond: (statement: FakeStatement) => FakeResponse = () => ({}),
+  onBulk: (bulk: FakeBulk) => void = () => {},
+): {
   module: TediousModuleLike;
   statements: FakeStatement[];
   bulks: FakeBulk[];
@@ -63,6 +66,7 @@ export function fakeTedious(respond: (statement: FakeStatement) => FakeResponse 
   events: string[];
   failConnect: { next: Error | undefined };
   failBulk: { next: Error | undefined };
+  failCommit: { next: Error | undefined };
 } {
   const statements: FakeStatement[] = [];
   const bulks: FakeBulk[] = [];
@@ -70,6 +74,7 @@ export function fakeTedious(respond: (statement: FakeStatement) => FakeResponse 
   const events: string[] = [];
   const failConnect: { next: Error | undefined } = { next: undefined };
   const failBulk: { next: Error | undefined } = { next: undefined };
+  const failCommit: { next: Error | undefined } = { next: undefined };
 
   class FakeRequest implements TediousRequestLike {
     readonly sql: string;
@@ -169,6 +174,7 @@ export function fakeTedious(respond: (statement: FakeStatement) => FakeResponse 
         for await (const row of rows as AsyncIterable<unknown[]>) bulk.rows.push(row);
         const err = failBulk.next;
         failBulk.next = undefined;
+        if (!err) onBulk(bulk);
         bulk.callback(err, err ? undefined : bulk.rows.length);
       })();
     }
@@ -180,7 +186,9 @@ export function fakeTedious(respond: (statement: FakeStatement) => FakeResponse 
     commitTransaction(callback: (err?: Error | null) => void): void {
       events.push(`commit ${this.id}`);
       this.inTransaction = false;
-      queueMicrotask(() => callback());
+      const err = failCommit.next;
+      failCommit.next = undefined;
+      queueMicrotask(() => callback(err));
     }
     rollbackTransaction(callback: (err?: Error | null) => void): void {
       events.push(`rollback ${this.id}`);
@@ -222,6 +230,7 @@ export function fakeTedious(respond: (statement: FakeStatement) => FakeResponse 
     events,
     failConnect,
     failBulk,
+    failCommit,
   };
 }
 

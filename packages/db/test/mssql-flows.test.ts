@@ -1,0 +1,225 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { MssqlDatabase } from '../src/dialect/mssql/mssql-database.js';
+import { loadTarn } from '../src/dialect/mssql/tedious-like.js';
+import type { ColumnDef, Database, DbValue, LoadOutcome, LoadSpec, MssqlUrl } from '../src/index.js';
+import { parseDatabaseUrl } from '../src/index.js';
+import { staged } from './helpers.js';
+import { fakeServer } from './mssql-fake-server.js';
+import { fakeTedious, recordingLogger } from './mssql-fakes.js';
+
+async function open(): Promise<{
+  db: Database;
+  server: ReturnType<typeof fakeServer>;
+  fake: ReturnType<typeof fakeTedious>;
+}> {
+  const server = fakeServer();
+  const fake = fakeTedious(server.respond, server.onBulk);
+  const Pool = await loadTarn();
+  const { logger } = recordingLogger();
+  const db = new MssqlDatabase(
+    parseDatabaseUrl('mssql://u@h/db') as MssqlUrl,
+    { password: 'pw', logger, maxRetries: 2, retryBackoffSeconds: 0 },
+    fake.module,
+    Pool,
+  );
+  onTestFinished(() => db.close());
+  await db.migrate();
+  return { db, server, fake };
+}
+
+const cols: ColumnDef[] = [
+  { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+  { name: 'rate', type: { kind: 'decimal', precision: 9, scale: 2 }, nullable: true },
+];
+
+async function loadRows(db: Database, spec: LoadSpec, rows: DbValue[][]): Promise<LoadOutcome> {
+  const s = await db.beginLoad(spec);
+  await s.write(staged(rows));
+  await s.validate();
+  return s.commit();
+}
+
+async function readAll(db: Database, table: string): Promise<DbValue[][]> {
+  const out: DbValue[][] = [];
+  for await (const r of db.readTable(table)) out.push([...r]);
+  return out;
+}
+
+describe('MssqlDatabase statement flows (fake server)', () => {
+  it('migrates once, then reports a healthy schema', async () => {
+    const { db, fake } = await open();
+    await db.migrate();
+    expect(fake.statements.filter((s) => s.sql.startsWith('CREATE TABLE [refdata].[files]'))).toHaveLength(1);
+    expect(await db.health()).toMatchObject({ ok: true, dialect: 'mssql', schemaVersion: 1 });
+  });
+
+  it('replaces with rename + schema transfers in one transaction, catalogues the old table and drops staging', async () => {
+    const { db, server, fake } = await open();
+    expect(
+      await loadRows(db, { table: 'cur', columns: cols }, [
+        ['EUR', '1.10'],
+        ['USD', '1.00'],
+      ]),
+    ).toMatchObject({ status: 'applied', snapshot: null });
+    server.log.length = 0;
+    const before = fake.events.length;
+    const outcome = await loadRows(db, { table: 'cur', columns: cols, sourceFile: 'cur.csv' }, [
+      ['EUR', '1.20'],
+      ['USD', '1.00'],
+      ['JPY', '0.01'],
+    ]);
+    expect(outcome.status).toBe('applied');
+    const snapshot = outcome.status === 'applied' ? (outcome.snapshot?.snapshot as string) : '';
+    const typed = /create stg\.(.*\.t)$/.exec(
+      server.log.find((l) => l.endsWith('.t') && l.startsWith('create stg.')) ?? '',
+    )?.[1] as string;
+    const staging = typed.slice(0, -2);
+    expect(server.log.slice(server.log.indexOf('lock refdata.table.cur'))).toEqual([
+      'lock refdata.table.cur',
+      `rename ref.cur -> ${snapshot}`,
+      `transfer ref.${snapshot} -> bkp`,
+      `drop line column stg.${typed}`,
+      `transfer stg.${typed} -> ref`,
+      `rename ref.${typed} -> cur`,
+      'audit commit ok',
+      'load_commits',
+      `drop stg.${staging}`,
+    ]);
+    const commitEvents = fake.events
+      .slice(before)
+      .filter((e) => /^(begin|commit|rollback)/.test(e))
+      .map((e) => e.split(' ')[0]);
+    expect(commitEvents).toEqual(['begin', 'commit', 'begin', 'commit']); // validate, then the swap
+    expect(await readAll(db, 'cur')).toEqual([
+      ['EUR', '1.20'],
+      ['USD', '1.00'],
+      ['JPY', '0.01'],
+    ]);
+    expect(await db.listBackups('cur')).toMatchObject([
+      { table: 'cur', snapshot, rows: 2, reason: 'replace', sourceFile: 'cur.csv' },
+    ]);
+    expect(await db.describeTable('cur')).toEqual({ name: 'cur', columns: cols, rowCount: 3 });
+    expect((await db.listTables()).map((t) => t.name)).toEqual(['cur']);
+  });
+
+  it('holds a shrinking replace without touching any table', async () => {
+    const { db, server } = await open();
+    await loadRows(
+      db,
+      { table: 'cur', columns: cols },
+      Array.from({ length: 10 }, (_, i) => [`C${i}`, '1.00']),
+    );
+    server.log.length = 0;
+    const outcome = await loadRows(db, { table: 'cur', columns: cols }, [['A', '1.00']]);
+    expect(outcome).toMatchObject({ status: 'held', liveRows: 10, incomingRows: 1 });
+    expect(server.log.filter((l) => /^(rename|transfer|copy)/.test(l))).toEqual([]);
+    expect(await readAll(db, 'cur')).toHaveLength(10);
+  });
+
+  it('appends and upserts after copying the live table into a snapshot', async () => {
+    const { db, server } = await open();
+    await loadRows(db, { table: 'cur', columns: cols }, [['EUR', '1.10']]);
+    server.log.length = 0;
+    const appended = await loadRows(db, { table: 'cur', columns: cols, mode: 'append', keyColumns: ['code'] }, [
+      ['USD', '1.00'],
+    ]);
+    expect(appended).toMatchObject({
+      status: 'applied',
+      mode: 'append',
+      changes: { added: 1, removed: 0, changed: 0, unchanged: 1 },
+    });
+    expect(server.log.some((l) => l.startsWith('copy ref.cur -> bkp.cur.'))).toBe(true);
+    expect(server.log).toContain('insert into ref.cur');
+    const upserted = await loadRows(db, { table: 'cur', columns: cols, mode: 'upsert', keyColumns: ['code'] }, [
+      ['USD', '1.05'],
+    ]);
+    expect(upserted).toMatchObject({
+      status: 'applied',
+      mode: 'upsert',
+      changes: { added: 1, removed: 0, changed: 1, unchanged: 1 },
+    });
+    expect((await db.listBackups('cur')).map((b) => b.reason)).toEqual(['upsert', 'append']);
+    const wider = [...cols, { name: 'sym', type: { kind: 'text' as const }, nullable: true }];
+    await expect(db.beginLoad({ table: 'cur', columns: wider, mode: 'append' })).rejects.toMatchObject({
+      code: 'DB_SCHEMA_MISMATCH',
+    });
+    await loadRows(db, { table: 'cur', columns: wider, mode: 'append', addMissingColumns: true }, [
+      ['GBP', '0.90', '£'],
+    ]);
+    expect((await db.describeTable('cur'))?.columns.map((c) => c.name)).toEqual(['code', 'rate', 'sym']);
+  });
+
+  it('restores a snapshot (snapshotting the current table first) and prunes old snapshots', async () => {
+    const { db, server } = await open();
+    for (let v = 1; v <= 4; v++) await loadRows(db, { table: 'cur', columns: cols, force: true }, [[`V${v}`, '1.00']]);
+    const backups = await db.listBackups('cur');
+    expect(backups).toHaveLength(3);
+    const oldest = backups[2]!;
+    server.log.length = 0;
+    const taken = await db.restoreBackup('cur', oldest.snapshot);
+    expect(taken).toMatchObject({ reason: 'restore', rows: 1 });
+    expect(server.log.filter((l) => !l.startsWith('audit'))).toEqual([
+      'lock refdata.table.cur',
+      `rename ref.cur -> ${taken.snapshot}`,
+      `transfer ref.${taken.snapshot} -> bkp`,
+      `copy bkp.${oldest.snapshot} -> ref.cur`,
+    ]);
+    expect(await readAll(db, 'cur')).toEqual([['V1', '1.00']]);
+    await expect(db.restoreBackup('cur', 'nope')).rejects.toMatchObject({ code: 'DB_SNAPSHOT_NOT_FOUND' });
+    const dropped = await db.pruneBackups('cur', 2);
+    expect(dropped).toHaveLength(2);
+    expect(await db.listBackups('cur')).toHaveLength(2);
+  });
+
+  it('does not apply a commit twice when the connection fails after the server committed', async () => {
+    const { db, server, fake } = await open();
+    await loadRows(db, { table: 'cur', columns: cols }, [['EUR', '1.10']]);
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    await session.write(staged([['EUR', '1.20']]));
+    await session.validate();
+    server.log.length = 0;
+    fake.failCommit.next = Object.assign(new Error('Connection lost - read ECONNRESET'), {
+      name: 'ConnectionError',
+      code: 'ESOCKET',
+    });
+    const outcome = await session.commit();
+    expect(outcome.status).toBe('applied');
+    expect(server.log.filter((l) => l.startsWith('rename ref.cur ->'))).toHaveLength(1);
+    expect(fake.events).toContain('close 1'); // the failed connection is not reused
+    expect(
+      fake.statements.filter((s) => s.sql.startsWith('SELECT outcome FROM [refdata].[load_commits]')),
+    ).toHaveLength(1);
+    expect(outcome.status === 'applied' && outcome.snapshot?.takenAt).toBeInstanceOf(Date);
+  });
+
+  it('tracks files, audits, rejects and datasets through parameterised statements', async () => {
+    const { db } = await open();
+    const claim = await db.files.claimNew(
+      { path: '/in/a.csv', name: 'a.csv', size: 1 },
+      { instanceId: 'i', leaseMs: 1000 },
+    );
+    expect(claim?.fileId).toBe(1);
+    await db.files.update(claim!, { status: 'processing', rowsRead: 3 });
+    expect(await db.files.heartbeat(claim!, 1000)).toBe(true);
+    await db.files.finish(claim!, { status: 'archived', errorCode: 'X' });
+    await expect(db.files.finish({ ...claim!, token: 'other' }, { status: 'failed' })).rejects.toMatchObject({
+      code: 'DB_CLAIM_LOST',
+    });
+    expect((await db.files.get(1))?.path).toBe('/in/a.csv');
+    expect(await db.files.list({ status: 'claimed', limit: 5 })).toHaveLength(1);
+    expect(await db.files.listExpired()).toHaveLength(1);
+    expect(await db.files.findBySha256('ab', 'cur')).toHaveLength(1);
+    expect(await db.files.reclaim(1, { instanceId: 'j', leaseMs: 1000 })).toBeNull();
+    await db.recordAudit({ fileId: 1, step: 'detect', outcome: 'ok', details: { a: 1 } });
+    expect(await db.listAudit(1)).toMatchObject([{ step: 'detect', outcome: 'ok', details: { a: 1 }, fileId: 1 }]);
+    await db.recordRejects(
+      1,
+      Array.from({ length: 400 }, (_, i) => ({ line: i + 2, raw: 'x', reason: 'bad' })),
+    );
+    expect(await db.listRejects(1)).toEqual([]);
+    await db.setDataset({ table: 'cur', mode: 'upsert', keyColumns: ['code'], typeOverrides: {} });
+    await db.setDataset({ table: 'cur', mode: 'replace', keyColumns: [], typeOverrides: {} });
+    expect(await db.getDataset('cur')).toEqual({ table: 'cur', mode: 'replace', keyColumns: [], typeOverrides: {} });
+    expect(await db.listDatasets()).toHaveLength(1);
+  });
+});
