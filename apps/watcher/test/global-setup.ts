@@ -40,6 +40,11 @@ export default function setup(): void {
       statSync(join(pkg, 'tsup.config.ts')).mtimeMs,
     );
     if (existsSync(output) && statSync(output).mtimeMs >= sources) continue;
-    execFileSync(tsup, [], { cwd: pkg, stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      execFileSync(tsup, [], { cwd: pkg, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    } catch (err) {
+      const stderr = (err as { stderr?: string }).stderr ?? '';
+      throw new Error(`Building ${target.dir} for the CLI tests failed; fix it or run \`pnpm build\`:\n${stderr}`);
+    }
   }
 }
