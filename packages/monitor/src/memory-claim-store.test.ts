@@ -16,6 +16,19 @@ describe('createMemoryClaimStore', () => {
     expect(second?.fileId).toBe(2);
   });
 
+  it('takes over an abandoned claim on the same path instead of adding a second entry, like db.files', async () => {
+    const store = createMemoryClaimStore();
+    const first = (await store.claimNew(FILE, { instanceId: 'a', leaseMs: 20 }))!;
+    await new Promise((r) => setTimeout(r, 30));
+    const second = (await store.claimNew(FILE, B))!;
+    expect(second.fileId).toBe(first.fileId);
+    expect(second.token).not.toBe(first.token);
+    expect(store.entries()).toHaveLength(1);
+    await store.transition(second, 'processing', { path: '/drop/processing/1--a.csv' });
+    // Once recorded under its processing path, the incoming path is free for a new file.
+    expect((await store.claimNew(FILE, A))?.fileId).toBe(2);
+  });
+
   it('re-claims only non-terminal entries whose lease expired, with a new token', async () => {
     const store = createMemoryClaimStore();
     const claim = (await store.claimNew(FILE, { instanceId: 'a', leaseMs: 30 }))!;

@@ -39,7 +39,8 @@ interface Entry {
  * several processes share a drop folder or claims must survive a restart.
  *
  * Semantics match `db.files`: `claimNew` returns null while a non-terminal entry for the same
- * path holds an unexpired lease; `reclaim` succeeds only on a non-terminal entry whose lease
+ * path holds an unexpired lease, and takes over such an entry once its lease expired (instead of
+ * adding a second one); `reclaim` succeeds only on a non-terminal entry whose lease
  * expired; `heartbeat` is false once the token no longer holds the entry; `transition` and
  * `finish` throw `MONITOR_CLAIM_LOST` on a stale token.
  *
@@ -74,8 +75,16 @@ export function createMemoryClaimStore(): MemoryClaimStore {
   return {
     async claimNew(file: SeenFile, lease) {
       const now = Date.now();
+      let latest: Entry | undefined;
       for (const entry of byId.values()) {
-        if (entry.path === file.path && !TERMINAL.has(entry.state) && entry.leaseUntil > now) return null;
+        if (entry.path === file.path && !TERMINAL.has(entry.state)) latest = entry;
+      }
+      if (latest !== undefined) {
+        if (latest.leaseUntil > now) return null;
+        // Like db.files: an abandoned claim on the same path is taken over, not duplicated.
+        latest.name = file.name;
+        latest.state = 'claimed';
+        return issue(latest, lease);
       }
       const entry: Entry = {
         fileId: nextId++,

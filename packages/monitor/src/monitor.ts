@@ -945,8 +945,9 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
       return;
     }
     const processingPath = join(this.#paths.processing, processingName(claim.fileId, t.name));
+    let moved: 'moved' | 'exists';
     try {
-      await rename(pendingPath, processingPath);
+      moved = await moveNoClobber(pendingPath, processingPath);
     } catch (err) {
       this.#pendingOwned.delete(pending);
       this.#problem(
@@ -954,6 +955,20 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
         `Cannot rename claimed file ${t.name} in processing/: ${messageOf(err)}. It is taken back into incoming/ once its lease expires.`,
         pendingPath,
       );
+      return;
+    }
+    if (moved === 'exists') {
+      // The store handed us the claim of an earlier file of the same name whose instance died
+      // after moving it here but before recording it. That file is the one this claim is about:
+      // process it now, and put ours back in line.
+      this.#log.info(
+        { file: { name: t.name }, fileId: claim.fileId },
+        'claim belongs to an abandoned file in processing/',
+      );
+      await this.#putBack(pendingPath, src, pending);
+      const sig = await observe(processingPath).catch(() => null);
+      if (sig === null) return;
+      await this.#run({ claim, name: t.name, seenPath: src, processingPath, sig, claimedAt }, null);
       return;
     }
     this.#pendingOwned.delete(pending);

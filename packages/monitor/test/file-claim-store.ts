@@ -116,8 +116,14 @@ export function createFileClaimStore(dir: string): FileClaimStore {
     claimNew: (file: SeenFile, lease) =>
       withState((state) => {
         const now = Date.now();
-        for (const r of Object.values(state.records)) {
-          if (r.path === file.path && !TERMINAL.has(r.state) && r.leaseUntil > now) return null;
+        const open = Object.values(state.records).filter((r) => r.path === file.path && !TERMINAL.has(r.state));
+        const latest = open.at(-1);
+        if (latest !== undefined) {
+          if (latest.leaseUntil > now) return null;
+          // Like db.files: an abandoned claim on the same path is taken over.
+          latest.name = file.name;
+          latest.state = 'claimed';
+          return issue(latest, lease);
         }
         const r: FileClaimRecord = {
           fileId: state.nextId++,

@@ -81,6 +81,42 @@ describe('Monitor recovery of processing/', () => {
     expect(handled).toEqual(['live.csv']);
   });
 
+  it('processes the abandoned file first when the store hands over its claim for a new file of the same name', async () => {
+    const root = await makeRoot();
+    const stages = await ensureStages(root);
+    const store = createMemoryClaimStore();
+    // An instance died after moving same.csv into processing/ but before recording it there.
+    const incoming = join(stages.incoming, 'same.csv');
+    const claim = (await store.claimNew(
+      { path: incoming, name: 'same.csv', size: 3, mtimeMs: 0 },
+      { instanceId: 'dead', leaseMs: 30 },
+    ))!;
+    await writeFile(join(stages.processing, `${claim.fileId}--same.csv`), 'old');
+    await sleep(40);
+    await writeFile(incoming, 'new');
+    // Recovery would normally get there first; a store that never re-claims forces the other path.
+    const recovering: ClaimStore = { ...store, lookup: store.lookup, reclaim: async () => null };
+    const seen: Array<[number, string]> = [];
+    const monitor = monitorFor({
+      root,
+      ...FAST,
+      store: recovering,
+      concurrency: 1,
+      handler: async (file) => {
+        seen.push([file.claim.fileId, await readFile(file.processingPath, 'utf8')]);
+        return { state: 'archived' };
+      },
+    });
+    await monitor.start();
+    await waitFor(async () => (await list(root, 'archive')).length === 2, 10_000, 'both archived');
+    expect(seen).toEqual([
+      [claim.fileId, 'old'],
+      [claim.fileId + 1, 'new'],
+    ]);
+    expect(await list(root, 'processing')).toEqual([]);
+    expect(store.entries().map((e) => e.state)).toEqual(['archived', 'archived']);
+  });
+
   it('completes a final move that a crash interrupted after finish(), without calling the handler', async () => {
     const root = await makeRoot();
     const store = createMemoryClaimStore();
