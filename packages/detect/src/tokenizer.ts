@@ -312,6 +312,15 @@ export class Tokenizer {
           }
           if (!closed) {
             if (!final) return INCOMPLETE;
+            if (buf.slice(open + 1).trim() === '') {
+              // A quote as the last character of the file opens nothing: it is a literal quote.
+              this.irregular += 1;
+              prefix += buf[open];
+              p = open + 1;
+              lines = linesAtField;
+              this.#resetCaches();
+              continue;
+            }
             throw new DetectError(
               DetectErrorCode.UnclosedQuote,
               `A quoted field starting on line ${this.#line + linesAtField - 1} is never closed (no matching ${String.fromCharCode(quote)} before the end of the file); ` +

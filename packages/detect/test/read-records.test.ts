@@ -106,6 +106,15 @@ describe('readRecords', () => {
     ]);
   });
 
+  it('reads a quote that is the last character of the file as a literal quote', async () => {
+    const bytes = new TextEncoder().encode('a,b\n1,x\n2,"\n');
+    const records = await collect(chunks(bytes, 3), await detectFormat(bytes));
+    expect(records.map((r) => r.fields)).toEqual([
+      ['1', 'x'],
+      ['2', '"'],
+    ]);
+  });
+
   it('fails with DETECT_UNCLOSED_QUOTE and the line of the opening quote', async () => {
     const good = new TextEncoder().encode('id,name\n1,"a"\n2,"b"\n');
     const format = await detectFormat(good);

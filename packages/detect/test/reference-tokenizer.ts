@@ -230,6 +230,14 @@ export class ReferenceTokenizer {
           }
           if (!closed) {
             if (!final) return INCOMPLETE;
+            if (buf.slice(open + 1).trim() === '') {
+              // A quote as the last character of the file opens nothing: it is a literal quote.
+              this.irregular += 1;
+              prefix += buf[open];
+              p = open + 1;
+              lines = linesAtField;
+              continue;
+            }
             throw new DetectError(
               DetectErrorCode.UnclosedQuote,
               `A quoted field starting on line ${this.#line + linesAtField - 1} is never closed (no matching ${String.fromCharCode(quote)} before the end of the file); ` +
