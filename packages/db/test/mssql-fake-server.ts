@@ -46,7 +46,10 @@ export function fakeServer(): {
   log: string[];
   catalogue: Record<string, unknown>[];
   audit: Record<string, unknown>[];
+  /** Staged text values the fake "server" refuses to convert (simulating a TRY_CONVERT failure). */
+  unconvertible: Set<string>;
 } {
+  const unconvertible = new Set<string>();
   const tables = new Map<string, Table>();
   const log: string[] = [];
   const catalogue: Record<string, unknown>[] = [];
@@ -188,6 +191,26 @@ export function fakeServer(): {
       return { rowCount: typed.rows.length };
     }
     if (sql.startsWith('UPDATE l SET')) return { rowCount: 0 };
+    if (sql.startsWith('SELECT [line],')) {
+      const [schema, name] = idents(sql.slice(sql.indexOf(' FROM '))) as [string, string];
+      const t = table(schema, name) as Table;
+      const flagged = [...sql.matchAll(/AS \[f(\d+)\]/g)].map((m) => Number(m[1]));
+      const rows = t.rows
+        .filter((r) => flagged.some((i) => unconvertible.has(String(r[i + 1]))))
+        .map((r) => ({
+          line: r[0],
+          ...Object.fromEntries(r.slice(1).map((v, i) => [`c${i}`, v])),
+          ...Object.fromEntries(flagged.map((i) => [`f${i}`, unconvertible.has(String(r[i + 1])) ? 1 : 0])),
+        }));
+      return { rows };
+    }
+    if (/^DELETE FROM \[stg\]\.\[.*\] WHERE \[line\] = @line;$/.test(sql)) {
+      const [schema, name] = idents(sql) as [string, string];
+      const t = table(schema, name) as Table;
+      const before = t.rows.length;
+      t.rows = t.rows.filter((r) => r[0] !== param(s, 'line'));
+      return { rowCount: before - t.rows.length };
+    }
     if (
       sql.startsWith('SELECT [line],') ||
       sql.startsWith('SELECT [__refdata_line] AS [line]') ||
@@ -328,5 +351,5 @@ export function fakeServer(): {
     const [schema, name] = idents(b.table) as [string, string];
     (table(schema, name) as Table).rows.push(...b.rows.map((r) => [...r]));
   };
-  return { respond, onBulk, tables, log, catalogue, audit };
+  return { respond, onBulk, tables, log, catalogue, audit, unconvertible };
 }

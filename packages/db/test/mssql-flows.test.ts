@@ -102,6 +102,35 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     expect((await db.listTables()).map((t) => t.name)).toEqual(['cur']);
   });
 
+  it('reports values the server cannot convert as conversion errors and loads the rest', async () => {
+    const { db, server } = await open();
+    server.unconvertible.add('7.77');
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    await session.write(
+      staged([
+        ['EUR', '1.10'],
+        ['XXX', '7.77'],
+        ['USD', '1.00'],
+      ]),
+    );
+    const report = await session.validate();
+    expect(report.conversionErrors).toEqual([
+      {
+        line: 3,
+        raw: 'XXX,7.77',
+        column: 'rate',
+        value: '7.77',
+        reason: 'the server could not convert "7.77" to decimal(9,2) (TRY_CONVERT failed)',
+      },
+    ]);
+    expect(report.stagedRows).toBe(2);
+    await session.commit();
+    expect(await readAll(db, 'cur')).toEqual([
+      ['EUR', '1.10'],
+      ['USD', '1.00'],
+    ]);
+  });
+
   it('holds a shrinking replace without touching any table', async () => {
     const { db, server } = await open();
     await loadRows(

@@ -50,7 +50,7 @@ import type {
 } from '../../types.js';
 import { AUDIT_OUTCOMES, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
 import { type MssqlUrl, redactDatabaseUrl } from '../../url.js';
-import { renderCsvLine, snapshotStamp, toJson, type ValueChecker, valueChecker } from '../../values.js';
+import { formatDbType, renderCsvLine, snapshotStamp, toJson, type ValueChecker, valueChecker } from '../../values.js';
 import { MssqlClient, type MssqlSession, type SqlParam } from './mssql-client.js';
 import {
   addColumnSql,
@@ -1209,13 +1209,17 @@ class MssqlLoadSession implements LoadSession {
         if (failures !== undefined) {
           for (const r of await s.query<Record<string, unknown>>(failures)) {
             const values = columns.map((_c, i) => r[stagingColumn(i)] as DbValue);
-            const bad = columns.findIndex((_c, i) => values[i] !== null);
+            const bad = Math.max(
+              0,
+              columns.findIndex((_c, i) => Number(r[`f${i}`] ?? 0) === 1),
+            );
+            const column = columns[bad] as ColumnDef;
             conversionErrors.push({
               line: num(r.line),
               raw: renderCsvLine(values),
-              column: (columns[Math.max(0, bad)] as ColumnDef).name,
-              value: String(values[Math.max(0, bad)] ?? ''),
-              reason: 'the server could not convert a value to its column type (TRY_CONVERT failed)',
+              column: column.name,
+              value: String(values[bad] ?? ''),
+              reason: `the server could not convert ${JSON.stringify(String(values[bad] ?? '').slice(0, 60))} to ${formatDbType(column.type)} (TRY_CONVERT failed)`,
             });
           }
         }

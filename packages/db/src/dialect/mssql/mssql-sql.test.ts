@@ -93,7 +93,7 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
 
   it('finds staged values that do not convert and converts the rest with TRY_CONVERT', () => {
     expect(conversionFailuresSql('cur.1', cols)).toBe(
-      'SELECT [line], [c0], [c1], [c2], [c3] FROM [stg].[cur.1] WHERE ([c1] IS NOT NULL AND TRY_CONVERT(DECIMAL(38,10), [c1]) IS NULL) OR ([c2] IS NOT NULL AND TRY_CONVERT(DATE, [c2], 23) IS NULL) ORDER BY [line];',
+      'SELECT [line], [c0], [c1], [c2], [c3], CASE WHEN [c1] IS NOT NULL AND TRY_CONVERT(DECIMAL(38,10), [c1]) IS NULL THEN 1 ELSE 0 END AS [f1], CASE WHEN [c2] IS NOT NULL AND TRY_CONVERT(DATE, [c2], 23) IS NULL THEN 1 ELSE 0 END AS [f2] FROM [stg].[cur.1] WHERE ([c1] IS NOT NULL AND TRY_CONVERT(DECIMAL(38,10), [c1]) IS NULL) OR ([c2] IS NOT NULL AND TRY_CONVERT(DATE, [c2], 23) IS NULL) ORDER BY [line];',
     );
     expect(conversionFailuresSql('x.1', [cols[0]!, cols[3]!])).toBeUndefined();
     expect(fillTypedSql('cur.1', 'cur.1.t', cols)).toBe(

@@ -141,12 +141,19 @@ export function conversionFailureCondition(columns: readonly ColumnDef[]): strin
   return parts.length === 0 ? undefined : parts.join(' OR ');
 }
 
-/** Rows of text staging that fail TRY_CONVERT: line and every staged value. */
+/** Rows of text staging that fail TRY_CONVERT: line, every staged value, and a flag `[f<i>]` per converted column. */
 export function conversionFailuresSql(staging: string, columns: readonly ColumnDef[]): string | undefined {
   const where = conversionFailureCondition(columns);
   if (where === undefined) return undefined;
   const list = columns.map((_c, i) => `[${stagingColumn(i)}]`).join(', ');
-  return `SELECT [line], ${list} FROM ${qualified(SCHEMAS.staging, staging)} WHERE ${where} ORDER BY [line];`;
+  const flags = columns.flatMap((c, i) => {
+    const expr = `[${stagingColumn(i)}]`;
+    const convert = tryConvertSql(c.type, expr);
+    return convert === undefined
+      ? []
+      : [`CASE WHEN ${expr} IS NOT NULL AND ${convert} IS NULL THEN 1 ELSE 0 END AS [f${i}]`];
+  });
+  return `SELECT [line], ${list}, ${flags.join(', ')} FROM ${qualified(SCHEMAS.staging, staging)} WHERE ${where} ORDER BY [line];`;
 }
 
 /** The typed staging table: the real columns plus the line. */
