@@ -32,18 +32,23 @@ interface GlobalOptions {
   readonly metricsHost?: string;
 }
 
+/** Options that are settings (see config.ts), by commander attribute name. */
 const GLOBAL_FLAG_OF: Readonly<Record<string, string>> = {
   root: '--root',
   db: '--db',
   logLevel: '--log-level',
   metricsPort: '--metrics-port',
   metricsHost: '--metrics-host',
+  maxErrors: '--max-errors',
+};
+
+/** `watch`'s options that are monitor settings (other commands use some of these names differently). */
+const WATCH_FLAG_OF: Readonly<Record<string, string>> = {
   interval: '--interval',
   stabilityChecks: '--stability-checks',
   mode: '--mode',
   concurrency: '--concurrency',
   gracePeriod: '--grace-period',
-  maxErrors: '--max-errors',
 };
 
 /**
@@ -70,7 +75,8 @@ export async function run(argv: readonly string[], runtime: Runtime): Promise<nu
       const cmd = args[args.length - 1] as Command;
       const opts = cmd.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
       const flags: Record<string, unknown> = {};
-      for (const [key, flag] of Object.entries(GLOBAL_FLAG_OF)) if (opts[key] !== undefined) flags[flag] = opts[key];
+      const settingFlags = cmd.name() === 'watch' ? { ...GLOBAL_FLAG_OF, ...WATCH_FLAG_OF } : GLOBAL_FLAG_OF;
+      for (const [key, flag] of Object.entries(settingFlags)) if (opts[key] !== undefined) flags[flag] = opts[key];
       ctx = createContext(runtime, { flags, configFile: opts.config, defaultLogLevel }, scrubber);
       const env: CommandEnv = { ctx, opts };
       try {

@@ -139,6 +139,31 @@ describe('refdata ingest', () => {
   });
 });
 
+describe('refdata show', () => {
+  it('reports the change summary of a keyed load', async () => {
+    const ws = await workspace();
+    const v1 = join(ws.dir, 'rates_20250101.csv');
+    const v2 = join(ws.dir, 'rates_20250102.csv');
+    await writeCsv(v1, 'code,rate', ['EUR,1.0000', 'USD,1.0850', 'GBP,0.8400']);
+    await writeCsv(v2, 'code,rate', ['EUR,1.0000', 'USD,1.0900', 'GBP,0.8400', 'CHF,0.9400']);
+    expect(
+      (await runCli(['ingest', v1, '--mode', 'upsert', '--key', 'code'], { cwd: ws.dir, env: ws.env() })).code,
+    ).toBe(0);
+    const second = await runCli(['ingest', v2, '--mode', 'upsert', '--key', 'code', '--json'], {
+      cwd: ws.dir,
+      env: ws.env(),
+    });
+    expect(second.code, second.stderr).toBe(0);
+    const result = JSON.parse(second.stdout) as { fileId: number; changes: unknown };
+    expect(result.changes).toMatchObject({ added: 1, changed: 1 });
+    const shown = await runCli(['show', String(result.fileId)], { cwd: ws.dir, env: ws.env() });
+    expect(shown.stdout).toMatch(/changes\s+│ \+1 added, −0 removed, ~1 changed/);
+    const missingKey = await runCli(['ingest', v2, '--mode', 'upsert'], { cwd: ws.dir, env: ws.env() });
+    expect(missingKey.code).toBe(2);
+    expect(missingKey.stderr).toContain('--mode upsert needs key columns');
+  });
+});
+
 describe('refdata detect', () => {
   it('prints the FormatInfo as JSON with --json and a readable table otherwise', async () => {
     const ws = await workspace();

@@ -171,9 +171,12 @@ export async function restoreCommand({ ctx, opts }: CommandEnv, tableArg: string
     });
     return 0;
   }
+  const previous =
+    saved.snapshot === snapshot
+      ? 'the table did not exist before'
+      : `the previous contents are snapshot ${saved.snapshot} (${saved.rows} rows)`;
   ctx.out.line(
-    `${ctx.out.paint.green('restored')} ref.${table} from ${snapshot} (${now?.rowCount ?? '?'} rows); ` +
-      `the previous contents are snapshot ${saved.snapshot} (${saved.rows} rows).`,
+    `${ctx.out.paint.green('restored')} ref.${table} from ${snapshot} (${now?.rowCount ?? '?'} rows); ${previous}.`,
   );
   return 0;
 }

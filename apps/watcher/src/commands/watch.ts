@@ -119,7 +119,7 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
       'watcher started',
     );
     if (opts.once === true) {
-      const summary = await monitor.runOnce();
+      const summary = await runOnceStoppable(ctx, monitor);
       await printSummary(ctx, summary, outcomes, db.displayUrl, opts.json === true);
       return 0;
     }
@@ -128,6 +128,26 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   } finally {
     await server?.close();
     await ingestor.close();
+  }
+}
+
+/** `runOnce`, stopped gracefully by SIGINT/SIGTERM (a second signal exits at once). */
+async function runOnceStoppable(
+  ctx: CommandEnv['ctx'],
+  monitor: { runOnce(): Promise<MonitorSummary>; stop(): Promise<void> },
+): Promise<MonitorSummary> {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    ctx.logger.info({ signal }, 'stopping: finishing files in flight');
+    void monitor.stop();
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  try {
+    return await monitor.runOnce();
+  } finally {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
 }
 
