@@ -341,7 +341,9 @@ function detectStructure(
       }
       if (!sawData) continue;
       repeatedHeader = true;
-      warnings.push(`the header repeats on line ${body[i]!.line}: a second table starts there; only the first table is read`);
+      warnings.push(
+        `the header repeats on line ${body[i]!.line}: a second table starts there; only the first table is read`,
+      );
       if (wholeFile) {
         end = records.indexOf(body[i]!);
         while (end > start + 1 && isBlank(records[end - 1]!)) end -= 1;
@@ -609,21 +611,35 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
   // Dialect.
   const { best, runnerUp } = chooseDialect(body, sample.wholeFile, overrides);
   checkAborted(options.signal);
-  const dialect = best.dialect;
+  // One column: no candidate splits rows into 2+ fields, so use a delimiter that never occurs.
+  const singleColumn = overrides.delimiter === undefined && best.width <= 1;
+  const dialect: Dialect = singleColumn
+    ? {
+        delimiter: [',', '\t', ';', '|', '\u001f'].find((c) => !body.includes(c)) ?? '\u001f',
+        quote: overrides.quote !== undefined ? overrides.quote : '"',
+        escape: overrides.escape !== undefined ? overrides.escape : '"',
+      }
+    : best.dialect;
   const d = dialect.delimiter;
   const delimiterDecision =
     overrides.delimiter !== undefined
       ? decision(d, 1, `delimiter ${showDelimiter(d)} from the override`, true)
-      : decision(
-          d,
-          best.total === 0
-            ? 0.3
-            : Math.min(1, (best.consistent / best.total) * (runnerUp && runnerUp.score > best.score * 0.9 ? 0.8 : 1)),
-          `delimiter ${showDelimiter(d)} chosen: ${best.consistent} of ${best.total} rows have ${best.width} fields` +
-            (runnerUp
-              ? `; ${showDelimiter(runnerUp.dialect.delimiter)} gives ${runnerUp.widths} different width${runnerUp.widths === 1 ? '' : 's'} (most common ${runnerUp.width})`
-              : ''),
-        );
+      : singleColumn
+        ? decision(
+            d,
+            0.6,
+            `a single column: no delimiter splits the rows into 2 or more fields consistently; ${showDelimiter(d)} (absent from the sample) is used`,
+          )
+        : decision(
+            d,
+            best.total === 0
+              ? 0.3
+              : Math.min(1, (best.consistent / best.total) * (runnerUp && runnerUp.score > best.score * 0.9 ? 0.8 : 1)),
+            `delimiter ${showDelimiter(d)} chosen: ${best.consistent} of ${best.total} rows have ${best.width} fields` +
+              (runnerUp
+                ? `; ${showDelimiter(runnerUp.dialect.delimiter)} gives ${runnerUp.widths} different width${runnerUp.widths === 1 ? '' : 's'} (most common ${runnerUp.width})`
+                : ''),
+          );
   const quoteDecision =
     overrides.quote !== undefined
       ? decision(dialect.quote, 1, 'quote from the override', true)
@@ -669,7 +685,8 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
   if (records.length === 0) {
     throw new DetectError(
       DetectErrorCode.Undetectable,
-      `${file ?? 'The input'} holds no complete record in the first ${sample.bytes.length} bytes; raise sampleBytes or check the line breaks.`,
+      `${file ?? 'The input'} holds no complete record in its first ${sample.bytes.length} bytes (a very long first line, a huge field or an unclosed quote); raise sampleBytes or check the quoting and line breaks.`,
+      file ? { file } : {},
     );
   }
   const structure = detectStructure(records, sample.wholeFile, nullTokens, d, overrides);

@@ -4,7 +4,7 @@
 import type { ByteSource, ReadRecordsOptions } from './api.js';
 import { createDecoder } from './decode.js';
 import { DEFAULT_MAX_FIELD_SIZE } from './detect-format.js';
-import { DetectError, DetectErrorCode } from './errors.js';
+import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { Tokenizer } from './tokenizer.js';
 import type { FormatInfo, SourceRecord } from './types.js';
 
@@ -102,9 +102,26 @@ export async function* readRecords(
     if (text.length > 0) tokenizer.push(text, collect);
   };
 
+  const decode = (chunk: Uint8Array | undefined): string => {
+    try {
+      return chunk === undefined ? decoder.end() : decoder.write(chunk);
+    } catch (err) {
+      if (isDetectError(err) && err.code === DetectErrorCode.InvalidEncoding) {
+        const line = tokenizer.line;
+        throw new DetectError(
+          err.code,
+          `The bytes after line ${line} are not valid ${format.encoding.value}; set the encoding override (for example 'windows-1252') if the file was saved in another encoding.`,
+          { line },
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  };
+
   for await (const chunk of source) {
     if (signal?.aborted) throw aborted(signal);
-    feed(decoder.write(chunk));
+    feed(decode(chunk));
     if (out.length === 0) continue;
     const batch = out;
     out = [];
@@ -118,7 +135,7 @@ export async function* readRecords(
     }
   }
   if (signal?.aborted) throw aborted(signal);
-  feed(decoder.end());
+  feed(decode(undefined));
   tokenizer.finish(collect);
   const tail = [...held, ...out];
   if (footer === 0) {

@@ -136,6 +136,12 @@ describe('detectFormat', () => {
     });
   });
 
+  it('reads a single column with spaces in its values as one column', async () => {
+    const format = await detectFormat(new TextEncoder().encode('city\nParis\nNew York\nLos Angeles\nRome\n'));
+    expect(format.columns.map((c) => c.name)).toEqual(['city']);
+    expect(format.delimiter.reason).toContain('a single column');
+  });
+
   it('reads 10,000 columns', async () => {
     const header = Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(',');
     const row = Array.from({ length: 10_000 }, (_, i) => String(i)).join(',');

@@ -150,6 +150,16 @@ describe('readRecords', () => {
     expect(records[1]).toEqual({ line: 3, fields: ['2', 'z'], raw: '2,z' });
   });
 
+  it('names the line after which the bytes stop being valid UTF-8', async () => {
+    const format = await detectFormat(new TextEncoder().encode('id,name\n1,a\n'));
+    const bad = Uint8Array.from([...new TextEncoder().encode('id,name\n1,a\n2,b\n3,'), 0xff, 0x0a]);
+    await expect(collect(chunks(bad, 4), format)).rejects.toMatchObject({
+      code: 'DETECT_INVALID_ENCODING',
+      line: 4,
+      message: expect.stringContaining('windows-1252'),
+    });
+  });
+
   it('reads a file in a temp folder', async () => {
     const { dir, cleanup } = await makeTempDir('detect-');
     onTestFinished(cleanup);
