@@ -9,9 +9,18 @@ export const SCHEMA_DRIFT_POLICIES = ['fail', 'add', 'ignore'] as const;
 /** One of {@link SCHEMA_DRIFT_POLICIES}: fail the file, add new columns, or ignore extra columns. */
 export type SchemaDriftPolicy = (typeof SCHEMA_DRIFT_POLICIES)[number];
 
-/** Options of `createIngestor`. */
+/**
+ * Options of `createIngestor`.
+ *
+ * @example
+ * ```ts
+ * const ingestor = createIngestor({ db, logger, batchSize: 990, concurrency: 2 });
+ * ```
+ */
 export interface IngestorOptions {
+  /** An open, migrated database from `openDatabase()` of @refdata/db; it stays the caller's to close. */
   readonly db: Database;
+  /** A structural logger (pino satisfies it); nothing is logged by default. Values of the file are never logged. */
   readonly logger?: Logger;
   /** INGEST_BATCH_SIZE: rows per batch written to the database. @default 990 */
   readonly batchSize?: number;
@@ -31,14 +40,22 @@ export interface IngestorOptions {
   readonly parseInWorker?: boolean;
 }
 
-/** Options of one ingestion. */
+/**
+ * Options of one ingestion; every field is optional.
+ *
+ * @example
+ * ```ts
+ * ingestor.ingest('rates.csv', { mode: 'upsert', keyColumns: ['code'], maxErrors: 10, schemaDrift: 'add' });
+ * ```
+ */
 export interface IngestOptions {
   /** Target table in the `ref` namespace. @default derived from the file name (`currencies_20250101.csv` → `currencies`) */
   readonly table?: string;
   /** @default 'replace' (or the dataset's configured mode) */
   readonly mode?: LoadMode;
-  /** Key columns for upsert and the change summary. */
+  /** Key columns for upsert and the change summary; their values must be present and unique (duplicates are rejects). */
   readonly keyColumns?: readonly string[];
+  /** What you know about the file (delimiter, header, encoding, null tokens, column types…); skips that detection. */
   readonly format?: FormatOverrides;
   /** Bad rows tolerated before the file fails (like bcp's MAXERRORS). @default 0 */
   readonly maxErrors?: number;
@@ -50,26 +67,39 @@ export interface IngestOptions {
   readonly fileId?: number;
   /** Skip the load when a file with the same sha256 was already loaded into the table. @default true */
   readonly skipDuplicates?: boolean;
+  /** Cancels the ingestion when aborted (like `handle.cancel()`): `INGEST_CANCELLED`, the table unchanged. */
   readonly signal?: AbortSignal;
-  /** Per-call overrides of the ingestor's defaults. */
+  /** Per-call override of {@link IngestorOptions.batchSize}. */
   readonly batchSize?: number;
+  /** Per-call override of {@link IngestorOptions.progressIntervalSeconds}. */
   readonly progressIntervalSeconds?: number;
+  /** Per-call override of {@link IngestorOptions.typeInference}. */
   readonly typeInference?: boolean;
+  /** Per-call override of {@link IngestorOptions.typeSampleRows}. */
   readonly typeSampleRows?: number;
 }
 
-/** A snapshot of an ingestion's progress. */
+/** A snapshot of an ingestion's progress (emitted at least every `progressIntervalSeconds` and once at the end). */
 export interface IngestProgress {
+  /** The file, as given to `ingest()`. */
   readonly file: string;
+  /** The target table (in the `ref` namespace). */
   readonly table: string;
+  /** Data records read so far (good and bad). */
   readonly rowsRead: number;
+  /** Rows written to the load so far (in the final event: rows applied to the table). */
   readonly rowsLoaded: number;
+  /** Bad rows so far. */
   readonly rowsRejected: number;
+  /** Bytes read from the file so far (every byte passes the counter). */
   readonly bytesRead: number;
+  /** Size of the file in bytes. */
   readonly bytesTotal: number;
+  /** Records read per second since the start. */
   readonly rowsPerSecond: number;
   /** Estimated seconds left, or null when unknown. */
   readonly etaSeconds: number | null;
+  /** Milliseconds since the ingestion started. */
   readonly elapsedMs: number;
   /** True for the last event of the ingestion. */
   readonly done: boolean;
@@ -77,22 +107,35 @@ export interface IngestProgress {
 
 /** How an ingestion ended (a thrown `IngestError` covers failures). */
 export interface IngestResult {
+  /** `loaded`: applied; `duplicate`: same content already loaded, nothing changed; `held`: the replace guard held it (use `force`). */
   readonly status: 'loaded' | 'duplicate' | 'held';
+  /** The file, as given to `ingest()`. */
   readonly file: string;
+  /** The target table (in the `ref` namespace). */
   readonly table: string;
+  /** The load mode used. */
   readonly mode: LoadMode;
+  /** Data records read (good and bad). */
   readonly rowsRead: number;
+  /** Rows applied to the table (0 when duplicate or held). */
   readonly rowsLoaded: number;
+  /** Bad rows, duplicate keys included. */
   readonly rowsRejected: number;
+  /** Lower-case hex sha256 of the whole file. */
   readonly sha256: string;
+  /** Size of the file in bytes. */
   readonly bytes: number;
+  /** Milliseconds from start (after any wait in the queue) to end. */
   readonly durationMs: number;
+  /** The format the file was read with. */
   readonly format: FormatInfo;
   /** Rows rejected (capped at 10,000 in memory; all are stored through the db layer). */
   readonly rejects: readonly RejectedRow[];
   /** RFC 4180 text of the rejects (`line,column,value,reason,raw`), or null when there are none. */
   readonly rejectsCsv: string | null;
+  /** Rows added, removed and changed, when key columns are known. */
   readonly changes: { readonly added: number; readonly removed: number; readonly changed: number } | null;
+  /** The `bkp` snapshot holding the previous contents, when one was taken. */
   readonly snapshot: string | null;
   /** Why it was held or skipped as duplicate. */
   readonly message?: string;
@@ -117,7 +160,16 @@ export interface IngestHandle extends PromiseLike<IngestResult>, AsyncIterable<I
   cancel(reason?: string): void;
 }
 
-/** Typed events of an ingestor. */
+/**
+ * Typed events of an ingestor (eventemitter3). No `error` event: failures reject the handle and
+ * emit `failed`.
+ *
+ * @example
+ * ```ts
+ * ingestor.on('rejected', ({ file, row }) => log.warn({ file, line: row.line, reason: row.reason }, 'bad row'));
+ * ingestor.on('completed', (r) => log.info({ table: r.table, rows: r.rowsLoaded }, r.status));
+ * ```
+ */
 export interface IngestorEvents {
   started: (info: { readonly file: string; readonly table: string; readonly format: FormatInfo }) => void;
   progress: (progress: IngestProgress) => void;
