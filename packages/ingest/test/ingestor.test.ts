@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type IngestProgress, type IngestResult, isIngestError } from '../src/index.js';
@@ -316,6 +317,36 @@ describe('Ingestor (facade on SQLite)', () => {
       if (previousTz === undefined) delete process.env.TZ;
       else process.env.TZ = previousTz;
     }
+  });
+
+  it('decodes UTF-16 with a BOM and Windows-1252 bytes, hashing the bytes as they are on disk', async () => {
+    const { db, ingestor, dir } = await setup();
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('code,name\r\nAX,Åland\r\nCI,Côte d’Ivoire\r\n', 'utf16le'),
+    ]);
+    const r16 = await ingestor.ingest(await csv(dir, 'names16.csv', utf16));
+    expect(r16.format.encoding.value).toBe('utf-16le');
+    expect(r16.sha256).toBe(createHash('sha256').update(utf16).digest('hex'));
+    expect(await readAll(db, 'names16')).toEqual([
+      ['AX', 'Åland'],
+      ['CI', 'Côte d’Ivoire'],
+    ]);
+    // 0xF4 is ô and 0x92 the right single quote in Windows-1252 (both invalid as UTF-8).
+    const cp1252 = Buffer.from([
+      ...Buffer.from('code;name\r\nCI;C', 'latin1'),
+      0xf4,
+      ...Buffer.from('te d', 'latin1'),
+      0x92,
+      ...Buffer.from('Ivoire\r\nFR;France\r\n', 'latin1'),
+    ]);
+    const r1252 = await ingestor.ingest(await csv(dir, 'names1252.csv', cp1252));
+    expect(r1252.format.encoding.value).toBe('windows-1252');
+    expect(r1252.bytes).toBe(cp1252.length);
+    expect(await readAll(db, 'names1252')).toEqual([
+      ['CI', 'Côte d’Ivoire'],
+      ['FR', 'France'],
+    ]);
   });
 
   it('applies two files for the same table one after the other, in call order, even with free slots', async () => {
