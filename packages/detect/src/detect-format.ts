@@ -222,6 +222,13 @@ function looksLikeNumber(cell: string): boolean {
   return /^[-+]?[\d.,]+$/.test(cell.trim()) && /\d/.test(cell);
 }
 
+/** A row of the table's width with only a sentence in its first cell ("Note: …,,,"). */
+function looksLikeNote(r: SourceRecord): boolean {
+  const first = r.fields[0]!.trim();
+  if (first === '' || nonEmptyCount(r) > 1 || looksLikeNumber(first)) return false;
+  return /[\s:]/.test(first) && /\p{L}/u.test(first);
+}
+
 function looksLikeHeaderRow(r: SourceRecord, width: number): boolean {
   let nonEmpty = 0;
   for (const f of r.fields) {
@@ -267,8 +274,9 @@ function detectStructure(
         const r = records[j]!;
         if (isBlank(r)) continue;
         seen += 1;
-        // Rows with more fields than the table are noisy data (an unquoted delimiter), not a preamble.
-        if (isTableRow(r) || (r.fields.length > width && nonEmptyCount(r) >= 2)) good += 1;
+        // Sparse rows of the table's width count; rows with more fields are noisy data (an
+        // unquoted delimiter), not a preamble.
+        if (r.fields.length >= width) good += 1;
       }
       if (seen === 0 || good * 2 >= seen) start = i;
     }
@@ -302,7 +310,7 @@ function detectStructure(
     let footerFrom = end;
     while (footerFrom > start + 1) {
       const r = records[footerFrom - 1]!;
-      if (r.fields.length !== width || (width >= 3 && nonEmptyCount(r) <= 1)) footerFrom -= 1;
+      if (r.fields.length !== width || (width >= 3 && looksLikeNote(r))) footerFrom -= 1;
       else break;
     }
     if (footerFrom < end) {
@@ -608,11 +616,24 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     body = body.slice(i);
   }
 
+  // Excel's "sep=;" first line names the delimiter.
+  let sepHint: string | undefined;
+  if (overrides.skipLines === undefined) {
+    const m = /^sep=([^\r\n]{1,3})(\r\n|\n|\r)/i.exec(body);
+    if (m) {
+      sepHint = m[1]!;
+      skipped += 1;
+      body = body.slice(m[0].length);
+    }
+  }
+
   // Dialect.
-  const { best, runnerUp } = chooseDialect(body, sample.wholeFile, overrides);
+  const dialectOverrides: FormatOverrides =
+    sepHint !== undefined && overrides.delimiter === undefined ? { ...overrides, delimiter: sepHint } : overrides;
+  const { best, runnerUp } = chooseDialect(body, sample.wholeFile, dialectOverrides);
   checkAborted(options.signal);
   // One column: no candidate splits rows into 2+ fields, so use a delimiter that never occurs.
-  const singleColumn = overrides.delimiter === undefined && best.width <= 1;
+  const singleColumn = dialectOverrides.delimiter === undefined && best.width <= 1;
   const dialect: Dialect = singleColumn
     ? {
         delimiter: [',', '\t', ';', '|', '\u001f'].find((c) => !body.includes(c)) ?? '\u001f',
@@ -624,22 +645,27 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
   const delimiterDecision =
     overrides.delimiter !== undefined
       ? decision(d, 1, `delimiter ${showDelimiter(d)} from the override`, true)
-      : singleColumn
-        ? decision(
-            d,
-            0.6,
-            `a single column: no delimiter splits the rows into 2 or more fields consistently; ${showDelimiter(d)} (absent from the sample) is used`,
-          )
-        : decision(
-            d,
-            best.total === 0
-              ? 0.3
-              : Math.min(1, (best.consistent / best.total) * (runnerUp && runnerUp.score > best.score * 0.9 ? 0.8 : 1)),
-            `delimiter ${showDelimiter(d)} chosen: ${best.consistent} of ${best.total} rows have ${best.width} fields` +
-              (runnerUp
-                ? `; ${showDelimiter(runnerUp.dialect.delimiter)} gives ${runnerUp.widths} different width${runnerUp.widths === 1 ? '' : 's'} (most common ${runnerUp.width})`
-                : ''),
-          );
+      : sepHint !== undefined
+        ? decision(d, 1, `delimiter ${showDelimiter(d)} from the file's first line "sep=${sepHint}" (an Excel hint)`)
+        : singleColumn
+          ? decision(
+              d,
+              0.6,
+              `a single column: no delimiter splits the rows into 2 or more fields consistently; ${showDelimiter(d)} (absent from the sample) is used`,
+            )
+          : decision(
+              d,
+              best.total === 0
+                ? 0.3
+                : Math.min(
+                    1,
+                    (best.consistent / best.total) * (runnerUp && runnerUp.score > best.score * 0.9 ? 0.8 : 1),
+                  ),
+              `delimiter ${showDelimiter(d)} chosen: ${best.consistent} of ${best.total} rows have ${best.width} fields` +
+                (runnerUp
+                  ? `; ${showDelimiter(runnerUp.dialect.delimiter)} gives ${runnerUp.widths} different width${runnerUp.widths === 1 ? '' : 's'} (most common ${runnerUp.width})`
+                  : ''),
+            );
   const quoteDecision =
     overrides.quote !== undefined
       ? decision(dialect.quote, 1, 'quote from the override', true)

@@ -128,6 +128,8 @@ export function candidateDialects(
       if (d !== ' ') {
         const spaced = count(text, `${d} `);
         if (spaced >= 0.8 * n) delimiters.push(`${d} `);
+        const padded = count(text, ` ${d} `);
+        if (padded >= 0.8 * n) delimiters.push(` ${d} `);
       }
     }
     if (delimiters.length === 0) delimiters.push(',');

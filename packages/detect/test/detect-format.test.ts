@@ -142,6 +142,21 @@ describe('detectFormat', () => {
     expect(format.delimiter.reason).toContain('a single column');
   });
 
+  it('keeps sparse rows in the table and reads padded pipes and Excel sep= hints', async () => {
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const sparse = await detectFormat(enc('a,b,c,d\n1,,,\n,2,,\n,,3,\n,,,4\n'));
+    expect(sparse.preambleLines.value).toBe(0);
+    expect(sparse.headerRows.value).toBe(1);
+    expect(sparse.footerLines).toBe(0);
+    const pipes = await detectFormat(enc('a | b | c\n1 | x y | 2\n3 | z | 4\n'));
+    expect(pipes.delimiter.value).toBe(' | ');
+    expect(pipes.columns.map((c) => c.name)).toEqual(['a', 'b', 'c']);
+    const excel = await detectFormat(enc('sep=;\r\nid;name\r\n1;a\r\n2;b\r\n'));
+    expect(excel.delimiter.value).toBe(';');
+    expect(excel.delimiter.reason).toContain('sep=;');
+    expect(excel.preambleLines.value).toBe(1);
+  });
+
   it('reads 10,000 columns', async () => {
     const header = Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(',');
     const row = Array.from({ length: 10_000 }, (_, i) => String(i)).join(',');
