@@ -47,6 +47,15 @@ export async function releaseCommand({ ctx, opts }: CommandEnv, idArg: string): 
         'List them with `refdata files --status held`.',
     );
   }
+  const earlier = (await db.listAudit(id)).find((a) => a.step === 'release' && a.outcome === 'ok');
+  if (earlier !== undefined) {
+    const as = (earlier.details as { releasedAs?: unknown } | undefined)?.releasedAs;
+    throw new AppError(
+      AppErrorCode.FILE_STATE,
+      `File ${id} (${held.name}) was already released${as === undefined ? '' : ` as file ${String(as)}`}. ` +
+        'See `refdata show` for what was loaded.',
+    );
+  }
   if (!(await exists(held.path))) {
     throw new AppError(
       AppErrorCode.INPUT_NOT_FOUND,
