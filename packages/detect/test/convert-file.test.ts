@@ -93,6 +93,25 @@ describe('convertFile', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('fails a file with a single 50 MB field clearly, past maxFieldSize', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'blob.csv');
+    const out = join(dir, 'out.csv');
+    const { open } = await import('node:fs/promises');
+    const handle = await open(input, 'w');
+    await handle.write('id,blob\n1,"');
+    const part = Buffer.alloc(1 << 20, 'y');
+    for (let i = 0; i < 50; i += 1) await handle.write(part);
+    await handle.write('"\n');
+    await handle.close();
+    await expect(convertFile(input, out, { maxFieldSize: 8 << 20 })).rejects.toMatchObject({
+      code: 'DETECT_FIELD_TOO_LARGE',
+      line: 2,
+      message: expect.stringContaining('raise maxFieldSize'),
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('logs through the given logger', async () => {
     const dir = await tempDir();
     const lines: { level: string; obj: object; msg?: string }[] = [];
