@@ -6,6 +6,8 @@
 import { type Dialect, tokenize } from './tokenizer.js';
 import type { SourceRecord } from './types.js';
 
+const STARTS_FIELD_SINGLE = /(^|[,;\t|: ])'/m;
+const STARTS_FIELD_DOUBLE = /(^|[,;\t|: ])"/m;
 const SINGLE_DELIMITERS = [',', ';', '\t', '|', ':', ' '] as const;
 
 /** One scored candidate. @internal */
@@ -50,18 +52,17 @@ const CURRENCY_RE = /^[-+]?[$€£¥]\s?\d+([.,]\d+)*$/;
 
 /** A cell type score in [0, 1]: 1 for clean, typed cells; less for cells that look broken. @internal */
 export function cellScore(cell: string): number {
-  if (cell === '') return 1;
-  if (cell.charCodeAt(0) === 32 || cell.charCodeAt(cell.length - 1) === 32) return 0.3;
-  if (
-    NUMBER_RE.test(cell) ||
-    DATE_RE.test(cell) ||
-    TIME_RE.test(cell) ||
-    CURRENCY_RE.test(cell) ||
-    URL_RE.test(cell) ||
-    EMAIL_RE.test(cell)
-  ) {
-    return 1;
-  }
+  const len = cell.length;
+  if (len === 0) return 1;
+  const c = cell.charCodeAt(0);
+  if (c === 32 || cell.charCodeAt(len - 1) === 32) return 0.3;
+  const numeric = (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 44;
+  if (numeric) {
+    if (NUMBER_RE.test(cell) || DATE_RE.test(cell) || TIME_RE.test(cell)) return 1;
+  } else if (c === 36 || c === 0x20ac || c === 0xa3 || c === 0xa5) {
+    if (CURRENCY_RE.test(cell)) return 1;
+  } else if ((c === 104 || c === 72 || c === 119 || c === 87) && URL_RE.test(cell)) return 1;
+  if (cell.includes('@') && EMAIL_RE.test(cell)) return 1;
   if (CODE_RE.test(cell)) return 0.95;
   if (WORDS_RE.test(cell)) return /[,;|\t]/.test(cell) ? 0.6 : 0.9;
   return 0.3;
@@ -137,9 +138,10 @@ export function candidateDialects(
   const quotes: (string | null)[] = [];
   if (overrides.quote !== undefined) quotes.push(overrides.quote);
   else {
+    // A quote character that never starts a field cannot change the split: only '"' is tried then.
     quotes.push('"');
-    if (text.includes("'")) quotes.push("'");
-    quotes.push(null);
+    if (STARTS_FIELD_SINGLE.test(text)) quotes.push("'");
+    if (STARTS_FIELD_DOUBLE.test(text)) quotes.push(null);
   }
   const out: Dialect[] = [];
   for (const delimiter of delimiters) {
