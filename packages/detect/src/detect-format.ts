@@ -8,7 +8,7 @@ import { candidateDialects, type DialectScore, scoreDialect, showDelimiter } fro
 import { DetectError, DetectErrorCode } from './errors.js';
 import { type InferredColumn, inferColumn } from './infer-types.js';
 import { safeColumnNames } from './safe-column-names.js';
-import { readSample } from './sample.js';
+import { readSample, readTail } from './sample.js';
 import { type Dialect, tokenize } from './tokenizer.js';
 import {
   type ColumnInfo,
@@ -249,6 +249,56 @@ function sameAsHeader(r: SourceRecord, header: SourceRecord): boolean {
   return same >= 0.8 * n;
 }
 
+/**
+ * Where the notes or second table at the end of `records` begin (records.length when there are
+ * none): trailing records of another width or that read like sentences, and a blank line followed
+ * by rows of another shape, a repeated header or notes. Blank data lines alone cut nothing.
+ */
+function findFooter(
+  records: readonly SourceRecord[],
+  from: number,
+  width: number,
+  header: SourceRecord | undefined,
+): { index: number; warnings: string[] } {
+  const warnings: string[] = [];
+  let end = records.length;
+  while (end > from && isBlank(records[end - 1]!)) end -= 1;
+  let footerFrom = end;
+  while (footerFrom > from) {
+    const r = records[footerFrom - 1]!;
+    if (r.fields.length !== width || (width >= 3 && looksLikeNote(r))) footerFrom -= 1;
+    else break;
+  }
+  if (footerFrom < end) {
+    // Leave blank lines just above the notes out of the table too.
+    while (footerFrom > from && isBlank(records[footerFrom - 1]!)) footerFrom -= 1;
+    warnings.push(
+      `lines from ${records[footerFrom]!.line} on are notes or another table after the table (${end - footerFrom} record(s) of another shape); they are not read`,
+    );
+  }
+  for (let i = from; i < footerFrom; i += 1) {
+    if (!isBlank(records[i]!)) continue;
+    let j = i;
+    while (j < footerFrom && isBlank(records[j]!)) j += 1;
+    if (j >= footerFrom) break;
+    const next = records[j]!;
+    const other =
+      next.fields.length !== width ||
+      (header !== undefined && sameAsHeader(next, header)) ||
+      (width >= 3 && looksLikeNote(next));
+    if (!other) {
+      i = j;
+      continue;
+    }
+    warnings.push(
+      `a second table or notes start on line ${next.line} after a blank line; only the first table (up to line ${records[i]!.line - 1}) is read`,
+    );
+    footerFrom = i;
+    break;
+  }
+  return { index: footerFrom, warnings };
+}
+
 function detectStructure(
   records: readonly SourceRecord[],
   wholeFile: boolean,
@@ -306,33 +356,9 @@ function detectStructure(
   // Footer and a second table (only when the sample reached the end of the file).
   let end = records.length;
   if (wholeFile) {
-    while (end > start + 1 && isBlank(records[end - 1]!)) end -= 1;
-    let footerFrom = end;
-    while (footerFrom > start + 1) {
-      const r = records[footerFrom - 1]!;
-      if (r.fields.length !== width || (width >= 3 && looksLikeNote(r))) footerFrom -= 1;
-      else break;
-    }
-    if (footerFrom < end) {
-      // Leave blank lines just above the notes out of the table too.
-      while (footerFrom > start + 1 && isBlank(records[footerFrom - 1]!)) footerFrom -= 1;
-      warnings.push(
-        `lines from ${records[footerFrom]!.line} on are notes or another table after the table (${end - footerFrom} record(s) of another shape); they are not read`,
-      );
-    }
-    // A blank line followed by more records: a second table or notes.
-    for (let i = start + 1; i < footerFrom; i += 1) {
-      if (!isBlank(records[i]!)) continue;
-      let j = i;
-      while (j < footerFrom && isBlank(records[j]!)) j += 1;
-      if (j >= footerFrom) break;
-      warnings.push(
-        `a second table or notes start on line ${records[j]!.line} after a blank line; only the first table (up to line ${records[i]!.line - 1}) is read`,
-      );
-      footerFrom = i;
-      break;
-    }
-    end = footerFrom;
+    const footer = findFooter(records, start + 1, width, records[start]);
+    warnings.push(...footer.warnings);
+    end = footer.index;
   }
   let body = records.slice(start, end).filter((r) => !isBlank(r));
 
@@ -492,6 +518,52 @@ function countLines(text: string): number {
   }
   const last = text.charCodeAt(text.length - 1);
   return last === 10 || last === 13 ? n : n + 1;
+}
+
+/** Bytes read from the end of a file larger than the sample to find footnotes. */
+const TAIL_BYTES = 65_536;
+
+/**
+ * Footnotes at the end of a file larger than the sample: tokenizes its last bytes (from the
+ * first line break) and trusts them only when most records there have the table's width.
+ */
+async function tailFooter(
+  input: string | Uint8Array,
+  size: number,
+  encoding: Encoding,
+  dialect: Dialect,
+  width: number,
+  header: SourceRecord | undefined,
+): Promise<{ lines: number; warnings: string[] } | undefined> {
+  let bytes = await readTail(input, size, TAIL_BYTES);
+  if (!bytes || bytes.length === 0) return undefined;
+  if ((encoding === 'utf-16le' || encoding === 'utf-16be') && (size - bytes.length) % 2 === 1)
+    bytes = bytes.subarray(1);
+  if (encoding === 'utf-8') {
+    let i = 0;
+    while (i < bytes.length && i < 4 && (bytes[i]! & 0xc0) === 0x80) i += 1;
+    bytes = bytes.subarray(i);
+  }
+  let text: string;
+  try {
+    text = decodeAll(bytes, encoding, true);
+  } catch {
+    return undefined;
+  }
+  const firstBreak = text.search(/\r\n|\n|\r/);
+  if (firstBreak < 0) return undefined;
+  text = text.slice(firstBreak + (text.startsWith('\r\n', firstBreak) ? 2 : 1));
+  const { records, error } = tokenize(text, dialect, { final: true, keepGoing: true });
+  if (error || records.length < 5) return undefined;
+  const footer = findFooter(records, 1, width, header);
+  if (footer.index >= records.length) return undefined;
+  const table = records.slice(0, footer.index).filter((r) => !isBlank(r));
+  if (table.length < 3 || table.filter((r) => r.fields.length === width).length < 0.8 * table.length) return undefined;
+  const lines = countLines(text) - records[footer.index]!.line + 1;
+  return {
+    lines,
+    warnings: [`the last ${lines} line(s) of the file are notes or another table after the table; they are not read`],
+  };
 }
 
 function validateOptions(options: DetectOptions): void {
@@ -716,6 +788,21 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     );
   }
   const structure = detectStructure(records, sample.wholeFile, nullTokens, d, overrides);
+  let tailFooterLines = 0;
+  if (!sample.wholeFile) {
+    const tail = await tailFooter(
+      input,
+      sample.size,
+      encoding.value,
+      dialect,
+      structure.width,
+      records[structure.preambleRecords],
+    );
+    if (tail) {
+      tailFooterLines = tail.lines;
+      structure.warnings.push(...tail.warnings);
+    }
+  }
   const headerStart = structure.preambleRecords;
   const headerRecords = records
     .slice(headerStart)
@@ -723,7 +810,7 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     .slice(0, structure.headerRows);
   const preambleLines = skipped + (records[headerStart]?.line ?? 1) - 1;
   const footerLines =
-    structure.footerStart !== undefined ? countLines(body) - records[structure.footerStart]!.line + 1 : 0;
+    structure.footerStart !== undefined ? countLines(body) - records[structure.footerStart]!.line + 1 : tailFooterLines;
   const dataStartIndex =
     headerRecords.length > 0 ? records.indexOf(headerRecords[headerRecords.length - 1]!) + 1 : headerStart;
   const dataEnd = structure.footerStart ?? records.length;

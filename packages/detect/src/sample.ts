@@ -67,3 +67,34 @@ export async function readSample(input: string | Uint8Array, sampleBytes: number
     await handle.close();
   }
 }
+
+/**
+ * Reads the last `tailBytes` bytes of a file or byte array (for footnotes of files larger
+ * than the sample). Returns undefined when they cannot be read.
+ * @internal
+ */
+export async function readTail(
+  input: string | Uint8Array,
+  size: number,
+  tailBytes: number,
+): Promise<Uint8Array | undefined> {
+  const start = Math.max(0, size - tailBytes);
+  if (typeof input !== 'string') return input.subarray(start);
+  try {
+    const handle = await open(input, 'r');
+    try {
+      const bytes = new Uint8Array(size - start);
+      let offset = 0;
+      while (offset < bytes.length) {
+        const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, start + offset);
+        if (bytesRead === 0) break;
+        offset += bytesRead;
+      }
+      return bytes.subarray(0, offset);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}

@@ -90,6 +90,20 @@ describe('readRecords', () => {
     ]);
   });
 
+  it('stops before footnotes at the end of a file larger than the sample', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `${i},${i * 2},x${i}`);
+    const bytes = new TextEncoder().encode(
+      `id,v,w\n${rows.join('\n')}\n\nNote: provisional figures\nSource: a survey\n`,
+    );
+    const format = await detectFormat(bytes, { sampleBytes: 4096 });
+    expect(format.sample.wholeFile).toBe(false);
+    expect(format.footerLines).toBe(3);
+    expect(format.warnings.join()).toContain('last 3 line(s)');
+    const records = await collect(chunks(bytes, 65_536), format);
+    expect(records).toHaveLength(5000);
+    expect(records.at(-1)).toEqual({ line: 5001, fields: ['4999', '9998', 'x4999'], raw: '4999,9998,x4999' });
+  });
+
   it('yields rows of another width as they are', async () => {
     const path = fixture('comma-space.csv');
     const records = await collect(createReadStream(path), await detectFormat(path));
