@@ -296,8 +296,11 @@ export class Tokenizer {
                 seg = p;
                 continue;
               }
-              // A quote between two letters (an apostrophe as in won't) does not close the field.
-              if (isWordChar(next) && p > seg && isWordChar(buf.charCodeAt(p - 1))) {
+              // A quote right after a letter or digit and not followed by a delimiter, a line break
+              // or another quote (an apostrophe as in won't, an inch mark as in 5" pipe) is text.
+              const closes =
+                next === LF || next === CR || (next === d0 && (dlen === 1 || buf.startsWith(delim, p + 1)));
+              if (!closes && next !== quote && p > seg && isWordChar(buf.charCodeAt(p - 1))) {
                 this.irregular += 0.25;
                 quoted += buf.slice(seg, p + 1);
                 p += 1;

@@ -120,6 +120,18 @@ describe('readRecords', () => {
     ]);
   });
 
+  it('reads unescaped apostrophes and inch marks inside quoted fields as text', async () => {
+    const bytes = new TextEncoder().encode(
+      'id,name,n\n1,"5" pipe, steel",2\n2,"Kids\' Sweater, Hooded",3\n3,"won\'t",4\n',
+    );
+    const records = await collect(chunks(bytes, 2), await detectFormat(bytes));
+    expect(records.map((r) => r.fields)).toEqual([
+      ['1', '5" pipe, steel', '2'],
+      ['2', "Kids' Sweater, Hooded", '3'],
+      ['3', "won't", '4'],
+    ]);
+  });
+
   it('reads a quote that is the last character of the file as a literal quote', async () => {
     const bytes = new TextEncoder().encode('a,b\n1,x\n2,"\n');
     const records = await collect(chunks(bytes, 3), await detectFormat(bytes));

@@ -20,6 +20,12 @@ function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c > 127;
 }
 
+/** True when a line break or the delimiter starts at `i`. */
+function closesAt(buf: string, i: number, d0: number, dlen: number, delimiter: string): boolean {
+  const c = buf.charCodeAt(i);
+  return c === LF || c === CR || (c === d0 && (dlen === 1 || buf.startsWith(delimiter, i)));
+}
+
 /** Signals that the buffer ends inside a record. */
 const INCOMPLETE = -1;
 
@@ -189,10 +195,16 @@ export class ReferenceTokenizer {
                   continue;
                 }
               }
-              // A quote between two letters (an apostrophe as in won't) does not close the field.
+              // A quote right after a letter or digit and not followed by a delimiter, a line break
+              // or another quote (an apostrophe as in won't, an inch mark as in 5" pipe) is text.
               if (p + 1 >= n) {
                 if (!final) return INCOMPLETE;
-              } else if (isWordChar(buf.charCodeAt(p + 1)) && p > seg && isWordChar(buf.charCodeAt(p - 1))) {
+              } else if (
+                !closesAt(buf, p + 1, this.#d0, this.#dlen, this.#delimiter) &&
+                buf.charCodeAt(p + 1) !== quote &&
+                p > seg &&
+                isWordChar(buf.charCodeAt(p - 1))
+              ) {
                 this.irregular += 0.25;
                 quoted += buf.slice(seg, p + 1);
                 p += 1;
