@@ -816,7 +816,10 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
   const dataEnd = structure.footerStart ?? records.length;
   const dataRecords = records.slice(dataStartIndex, dataEnd).filter((r) => !isBlank(r));
   const width = structure.width;
-  const typed = dataRecords.filter((r) => r.fields.length === width).slice(0, sampleRows);
+  const fitting = dataRecords.filter((r) => r.fields.length === width);
+  const typed = fitting.length > sampleRows ? fitting.slice(0, sampleRows) : fitting;
+  // Without a null in the sample a column is non-nullable only when the sample saw every row.
+  const sawEveryRow = sample.wholeFile && typed.length === fitting.length;
 
   // Columns.
   const headerCells = headerRecords.map((r) => fitHeaderRow(r.fields, width));
@@ -850,7 +853,7 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
       rawName: rawNames[c]!,
       name: names[c]!,
       type,
-      nullable: inferred.nullable,
+      nullable: inferred.nullable || !sawEveryRow,
       confidence: override === undefined ? inferred.confidence : 1,
       reason: override === undefined ? inferred.reason : `${type.kind} from the override`,
     });

@@ -87,7 +87,10 @@ export interface ColumnInfo {
   /** A safe SQL name: trimmed, NFC, no control characters, ≤ 128 characters, unique case-insensitively. */
   readonly name: string;
   readonly type: ColumnType;
-  /** True when the sample held a null token in this column (or it was not possible to tell). */
+  /**
+   * True when the sample held a null token in this column, or when the sample did not see every
+   * row of the file (so it is not possible to tell).
+   */
   readonly nullable: boolean;
   readonly confidence: number;
   readonly reason: string;

@@ -25,6 +25,7 @@ describe('detectFormat', () => {
     expect(format.columns[0]?.type).toEqual({ kind: 'text', maxLength: 3 });
     expect(format.columns[0]?.reason).toContain('"008" has leading zeros');
     expect(format.columns[3]?.type).toEqual({ kind: 'integer', size: 'int' });
+    expect(format.columns.map((c) => c.nullable)).toEqual([false, false, false, false]);
   });
 
   it('strips a UTF-8 BOM from the first column name and sees CRLF', async () => {
@@ -197,6 +198,8 @@ describe('detectFormat', () => {
     expect(format.sample.bytes).toBe(4096);
     expect(format.sample.rows).toBe(100);
     expect(kinds(format)).toEqual(['integer', 'integer']);
+    // No null in the sample, but the sample did not see every row: nullability is unknown.
+    expect(format.columns.map((c) => c.nullable)).toEqual([true, true]);
   });
 
   it('leaves ambiguous day/month dates as text unless dateOrder is set', async () => {
