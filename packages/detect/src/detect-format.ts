@@ -32,6 +32,8 @@ export const DEFAULT_SAMPLE_ROWS = 1000;
 /** Default maximum field size in characters. */
 export const DEFAULT_MAX_FIELD_SIZE = 16_777_216;
 
+/** Decimal precision given to columns typed from a sample that did not see every row. */
+const DECIMAL_HEADROOM = 18;
 /** Text used to choose the dialect: the start of the sample. */
 const DIALECT_SAMPLE_CHARS = 65_536;
 const DIALECT_SAMPLE_RECORDS = 400;
@@ -846,7 +848,13 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
           }
         : inferColumn(values, { nullTokens, delimiter: d, dateOrder: overrides.dateOrder });
     const override = resolveTypeOverride(overrides.columnTypes, c, rawNames[c]!, names[c]!);
-    const type = override === undefined ? inferred.type : typeFromKind(override, inferred);
+    let type = override === undefined ? inferred.type : typeFromKind(override, inferred);
+    let reason = override === undefined ? inferred.reason : `${type.kind} from the override`;
+    if (override === undefined && type.kind === 'decimal' && !sawEveryRow && type.precision < DECIMAL_HEADROOM) {
+      // Rows after the sample may hold larger numbers: widen the integer digits, never the scale.
+      type = { ...type, precision: Math.max(DECIMAL_HEADROOM, type.scale + 1) };
+      reason += `; precision widened to ${type.precision} because the sample did not see every row`;
+    }
     if (inferred.warning && override === undefined) warnings.push(`column ${names[c]}: ${inferred.warning}`);
     columns.push({
       index: c,
@@ -855,7 +863,7 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
       type,
       nullable: inferred.nullable || !sawEveryRow,
       confidence: override === undefined ? inferred.confidence : 1,
-      reason: override === undefined ? inferred.reason : `${type.kind} from the override`,
+      reason,
     });
   }
   const off = dataRecords.filter((r) => r.fields.length !== width).length;

@@ -191,13 +191,15 @@ describe('detectFormat', () => {
 
   it('reads only the sample of a large input', async () => {
     const lines = ['id,value'];
-    for (let i = 0; i < 50_000; i += 1) lines.push(`${i},${i * 3}`);
+    for (let i = 0; i < 50_000; i += 1) lines.push(`${i},${i * 3}.5`);
     const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
     const format = await detectFormat(bytes, { sampleBytes: 4096, sampleRows: 100 });
     expect(format.sample.wholeFile).toBe(false);
     expect(format.sample.bytes).toBe(4096);
     expect(format.sample.rows).toBe(100);
-    expect(kinds(format)).toEqual(['integer', 'integer']);
+    expect(kinds(format)).toEqual(['integer', 'decimal']);
+    // Larger numbers may follow the sample: the integer digits are widened, the scale is kept.
+    expect(format.columns[1]?.type).toMatchObject({ precision: 18, scale: 1 });
     // No null in the sample, but the sample did not see every row: nullability is unknown.
     expect(format.columns.map((c) => c.nullable)).toEqual([true, true]);
   });
