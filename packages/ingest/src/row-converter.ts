@@ -12,6 +12,9 @@ export class RowConverter {
   readonly #fieldCount: number;
   readonly #sources: Int32Array;
   readonly #parsers: (ValueParser | undefined)[];
+  /** Text columns: the cell unchanged unless it is a null token (the contract of `createValueParser`), without a parser call. */
+  readonly #plainText: boolean[];
+  readonly #nullTokens: ReadonlySet<string>;
   readonly #maxLength: (number | undefined)[];
   readonly #nullable: boolean[];
   readonly #names: string[];
@@ -21,6 +24,8 @@ export class RowConverter {
     this.#fieldCount = plan.fieldCount;
     this.#sources = Int32Array.from(plan.columns.map((c) => c.source));
     this.#parsers = plan.columns.map((c) => (c.source < 0 ? undefined : createValueParser(c.type, plan.nullTokens)));
+    this.#plainText = plan.columns.map((c) => c.type.kind === 'text');
+    this.#nullTokens = new Set(plan.nullTokens);
     this.#maxLength = plan.columns.map((c) => c.maxLength);
     this.#nullable = plan.columns.map((c) => c.nullable);
     this.#names = plan.columns.map((c) => c.name);
@@ -46,18 +51,22 @@ export class RowConverter {
       let raw = '';
       if (parser !== undefined) {
         raw = fields[this.#sources[i] as number] as string;
-        const parsed = parser(raw);
-        if (!parsed.ok) {
-          out.length = start;
-          return {
-            line: record.line,
-            raw: record.raw,
-            column: this.#names[i] as string,
-            value: raw,
-            reason: parsed.reason,
-          };
+        if (this.#plainText[i]) {
+          value = this.#nullTokens.has(raw) ? null : raw;
+        } else {
+          const parsed = parser(raw);
+          if (!parsed.ok) {
+            out.length = start;
+            return {
+              line: record.line,
+              raw: record.raw,
+              column: this.#names[i] as string,
+              value: raw,
+              reason: parsed.reason,
+            };
+          }
+          value = parsed.value;
         }
-        value = parsed.value;
       }
       if (value === null) {
         if (!this.#nullable[i]) {

@@ -1,0 +1,61 @@
+import type { DbValue } from '@refdata/db';
+import { createValueParser } from '@refdata/detect';
+import { describe, expect, it } from 'vitest';
+import type { ConversionPlan } from './column-plan.js';
+import { RowConverter } from './row-converter.js';
+
+const record = (line: number, fields: string[]) => ({ line, fields, raw: fields.join(',') });
+
+describe('RowConverter', () => {
+  it('converts text exactly as createValueParser does, null tokens included', () => {
+    const nullTokens = ['', 'NULL', 'N/A'];
+    const plan: ConversionPlan = {
+      fieldCount: 1,
+      nullTokens,
+      columns: [{ name: 't', source: 0, type: { kind: 'text', maxLength: 5 }, nullable: true }],
+    };
+    const converter = new RowConverter(plan);
+    const parse = createValueParser({ kind: 'text', maxLength: 5 }, nullTokens);
+    for (const cell of ['', 'NULL', 'N/A', 'null', ' x ', 'Åland 🇦🇽', '""', '0']) {
+      const out: DbValue[] = [];
+      expect(converter.convert(record(2, [cell]), out)).toBeUndefined();
+      expect(out).toEqual([(parse(cell) as { value: DbValue }).value]);
+    }
+  });
+
+  it('maps columns by source, fills missing ones with NULL and rejects with the first failing column', () => {
+    const plan: ConversionPlan = {
+      fieldCount: 2,
+      nullTokens: [''],
+      columns: [
+        { name: 'n', source: 1, type: { kind: 'integer', size: 'int' }, nullable: false },
+        { name: 'gone', source: -1, type: { kind: 'text', maxLength: 0 }, nullable: true },
+        { name: 'code', source: 0, type: { kind: 'text', maxLength: 3 }, nullable: true, maxLength: 3 },
+      ],
+    };
+    const converter = new RowConverter(plan);
+    const out: DbValue[] = [];
+    expect(converter.convert(record(2, ['abc', '42']), out)).toBeUndefined();
+    expect(out).toEqual([42, null, 'abc']);
+    expect(converter.convert(record(3, ['abc', 'x']), out)).toMatchObject({
+      line: 3,
+      raw: 'abc,x',
+      column: 'n',
+      value: 'x',
+    });
+    expect(converter.convert(record(4, ['abc', '']), out)).toMatchObject({
+      column: 'n',
+      reason: expect.stringContaining('must have one'),
+    });
+    expect(converter.convert(record(5, ['abcd', '1']), out)).toMatchObject({
+      column: 'code',
+      reason: expect.stringContaining('longer'),
+    });
+    expect(converter.convert(record(6, ['abc']), out)).toEqual({
+      line: 6,
+      raw: 'abc',
+      reason: 'expected 2 fields, found 1',
+    });
+    expect(out).toEqual([42, null, 'abc']);
+  });
+});
