@@ -1,7 +1,7 @@
 // Detection cost does not grow with file size: detects a generated 1 MB and 1 GB file (same
 // rows), and compares detection with one full readRecords pass over each file.
 // Files are generated under the OS temp folder and removed afterwards (keep them with --keep).
-// usage: node bench/detect/scaling.mjs [--big-mb 1024] [--runs 5] [--keep]
+// usage: node bench/detect/scaling.mjs [--big-mb 1024] [--runs 9] [--keep]
 
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
@@ -15,7 +15,7 @@ const opt = (name, fallback) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
 const bigMb = Number(opt('--big-mb', 1024));
-const runs = Number(opt('--runs', 5));
+const runs = Number(opt('--runs', 9));
 const keep = args.includes('--keep');
 
 function row(i) {
@@ -42,15 +42,18 @@ async function generate(path, bytes) {
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
-async function detectTime(path) {
-  await detectFormat(path); // warm-up
-  const times = [];
+async function detectTimes(paths) {
+  for (const p of paths) await detectFormat(p); // warm-up
+  const times = paths.map(() => []);
+  // Alternate the files so a busy machine slows both alike.
   for (let r = 0; r < runs; r += 1) {
-    const t0 = performance.now();
-    await detectFormat(path);
-    times.push(performance.now() - t0);
+    for (let k = 0; k < paths.length; k += 1) {
+      const t0 = performance.now();
+      await detectFormat(paths[k]);
+      times[k].push(performance.now() - t0);
+    }
   }
-  return median(times);
+  return times.map(median);
 }
 
 async function readTime(path) {
@@ -68,8 +71,7 @@ process.stdout.write(`generating ${bigMb} MB file… `);
 await generate(big, bigMb * (1 << 20));
 console.log('done');
 
-const dSmall = await detectTime(small);
-const dBig = await detectTime(big);
+const [dSmall, dBig] = await detectTimes([small, big]);
 const rSmall = await readTime(small);
 const rBig = await readTime(big);
 const mb = (p) => (statSync(p).size / (1 << 20)).toFixed(0);

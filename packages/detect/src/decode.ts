@@ -3,6 +3,7 @@
  * iconv-lite for the single-byte code pages). A byte-order mark is never part of the text.
  * @internal
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { DetectError, DetectErrorCode } from './errors.js';
 import type { Encoding } from './types.js';
@@ -32,38 +33,19 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   return prefix.every((b, i) => bytes[i] === b);
 }
 
+/** Valid UTF-8; a sequence cut by the end of a sample that is not the whole file is fine. */
 function isValidUtf8(bytes: Uint8Array, complete: boolean): boolean {
-  let i = 0;
-  const n = bytes.length;
-  while (i < n) {
-    const b = bytes[i]!;
-    if (b < 0x80) {
-      i += 1;
-      continue;
-    }
-    let need: number;
-    let min: number;
-    if (b >= 0xc2 && b <= 0xdf) {
-      need = 1;
-      min = 0x80;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      min = 0x800;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-    } else return false;
-    let cp = b & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
-    for (let k = 1; k <= need; k += 1) {
-      const c = bytes[i + k];
-      if (c === undefined) return !complete;
-      if ((c & 0xc0) !== 0x80) return false;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += need + 1;
+  if (complete) return isUtf8(bytes);
+  // Drop an incomplete sequence at the end (at most 3 bytes) before validating.
+  let cut = bytes.length;
+  for (let back = 1; back <= 3 && bytes.length - back >= 0; back += 1) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: keep looking for the lead byte
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    if (need > back) cut = bytes.length - back;
+    break;
   }
-  return true;
+  return isUtf8(bytes.subarray(0, cut));
 }
 
 /**
@@ -121,6 +103,9 @@ export function detectEncoding(bytes: Uint8Array, wholeFile: boolean): EncodingG
       DetectErrorCode.BinaryFile,
       `The file contains ${evenZero + oddZero} NUL bytes and ${controls} other control bytes in its first ${probe} bytes; it is binary data, not delimited text. Export it as CSV, or set the encoding override if it is UTF-16 text.`,
     );
+  }
+  if (isAscii(bytes)) {
+    return { encoding: 'utf-8', bom: false, bomLength: 0, confidence: 1, reason: 'ASCII only (read as UTF-8)' };
   }
   let high = 0;
   let c1 = 0;

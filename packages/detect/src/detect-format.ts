@@ -110,7 +110,7 @@ function chooseDialect(
   final: boolean,
   overrides: FormatOverrides,
 ): { best: DialectScore; runnerUp: DialectScore | undefined } {
-  const head = text.length > DIALECT_SAMPLE_CHARS && !final ? text.slice(0, DIALECT_SAMPLE_CHARS) : text;
+  const head = text.length > DIALECT_SAMPLE_CHARS ? cutAtLastLineBreak(text.slice(0, DIALECT_SAMPLE_CHARS)) : text;
   const headFinal = final && head.length === text.length;
   const candidates = candidateDialects(head, {
     delimiter: overrides.delimiter,
@@ -245,10 +245,19 @@ function looksLikeHeaderRow(r: SourceRecord, width: number): boolean {
 function sameAsHeader(r: SourceRecord, header: SourceRecord): boolean {
   const n = Math.min(r.fields.length, header.fields.length);
   if (n < 2) return false;
-  let same = 0;
-  for (let i = 0; i < n; i += 1)
-    if (r.fields[i]!.trim() === header.fields[i]!.trim() && r.fields[i]!.trim() !== '') same += 1;
-  return same >= 0.8 * n;
+  const allowed = Math.floor(0.2 * n);
+  let differ = 0;
+  for (let i = 0; i < n; i += 1) {
+    const a = r.fields[i]!;
+    const b = header.fields[i]!;
+    // Equal text (not blank) counts as the same; trimming is only needed when the texts differ.
+    const same = a === b ? a.length > 0 && a.trim() !== '' : a.trim() === b.trim() && a.trim() !== '';
+    if (!same) {
+      differ += 1;
+      if (differ > allowed) return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -773,14 +782,12 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
               `quotes inside quoted fields are escaped with ${dialect.escape}`,
             );
 
-  // Records of the sample with the chosen dialect.
-  // The whole sample when it is the whole file (footnotes, a second table); otherwise enough
-  // records for the preamble, header and type sample.
-  const { records } = tokenize(body, dialect, {
-    final: sample.wholeFile,
-    maxFieldSize,
-    ...(sample.wholeFile ? {} : { maxRecords: sampleRows + 64 }),
-  });
+  // Records of the sample with the chosen dialect: enough for the preamble, header and type
+  // sample (so detection costs the same for any file size). When they reach the end of the
+  // file, footnotes and a second table are found among them; otherwise in the file's tail.
+  const tokenized = tokenize(body, dialect, { final: sample.wholeFile, maxFieldSize, maxRecords: sampleRows + 64 });
+  const records = tokenized.records;
+  const reachedEnd = sample.wholeFile && tokenized.truncated !== true;
   checkAborted(options.signal);
   if (records.length === 0) {
     throw new DetectError(
@@ -789,9 +796,9 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
       file ? { file } : {},
     );
   }
-  const structure = detectStructure(records, sample.wholeFile, nullTokens, d, overrides);
+  const structure = detectStructure(records, reachedEnd, nullTokens, d, overrides);
   let tailFooterLines = 0;
-  if (!sample.wholeFile) {
+  if (!reachedEnd) {
     const tail = await tailFooter(
       input,
       sample.size,
@@ -821,7 +828,7 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
   const fitting = dataRecords.filter((r) => r.fields.length === width);
   const typed = fitting.length > sampleRows ? fitting.slice(0, sampleRows) : fitting;
   // Without a null in the sample a column is non-nullable only when the sample saw every row.
-  const sawEveryRow = sample.wholeFile && typed.length === fitting.length;
+  const sawEveryRow = reachedEnd && typed.length === fitting.length;
 
   // Columns.
   const headerCells = headerRecords.map((r) => fitHeaderRow(r.fields, width));

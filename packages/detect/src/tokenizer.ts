@@ -95,6 +95,11 @@ export class Tokenizer {
     this.#drain(false, onRecord);
   }
 
+  /** Emits every complete record buffered so far, even before the buffer has doubled. */
+  flush(onRecord: (record: SourceRecord) => void): void {
+    this.#drain(false, onRecord);
+  }
+
   /** Emits the records left at the end of the input; throws on an unclosed quote. */
   finish(onRecord: (record: SourceRecord) => void): void {
     this.#drain(true, onRecord);
@@ -452,6 +457,7 @@ export function tokenize(
       }
     }
     if (final) tokenizer.finish(push);
+    else tokenizer.flush(push);
   } catch (err) {
     if (options.keepGoing && err instanceof DetectError) return { records, irregular: tokenizer.irregular, error: err };
     throw err;
