@@ -10,8 +10,9 @@ import { createFileHandler, type FileOutcome } from './file-handler.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
-async function setup(env: Record<string, string> = {}) {
+async function setup(env: Record<string, string> = {}, datasets?: Record<string, unknown>) {
   const { dir, cleanup } = await makeTempDir('refdata-handler-');
+  if (datasets !== undefined) await writeFile(join(dir, 'refdata.config.json'), JSON.stringify({ datasets }));
   const db = await openDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
   await db.migrate();
   const config: AppConfig = loadConfig({ env, cwd: dir });
@@ -41,7 +42,7 @@ async function setup(env: Record<string, string> = {}) {
     if (c === null) throw new Error('not claimed');
     return { path: join(dir, 'incoming', name), name, size: content.length, mtimeMs: 1, claim: c, processingPath };
   };
-  return { db, handler, claim, outcomes };
+  return { db, handler, claim, outcomes, ingestor };
 }
 
 describe('createFileHandler', () => {
@@ -81,6 +82,18 @@ describe('createFileHandler', () => {
     if (result.state !== 'failed') return;
     expect(result.sidecars?.[0]?.suffix).toBe('.rejects.csv');
     expect((await db.describeTable('units'))?.rowCount).toBe(2);
+  });
+
+  it('does not load again a file whose earlier attempt committed before its process died', async () => {
+    const { db, handler, claim, ingestor } = await setup({}, { rates: { mode: 'append' } });
+    const file = await claim('rates.csv', 'code,rate\nEUR,1.0\nUSD,1.1\n');
+    // The earlier attempt: committed with this file id, then the process was killed.
+    await ingestor.ingest(file.processingPath, { table: 'rates', mode: 'append', fileId: file.claim.fileId });
+    expect((await db.describeTable('rates'))?.rowCount).toBe(2);
+    const result = await handler(file, { signal: new AbortController().signal });
+    expect(result).toMatchObject({ state: 'archived', details: { recovered: true } });
+    expect((await db.describeTable('rates'))?.rowCount).toBe(2);
+    expect(await db.files.get(file.claim.fileId)).toMatchObject({ rowsLoaded: 2, targetTable: 'rates' });
   });
 
   it('rethrows when the monitor aborts the signal, so the file goes back in line', async () => {

@@ -70,6 +70,29 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
     try {
       const ingestOptions = ingestOptionsFor(config, file.name);
       table = ingestOptions.table ?? null;
+      const earlier = await committedEarlier(db, fileId);
+      if (earlier !== undefined) {
+        // A previous attempt committed, then its process died before the file was moved: the
+        // commit and its audit record are one transaction, so loading again would apply it twice.
+        log.warn(
+          { table: earlier.table ?? table, state: earlier.state },
+          'load already committed before a restart; not loading again',
+        );
+        await db.files.update(file.claim, {
+          ...(earlier.sha256 === undefined ? {} : { sha256: earlier.sha256 }),
+          ...(earlier.rowsLoaded === undefined ? {} : { rowsLoaded: earlier.rowsLoaded }),
+          ...(earlier.table === undefined ? {} : { targetTable: earlier.table }),
+        });
+        options.onOutcome?.({
+          name: file.name,
+          fileId,
+          state: earlier.state,
+          table: earlier.table ?? table,
+          rowsLoaded: earlier.state === 'archived' ? (earlier.rowsLoaded ?? 0) : 0,
+          rowsRejected: 0,
+        });
+        return { state: earlier.state, details: { table: earlier.table ?? table, recovered: true } };
+      }
       const job = ingestor.ingest(file.processingPath, { ...ingestOptions, fileId, signal: context.signal });
       const watching = watchProgress(job, metrics, log);
       let result: IngestResult;
@@ -149,6 +172,26 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
       });
       return { state: 'failed', error: { code, message }, sidecars };
     }
+  };
+}
+
+/** What the audit trail says an earlier attempt at this file already committed, if anything. */
+async function committedEarlier(
+  db: Database,
+  fileId: number,
+): Promise<{ state: 'archived' | 'held'; table?: string; rowsLoaded?: number; sha256?: string } | undefined> {
+  const audit = await db.listAudit(fileId);
+  const commit = audit.find((a) => a.step === 'commit' && (a.outcome === 'ok' || a.outcome === 'held'));
+  if (commit === undefined) return undefined;
+  const details = (commit.details ?? {}) as { table?: unknown; rowsLoaded?: unknown };
+  const sha = audit
+    .map((a) => (a.details as { sha256?: unknown } | undefined)?.sha256)
+    .find((v) => typeof v === 'string');
+  return {
+    state: commit.outcome === 'held' ? 'held' : 'archived',
+    ...(typeof details.table === 'string' ? { table: details.table } : {}),
+    ...(typeof details.rowsLoaded === 'number' ? { rowsLoaded: details.rowsLoaded } : {}),
+    ...(typeof sha === 'string' ? { sha256: sha } : {}),
   };
 }
 

@@ -124,6 +124,8 @@ describe('run', () => {
     expect(detect.code).toBe(0);
     expect(detect.stdout).toMatch(/delimiter\s+│ ";"/);
     expect(detect.stdout).toMatch(/factor_to_si\s+│\s+│ decimal\(\d+,\d+\) \(',' decimals\)/);
+    const codes = await cli('detect', join(EXAMPLES, 'currencies.csv'));
+    expect(codes.stdout).toMatch(/numeric_code\s+│\s+│ text/);
 
     const out = join(dir, 'converted');
     const convert = await cli(

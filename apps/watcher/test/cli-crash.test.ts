@@ -3,7 +3,7 @@
  * after restarts every file is in archive/ or failed/ exactly once, the tables are consistent
  * and nothing is left in processing/.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listNames, openTestDb, originalName, runCli, sleep, startCli, workspace } from './helpers.js';
@@ -58,20 +58,27 @@ describe('the watcher killed with SIGKILL', () => {
       }
     };
 
-    const kills: number[] = [];
+    // Even kills land at random points after start-up (scanning, claiming, ingesting, moving);
+    // odd kills at random points from spawn (start-up, migration, recovery of processing/).
+    const kills: string[] = [];
+    let midIngest = 0;
     for (let k = 0; k < 20; k++) {
       await drop(2);
-      const watcher = startCli(['watch'], { cwd: ws.dir, env: ws.env(ENV) });
-      const delay = Math.round(150 + rand() * 1200);
-      kills.push(delay);
+      const watcher = startCli(['watch'], { cwd: ws.dir, env: ws.env({ ...ENV, LOG_LEVEL: 'info' }) });
+      if (k % 2 === 0) {
+        await watcher.waitForOutput(/watcher started/, 30_000).catch(() => undefined);
+      }
+      const delay = Math.round((k % 2 === 0 ? 0 : 100) + rand() * 1200);
+      kills.push(`${k % 2 === 0 ? 'started+' : ''}${delay}`);
       await sleep(delay);
       watcher.child.kill('SIGKILL');
       const exit = await watcher.exited;
       expect(exit.signal === 'SIGKILL' || exit.code !== null).toBe(true);
+      const started = (exit.stderr.match(/ingestion started/g) ?? []).length;
+      const settled = (exit.stderr.match(/file settled/g) ?? []).length;
+      if (started > settled) midIngest++;
     }
-    // The killed instances did real work (the files flowed while they died).
-    const processedBeforeRecovery = (await listNames(join(ws.root, 'archive'))).length;
-    expect(processedBeforeRecovery).toBeGreaterThan(0);
+    const context = `kills at ${kills.join(',')} ms; ${midIngest} during an ingestion`;
     await drop(names.length);
 
     // Let the killed instance's leases expire, then recover and finish.
@@ -83,13 +90,27 @@ describe('the watcher killed with SIGKILL', () => {
         break;
     }
 
-    expect(await listNames(join(ws.root, 'processing')), `kills at ${kills.join(',')} ms`).toEqual([]);
+    expect(await listNames(join(ws.root, 'processing')), context).toEqual([]);
     expect(await listNames(ws.incoming)).toEqual([]);
     const isData = (n: string): boolean => !n.endsWith('.error.json') && !n.endsWith('.rejects.csv');
     const archived = (await listNames(join(ws.root, 'archive'))).filter(isData).map(originalName);
     const failed = (await listNames(join(ws.root, 'failed'))).filter(isData).map(originalName);
     const everywhere = [...archived, ...failed].sort();
-    expect(everywhere, `kills at ${kills.join(',')} ms`).toEqual([...names].sort());
+    if (everywhere.length !== names.length) {
+      const db = await openTestDb(ws);
+      const rows = (await db.files.list({ limit: 1000 })).map(
+        (f) => `${f.id} ${f.name} ${f.status} ${f.path} ${f.errorCode ?? ''} ${f.errorMessage ?? ''}`,
+      );
+      const folders = [
+        ...(await listNames(join(ws.root, 'archive'))).map((n) => `archive/${n}`),
+        ...(await listNames(join(ws.root, 'failed'))).map((n) => `failed/${n}`),
+      ];
+      const errors: string[] = [];
+      for (const n of folders.filter((f) => f.endsWith('.error.json')))
+        errors.push(`${n}: ${await readFile(join(ws.root, n), 'utf8')}`);
+      throw new Error(`${context}\n${folders.join('\n')}\n${errors.join('\n')}\n${rows.join('\n')}`);
+    }
+    expect(everywhere, context).toEqual([...names].sort());
     expect(failed.sort()).toEqual(names.filter((n) => n.startsWith('bad')).sort());
 
     const db = await openTestDb(ws);
