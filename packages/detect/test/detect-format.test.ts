@@ -44,6 +44,21 @@ describe('detectFormat', () => {
     expect(format.columns.map((c) => c.name)).toEqual(['code', 'name']);
   });
 
+  it('reads UTF-16 BE without a BOM from its zero-byte pattern', async () => {
+    const le = Buffer.from('code;name\nAX;Åland\nCI;Côte\n', 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const format = await detectFormat(new Uint8Array(be));
+    expect(format.encoding.value).toBe('utf-16be');
+    expect(format.bom).toBe(false);
+    expect(format.columns.map((c) => c.name)).toEqual(['code', 'name']);
+  });
+
+  it('falls back to ISO-8859-1 when bytes are undefined in Windows-1252', async () => {
+    const bytes = Uint8Array.from([...Buffer.from('a;b\nx;', 'latin1'), 0x81, 0x0a, ...Buffer.from('y;', 'latin1'), 0xe9, 0x0a]);
+    const format = await detectFormat(bytes);
+    expect(format.encoding.value).toBe('iso-8859-1');
+  });
+
   it('recognises Windows-1252 from its bytes (é, €)', async () => {
     const format = await detectFormat(fixture('windows-1252.csv'));
     expect(format.encoding.value).toBe('windows-1252');
