@@ -62,6 +62,15 @@ const MAX_SIDECAR_REJECTS = 10_000;
  */
 export function createFileHandler(options: FileHandlerOptions): FileHandler {
   const { ingestor, db, config, logger, scrub, metrics } = options;
+  // rows/s of each file in flight; the gauge shows their sum.
+  const rates = new Map<number, number>();
+  const setRate = (fileId: number, rate: number | undefined): void => {
+    if (rate === undefined) rates.delete(fileId);
+    else rates.set(fileId, rate);
+    let sum = 0;
+    for (const r of rates.values()) sum += r;
+    metrics?.rowsPerSecond.set(sum);
+  };
   return async (file: ClaimedFile, context: HandlerContext): Promise<HandlerResult> => {
     const fileId = file.claim.fileId;
     const log = logger.child({ fileId, file: file.name });
@@ -94,7 +103,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         return { state: earlier.state, details: { table: earlier.table ?? table, recovered: true } };
       }
       const job = ingestor.ingest(file.processingPath, { ...ingestOptions, fileId, signal: context.signal });
-      const watching = watchProgress(job, metrics, log);
+      const watching = watchProgress(job, (rate) => setRate(fileId, rate), log);
       let result: IngestResult;
       try {
         result = await job;
@@ -195,10 +204,14 @@ async function committedEarlier(
   };
 }
 
-async function watchProgress(job: IngestHandle, metrics: WatcherMetrics | undefined, log: Logger): Promise<void> {
+async function watchProgress(
+  job: IngestHandle,
+  setRate: (rate: number | undefined) => void,
+  log: Logger,
+): Promise<void> {
   try {
     for await (const p of job) {
-      metrics?.rowsPerSecond.set(p.done ? 0 : p.rowsPerSecond);
+      setRate(p.done ? undefined : p.rowsPerSecond);
       if (!p.done) {
         log.debug(
           {
@@ -214,6 +227,6 @@ async function watchProgress(job: IngestHandle, metrics: WatcherMetrics | undefi
   } catch {
     // The job's own promise reports the failure.
   } finally {
-    metrics?.rowsPerSecond.set(0);
+    setRate(undefined);
   }
 }

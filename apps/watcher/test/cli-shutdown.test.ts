@@ -58,7 +58,8 @@ describe('SIGTERM during a large ingest', () => {
     const ws = await workspace();
     const { elapsedMs, code } = await sigtermDuringIngest(ws, 1);
     expect(code).toBe(0);
-    expect(elapsedMs).toBeLessThan(1000 + 5000);
+    // Grace period (1 s), then the cancelled ingestion unwinds; generous for a loaded machine.
+    expect(elapsedMs).toBeLessThan(1000 + 10_000);
     const db = await openTestDb(ws);
     expect(await listNames(join(ws.root, 'archive'))).toEqual([]);
     expect(await listNames(join(ws.root, 'failed'))).toEqual([]);
