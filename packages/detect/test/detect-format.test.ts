@@ -54,7 +54,14 @@ describe('detectFormat', () => {
   });
 
   it('falls back to ISO-8859-1 when bytes are undefined in Windows-1252', async () => {
-    const bytes = Uint8Array.from([...Buffer.from('a;b\nx;', 'latin1'), 0x81, 0x0a, ...Buffer.from('y;', 'latin1'), 0xe9, 0x0a]);
+    const bytes = Uint8Array.from([
+      ...Buffer.from('a;b\nx;', 'latin1'),
+      0x81,
+      0x0a,
+      ...Buffer.from('y;', 'latin1'),
+      0xe9,
+      0x0a,
+    ]);
     const format = await detectFormat(bytes);
     expect(format.encoding.value).toBe('iso-8859-1');
   });
