@@ -257,6 +257,7 @@ export class Tokenizer {
           let seg = p;
           let quoted = '';
           let closed = false;
+          let literalQuotes = 0;
           for (;;) {
             const q = this.#nextQuote(buf, p, n);
             const e = separateEscape ? this.#nextEscape(buf, p, n) : n;
@@ -307,6 +308,7 @@ export class Tokenizer {
                 next === LF || next === CR || (next === d0 && (dlen === 1 || buf.startsWith(delim, p + 1)));
               if (!closes && next !== quote && p > seg && isWordChar(buf.charCodeAt(p - 1))) {
                 this.irregular += 0.25;
+                literalQuotes += 1;
                 quoted += buf.slice(seg, p + 1);
                 p += 1;
                 seg = p;
@@ -320,8 +322,9 @@ export class Tokenizer {
           }
           if (!closed) {
             if (!final) return INCOMPLETE;
-            if (buf.slice(open + 1).trim() === '') {
-              // A quote as the last character of the file opens nothing: it is a literal quote.
+            if (literalQuotes > 0 || buf.slice(open + 1).trim() === '') {
+              // A quote as the last character of the file opens nothing, and a field whose inner
+              // quotes were read as text never closes: either way the opening quote is a literal.
               this.irregular += 1;
               prefix += buf[open];
               p = open + 1;

@@ -132,6 +132,16 @@ describe('readRecords', () => {
     ]);
   });
 
+  it('reads an unquoted field with an inch mark when no closing quote follows', async () => {
+    const bytes = new TextEncoder().encode('id,name,n\n1,"a, b",2\n2,"5" pipe,3\n3,x,4\n');
+    const records = await collect(chunks(bytes, 3), await detectFormat(bytes));
+    expect(records.map((r) => r.fields)).toEqual([
+      ['1', 'a, b', '2'],
+      ['2', '"5" pipe', '3'],
+      ['3', 'x', '4'],
+    ]);
+  });
+
   it('reads a quote that is the last character of the file as a literal quote', async () => {
     const bytes = new TextEncoder().encode('a,b\n1,x\n2,"\n');
     const records = await collect(chunks(bytes, 3), await detectFormat(bytes));

@@ -182,6 +182,7 @@ export class ReferenceTokenizer {
           let seg = p;
           let quoted = '';
           let closed = false;
+          let literalQuotes = 0;
           while (p < n) {
             const c = buf.charCodeAt(p);
             if (c === quote) {
@@ -206,6 +207,7 @@ export class ReferenceTokenizer {
                 isWordChar(buf.charCodeAt(p - 1))
               ) {
                 this.irregular += 0.25;
+                literalQuotes += 1;
                 quoted += buf.slice(seg, p + 1);
                 p += 1;
                 seg = p;
@@ -242,8 +244,9 @@ export class ReferenceTokenizer {
           }
           if (!closed) {
             if (!final) return INCOMPLETE;
-            if (buf.slice(open + 1).trim() === '') {
-              // A quote as the last character of the file opens nothing: it is a literal quote.
+            if (literalQuotes > 0 || buf.slice(open + 1).trim() === '') {
+              // A quote as the last character of the file opens nothing, and a field whose inner
+              // quotes were read as text never closes: either way the opening quote is a literal.
               this.irregular += 1;
               prefix += buf[open];
               p = open + 1;
