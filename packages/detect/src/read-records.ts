@@ -90,7 +90,7 @@ export async function* readRecords(
   let out: SourceRecord[] = [];
   const held: SourceRecord[] = [];
   const collect = (r: SourceRecord): void => {
-    if (skipBlank && r.raw.length === 0) return;
+    if (skipBlank && (r.raw.length === 0 || (r.fields.length === 1 && r.raw.trim() === ''))) return;
     if (headerLeft > 0) {
       headerLeft -= 1;
       return;

@@ -104,6 +104,19 @@ describe('readRecords', () => {
     expect(records.at(-1)).toEqual({ line: 5001, fields: ['4999', '9998', 'x4999'], raw: '4999,9998,x4999' });
   });
 
+  it('skips blank and whitespace-only lines of a multi-column table', async () => {
+    // A row of empty fields inside the table is data; trailing ones (Excel's ",,,") are not.
+    const bytes = new TextEncoder().encode('a,b\n1,x\n\n   \n,\n2,y\n,\n,\n');
+    const format = await detectFormat(bytes);
+    expect(format.footerLines).toBe(2);
+    const records = await collect(chunks(bytes, 4), format);
+    expect(records.map((r) => [r.line, r.fields])).toEqual([
+      [2, ['1', 'x']],
+      [5, ['', '']],
+      [6, ['2', 'y']],
+    ]);
+  });
+
   it('yields rows of another width as they are', async () => {
     const path = fixture('comma-space.csv');
     const records = await collect(createReadStream(path), await detectFormat(path));
