@@ -4,7 +4,8 @@
 import { run } from './program.js';
 
 // Nothing the app creates may be world-writable, whatever the caller's umask.
-process.umask(process.umask() | 0o002);
+const inherited = process.umask(0o022);
+process.umask(inherited | 0o002);
 
 const code = await run(process.argv.slice(2), {
   env: process.env,
