@@ -47,6 +47,8 @@ interface Sig {
   readonly mtimeNs: string;
   readonly ctimeMs: number;
   readonly ctimeNs: string;
+  /** Hard links to the inode: more than one for a file left half-moved by a crash. */
+  readonly nlink: number;
 }
 
 /** A file seen in `incoming/` and not handed on yet. */
@@ -118,6 +120,7 @@ async function observe(path: string): Promise<Sig | null> {
       mtimeNs: st.mtimeNs.toString(),
       ctimeMs: Number(st.ctimeNs / 1000n) / 1000,
       ctimeNs: st.ctimeNs.toString(),
+      nlink: Number(st.nlink),
     };
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return null;
@@ -1351,6 +1354,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
         if (sig === null) continue;
         // Another instance may be between its move and its claim: only take over old ones.
         if (now - Math.max(pending.createdAt, sig.ctimeMs) < this.#opts.leaseMs) continue;
+        if (await this.#dropHalfMovedLink(path, sig)) continue;
         await this.#putBack(path, join(this.#paths.incoming, pending.name), entry);
         continue;
       }
@@ -1371,6 +1375,31 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
       this.#log.info({ file: { name: entry } }, 'file without a claim id in processing/; moving it back to incoming/');
       await this.#putBack(path, join(this.#paths.incoming, entry), '');
     }
+  }
+
+  /**
+   * Moves without overwriting are a hard link followed by an unlink of the old name, so a crash
+   * between the two leaves a pending name beside the file's other name in `incoming/` or
+   * `processing/`. The pending name is always the transient one: drop it, and the file is where
+   * the move left it (not yet moved, moved, or already settled). A pending file whose other link
+   * lies outside the stages (a user's own hard link) is kept. Only runs for such rare leftovers.
+   */
+  async #dropHalfMovedLink(path: string, sig: Sig): Promise<boolean> {
+    if (sig.nlink < 2) return false;
+    const { processing, incoming, archive, failed, held } = this.#paths;
+    for (const dir of [processing, incoming, archive, failed, held]) {
+      const entries = await readdir(dir).catch(() => [] as string[]);
+      for (const entry of entries) {
+        const other = join(dir, entry);
+        if (other === path) continue;
+        const twin = await observe(other).catch(() => null);
+        if (twin === null || twin.dev !== sig.dev || twin.ino !== sig.ino) continue;
+        await unlink(path).catch(() => undefined);
+        this.#log.info({ file: { name: entry } }, 'removed the leftover name of a move interrupted by a crash');
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Queue task: re-claims a file left in `processing/` and processes it again from scratch. */

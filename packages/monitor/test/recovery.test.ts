@@ -1,7 +1,8 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ClaimStore, createMemoryClaimStore, ensureStages, type MonitorEvents } from '../src/index.js';
+import { type ClaimStore, createMemoryClaimStore, ensureStages, type MonitorEvents, stagePaths } from '../src/index.js';
+import { pendingName } from '../src/names.js';
 import { list, makeRoot, monitorFor, sleep, waitFor } from './helpers.js';
 
 const FAST = { intervalSeconds: 0.05, stabilityChecks: 3 } as const;
@@ -280,5 +281,63 @@ describe('Monitor recovery of processing/', () => {
     expect(problems.map((p) => p.code)).toContain('MONITOR_CLAIM_LOST');
     expect((await list(root, 'processing')).filter((n) => n.endsWith('--c.csv'))).toHaveLength(1);
     expect(await list(root, 'failed')).toEqual([]);
+  });
+});
+
+describe('Monitor recovery of a move interrupted between its link and its unlink', () => {
+  it('drops the leftover pending name of a file that had reached processing/ and processes it once', async () => {
+    const root = await makeRoot();
+    const store = createMemoryClaimStore();
+    const { path } = await crashedClaim(store, root, 'half.csv', 'h1', 30);
+    // The crashed instance had linked the pending name to processing/<id>--half.csv but not unlinked it.
+    const leftover = join(stagePaths(root).processing, pendingName('half.csv', Date.now() - 60_000));
+    await link(path, leftover);
+    await sleep(60);
+    const handled: string[] = [];
+    const monitor = monitorFor({
+      root,
+      ...FAST,
+      leaseMs: 50,
+      store,
+      handler: async (file) => {
+        handled.push(await readFile(file.processingPath, 'utf8'));
+        return { state: 'archived' };
+      },
+    });
+    expect((await monitor.runOnce()).archived).toBe(1);
+    // A later pass (the pending name is only taken over once it is older than a lease) adds nothing.
+    await sleep(60);
+    await monitor.runOnce();
+    expect(handled).toEqual(['h1']);
+    expect(await list(root, 'processing')).toEqual([]);
+    expect(await list(root, 'incoming')).toEqual([]);
+    expect((await list(root, 'archive')).filter((n) => n.endsWith('.csv'))).toHaveLength(1);
+  });
+
+  it('drops the pending name of a file still in incoming/, which is then processed once', async () => {
+    const root = await makeRoot();
+    const stages = await ensureStages(root);
+    const store = createMemoryClaimStore();
+    const incoming = join(stages.incoming, 'early.csv');
+    await writeFile(incoming, 'e1');
+    await link(incoming, join(stages.processing, pendingName('early.csv', Date.now() - 60_000)));
+    await sleep(60);
+    const handled: string[] = [];
+    const monitor = monitorFor({
+      root,
+      ...FAST,
+      leaseMs: 50,
+      store,
+      handler: async (file) => {
+        handled.push(await readFile(file.processingPath, 'utf8'));
+        return { state: 'archived' };
+      },
+    });
+    await monitor.runOnce();
+    await sleep(60);
+    await monitor.runOnce();
+    expect(handled).toEqual(['e1']);
+    expect(await list(root, 'processing')).toEqual([]);
+    expect((await list(root, 'archive')).filter((n) => n.endsWith('.csv'))).toHaveLength(1);
   });
 });
