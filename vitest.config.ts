@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'tools/e2e'],
     coverage: {
       provider: 'v8',
       reporter: ['text-summary', 'json-summary'],
