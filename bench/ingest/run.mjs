@@ -199,7 +199,7 @@ for (let round = 1; round <= REPEAT; round++) {
         results[key] = { ...r, rate: r.rows / r.seconds, rssMb: Math.max(r.rssMb, best?.rssMb ?? 0) };
       else best.rssMb = Math.max(best.rssMb, r.rssMb);
     } catch (err) {
-      process.stdout.write(`  ${c.label} failed: ${err.message.split('\n')[0]}\n`);
+      process.stdout.write(`  ${c.label} failed: ${err.message}\n`);
     }
   }
 }
