@@ -93,9 +93,11 @@ export function scoreDialect(text: string, dialect: Dialect, final: boolean, max
       consistent = c;
     }
   }
-  // Pattern score: rows of the modal width count fully; other widths count for less the more there are.
+  // Pattern score (CleverCSV): every row counts by its width, and the sum is divided by the number of
+  // distinct widths, so a reading in which even one row (often the header) has another width loses to
+  // a fully consistent one: 'A0,New York 0' rows are 2 comma fields, not 3 space fields.
   let pattern = 0;
-  for (const [w, c] of widthCounts) pattern += (c * (w - 1)) / w / (w === width ? 1 : widthCounts.size);
+  for (const [w, c] of widthCounts) pattern += (c * (w - 1)) / w / widthCounts.size;
   pattern /= total;
   let cells = 0;
   let sum = 0;

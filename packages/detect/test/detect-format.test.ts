@@ -159,6 +159,18 @@ describe('detectFormat', () => {
     });
   });
 
+  it('keeps a comma file whose text values hold spaces and numbers as commas, not spaces', async () => {
+    // Every row splits into 2 fields on ',' and into 3 or 4 on ' ' (all but the header): the
+    // consistent reading wins, as in CleverCSV, where every width pattern divides the score.
+    for (const value of ['New York', 'Café Müller', 'Building of the Year']) {
+      const rows = Array.from({ length: 40 }, (_, i) => `A${i},${value} ${i}`);
+      const format = await detectFormat(new TextEncoder().encode(`code,name\n${rows.join('\n')}\n`));
+      expect(format.delimiter.value, value).toBe(',');
+      expect(format.headerRows.value, value).toBe(1);
+      expect(format.columns.map((c) => c.name)).toEqual(['code', 'name']);
+    }
+  });
+
   it('reads a single column with spaces in its values as one column', async () => {
     const format = await detectFormat(new TextEncoder().encode('city\nParis\nNew York\nLos Angeles\nRome\n'));
     expect(format.columns.map((c) => c.name)).toEqual(['city']);
