@@ -16,6 +16,11 @@ export interface EncodingGuess {
   readonly bomLength: number;
   readonly confidence: number;
   readonly reason: string;
+  /**
+   * Set when the bytes are UTF-8 except for a few invalid sequences (a damaged file, or one that
+   * mixes encodings): reading them as a single-byte code page would garble every valid character.
+   */
+  readonly damagedUtf8?: { readonly line: number; readonly validSequences: number; readonly invalidBytes: number };
 }
 
 const MAGIC: readonly (readonly [readonly number[], string])[] = [
@@ -46,6 +51,82 @@ function isValidUtf8(bytes: Uint8Array, complete: boolean): boolean {
     break;
   }
   return isUtf8(bytes.subarray(0, cut));
+}
+
+/** Where UTF-8 goes wrong in `bytes`: valid multi-byte sequences, invalid bytes, first bad offset. */
+function scanUtf8(
+  bytes: Uint8Array,
+  complete: boolean,
+): { validSequences: number; invalidBytes: number; firstInvalid: number } {
+  let validSequences = 0;
+  let invalidBytes = 0;
+  let firstInvalid = -1;
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i += 1;
+      continue;
+    }
+    let need = 0;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    }
+    let ok = need > 0;
+    let j = 1;
+    for (; ok && j <= need; j += 1) {
+      if (i + j >= n) {
+        if (!complete) return { validSequences, invalidBytes, firstInvalid };
+        ok = false;
+        break;
+      }
+      const c = bytes[i + j]!;
+      if (j === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) ok = false;
+    }
+    if (ok) {
+      validSequences += 1;
+      i += need + 1;
+    } else {
+      invalidBytes += 1;
+      if (firstInvalid < 0) firstInvalid = i;
+      i += 1;
+    }
+  }
+  return { validSequences, invalidBytes, firstInvalid };
+}
+
+/**
+ * Where the first invalid UTF-8 sequence starts in a chunk of a stream and how many line breaks
+ * precede it (leading continuation bytes finish a character begun in the previous chunk).
+ * @internal
+ */
+export function firstInvalidUtf8(chunk: Uint8Array): { offset: number; lineBreaks: number } {
+  let start = 0;
+  while (start < 3 && start < chunk.length && (chunk[start]! & 0xc0) === 0x80) start += 1;
+  const found = scanUtf8(chunk.subarray(start), false).firstInvalid;
+  const offset = found < 0 ? chunk.length : start + found;
+  return { offset, lineBreaks: lineAt(chunk, offset) - 1 };
+}
+
+/** One-based line of byte `offset` (LF, CRLF and CR each end a line). */
+function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i += 1) {
+    const b = bytes[i];
+    if (b === 10) line += 1;
+    else if (b === 13 && bytes[i + 1] !== 10) line += 1;
+  }
+  return line;
 }
 
 /**
@@ -130,6 +211,23 @@ export function detectEncoding(bytes: Uint8Array, wholeFile: boolean): EncodingG
       bomLength: 0,
       confidence: 0.99,
       reason: `valid UTF-8 with ${high} non-ASCII bytes`,
+    };
+  }
+  // Mostly valid UTF-8 with a few bad bytes: a damaged UTF-8 file, not a single-byte code page
+  // (in Windows-1252 text a byte above 0x7F is almost never followed by valid continuation bytes).
+  const scan = scanUtf8(bytes, wholeFile);
+  if (scan.firstInvalid >= 0 && scan.validSequences >= 2 && scan.validSequences >= 4 * scan.invalidBytes) {
+    return {
+      encoding: 'utf-8',
+      bom: false,
+      bomLength: 0,
+      confidence: 0.5,
+      reason: `UTF-8 (${scan.validSequences} valid multi-byte characters) with ${scan.invalidBytes} invalid byte(s)`,
+      damagedUtf8: {
+        line: lineAt(bytes, scan.firstInvalid),
+        validSequences: scan.validSequences,
+        invalidBytes: scan.invalidBytes,
+      },
     };
   }
   if (undefined1252 > 0) {

@@ -670,6 +670,14 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     encoding = decision(overrides.encoding, 1, `encoding ${overrides.encoding} from the override`, true);
     bom = guess.bom && guess.encoding === overrides.encoding;
   } else {
+    if (guess.damagedUtf8 !== undefined) {
+      const { line, validSequences, invalidBytes } = guess.damagedUtf8;
+      throw new DetectError(
+        DetectErrorCode.InvalidEncoding,
+        `${file ?? 'The input'} is UTF-8 (${validSequences} valid multi-byte characters) but line ${line} holds bytes that are not valid UTF-8 (${invalidBytes} such byte(s) in the first ${sample.bytes.length} bytes): the file is damaged or mixes encodings, and reading it as Windows-1252 would garble every other accented character. Fix that line and drop the file again, or set the encoding override if the whole file is in another encoding.`,
+        file ? { file, line } : { line },
+      );
+    }
     encoding = decision(guess.encoding, guess.confidence, guess.reason);
     bom = guess.bom;
   }

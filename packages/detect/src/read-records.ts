@@ -2,7 +2,7 @@
  * readRecords: the one parsing path of ingestion and conversion.
  */
 import type { ByteSource, ReadRecordsOptions } from './api.js';
-import { createDecoder } from './decode.js';
+import { createDecoder, firstInvalidUtf8 } from './decode.js';
 import { DEFAULT_MAX_FIELD_SIZE } from './detect-format.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { Tokenizer } from './tokenizer.js';
@@ -107,10 +107,22 @@ export async function* readRecords(
       return chunk === undefined ? decoder.end() : decoder.write(chunk);
     } catch (err) {
       if (isDetectError(err) && err.code === DetectErrorCode.InvalidEncoding) {
-        const line = tokenizer.line;
+        if (!skipper.done) {
+          const line = tokenizer.line;
+          throw new DetectError(
+            err.code,
+            `The bytes after line ${line} are not valid ${format.encoding.value}; set the encoding override (for example 'windows-1252') if the file was saved in another encoding.`,
+            { line },
+            { cause: err },
+          );
+        }
+        // The record being read starts at tokenizer.line; count the breaks buffered after it and
+        // those in this chunk before the first bad byte.
+        const inChunk = chunk === undefined ? 0 : firstInvalidUtf8(chunk).lineBreaks;
+        const line = tokenizer.line + tokenizer.pendingLineBreaks + inChunk;
         throw new DetectError(
           err.code,
-          `The bytes after line ${line} are not valid ${format.encoding.value}; set the encoding override (for example 'windows-1252') if the file was saved in another encoding.`,
+          `Line ${line} holds bytes that are not valid ${format.encoding.value} (the file is damaged or mixes encodings); fix that line and drop the file again, or set the encoding override (for example 'windows-1252') if the whole file was saved in another encoding.`,
           { line },
           { cause: err },
         );

@@ -74,6 +74,18 @@ export class Tokenizer {
     return this.#line;
   }
 
+  /** Line breaks (LF, CRLF, CR) in the text buffered but not yet returned as records. */
+  get pendingLineBreaks(): number {
+    const buf = this.#buf;
+    let breaks = 0;
+    for (let i = this.#pos; i < buf.length; i += 1) {
+      const c = buf.charCodeAt(i);
+      if (c === 10) breaks += 1;
+      else if (c === 13 && buf.charCodeAt(i + 1) !== 10) breaks += 1;
+    }
+    return breaks;
+  }
+
   /** Characters buffered but not yet returned as records. */
   get pending(): number {
     return this.#buf.length - this.#pos;

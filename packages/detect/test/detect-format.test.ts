@@ -66,6 +66,25 @@ describe('detectFormat', () => {
     expect(format.encoding.value).toBe('iso-8859-1');
   });
 
+  it('refuses a UTF-8 file with a damaged byte instead of garbling it as Windows-1252, naming the line', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => `A${i},Café Müller ${i}`).join('\n');
+    const bytes = Buffer.concat([
+      Buffer.from(`code,name\n${rows}\nX,caf`),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('\n'),
+    ]);
+    await expect(detectFormat(new Uint8Array(bytes))).rejects.toMatchObject({
+      code: 'DETECT_INVALID_ENCODING',
+      line: 22,
+      message: expect.stringMatching(/is UTF-8 \(40 valid multi-byte characters\) but line 22 holds bytes/),
+    });
+    // An explicit encoding is obeyed, and Windows-1252 text (no valid UTF-8 sequences) is still read as such.
+    const forced = await detectFormat(new Uint8Array(bytes), { overrides: { encoding: 'windows-1252' } });
+    expect(forced.encoding.value).toBe('windows-1252');
+    const latin = Buffer.from(`code,name\n${rows}\n`, 'latin1');
+    expect((await detectFormat(new Uint8Array(latin))).encoding.value).toBe('windows-1252');
+  });
+
   it('recognises Windows-1252 from its bytes (é, €)', async () => {
     const format = await detectFormat(fixture('windows-1252.csv'));
     expect(format.encoding.value).toBe('windows-1252');

@@ -209,6 +209,24 @@ describe('readRecords', () => {
     });
   });
 
+  it('names the exact line of an invalid UTF-8 byte deep inside a large chunk, after a quoted newline', async () => {
+    const format = await detectFormat(new TextEncoder().encode('id,name\n1,a\n'));
+    const rows = Array.from({ length: 5000 }, (_, i) => `${i},Café ${i}`).join('\n');
+    const bytes = Buffer.concat([
+      Buffer.from(`id,name\n0,"two\nlines"\n${rows}\nX,caf`),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('\nY,z\n'),
+    ]);
+    // header 1, quoted record 2–3, 5,000 rows 4–5,003, the bad one on 5,004.
+    for (const size of [1 << 16, 7, bytes.length]) {
+      await expect(collect(chunks(new Uint8Array(bytes), size), format), `chunks of ${size}`).rejects.toMatchObject({
+        code: 'DETECT_INVALID_ENCODING',
+        line: 5004,
+        message: expect.stringContaining('Line 5004 holds bytes that are not valid utf-8'),
+      });
+    }
+  });
+
   it('reads a file in a temp folder', async () => {
     const { dir, cleanup } = await makeTempDir('detect-');
     onTestFinished(cleanup);
