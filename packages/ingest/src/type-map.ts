@@ -77,15 +77,3 @@ export function parseTypeFor(target: DbType, file: ColumnType | undefined): Colu
       return { kind: 'text', maxLength: target.maxLength ?? Number.MAX_SAFE_INTEGER };
   }
 }
-
-/** A short readable name of a database type, for messages. @internal */
-export function describeDbType(type: DbType): string {
-  switch (type.kind) {
-    case 'decimal':
-      return `decimal(${type.precision},${type.scale})`;
-    case 'text':
-      return type.maxLength === undefined ? 'text' : `text(${type.maxLength})`;
-    default:
-      return type.kind;
-  }
-}

@@ -7,8 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { detectFormat } from '@refdata/detect';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EncodedBatch, ReaderEnd } from '../src/batch-reader.js';
+import { openBatches } from '../src/batch-source.js';
+import type { ConversionPlan } from '../src/column-plan.js';
 import type * as Ingest from '../src/index.js';
 import { csv, readAll, rows, setup } from './helpers.js';
 
@@ -112,5 +116,39 @@ describe('parse worker pipeline (bundled build)', () => {
     expect(batches).toBeLessThan(100);
     expect(await readAll(db, 'c')).toHaveLength(3);
     await ingestor.close();
+  });
+
+  it('streams the same batches through the worker as inline, and stops the worker on abort', async () => {
+    const { dir } = await setup();
+    const file = await csv(dir, 'n.csv', `n,t\n${Array.from({ length: 1000 }, (_, i) => `${i},x${i}`).join('\n')}\n`);
+    const format = await detectFormat(file);
+    const plan: ConversionPlan = {
+      fieldCount: 2,
+      nullTokens: [''],
+      columns: [
+        { name: 't', source: 1, type: { kind: 'text', maxLength: 10 }, nullable: true },
+        { name: 'n', source: 0, type: { kind: 'integer', size: 'int' }, nullable: true },
+      ],
+    };
+    const config = { path: file, format, plan, batchSize: 300 };
+    const drain = async (gen: AsyncGenerator<EncodedBatch, ReaderEnd>) => {
+      const batches: { lines: number[]; values: unknown[] }[] = [];
+      for (;;) {
+        const r = await gen.next();
+        if (r.done) return { batches, end: r.value };
+        batches.push({ lines: Array.from(r.value.lines), values: r.value.values });
+      }
+    };
+    const workerUrl = pathToFileURL(join(out, 'parse-worker.js'));
+    const viaWorker = await drain(openBatches(config, { workerUrl }));
+    const inline = await drain(openBatches(config, {}));
+    expect(viaWorker).toEqual(inline);
+    expect(viaWorker.batches.map((b) => b.lines.length)).toEqual([300, 300, 300, 100]);
+
+    const controller = new AbortController();
+    const gen = openBatches(config, { workerUrl, signal: controller.signal });
+    await gen.next();
+    controller.abort(new Error('stop'));
+    await expect(gen.next()).rejects.toThrow('stop');
   });
 });
