@@ -105,12 +105,35 @@ function detectLineTerminator(whole: string, quote: string | null): Decision<Lin
   );
 }
 
+/** Lines the dialect is chosen on at least, however long they are (the sample still bounds them). */
+const MIN_DIALECT_LINES = 5;
+
+/** The first 64 KiB of the sample cut at a line break, or its first few lines when rows are wider than that. */
+function dialectHead(text: string): string {
+  if (text.length <= DIALECT_SAMPLE_CHARS) return text;
+  const cut = cutAtLastLineBreak(text.slice(0, DIALECT_SAMPLE_CHARS));
+  const breaks = /\r\n|\n|\r/g;
+  let lines = 0;
+  while (breaks.test(cut)) if (++lines >= MIN_DIALECT_LINES) return cut;
+  // Very wide rows (e.g. 20,000 columns): take whole lines past 64 KiB rather than a piece of the header.
+  breaks.lastIndex = 0;
+  lines = 0;
+  let end = text.length;
+  for (let m = breaks.exec(text); m !== null; m = breaks.exec(text)) {
+    if (++lines >= MIN_DIALECT_LINES) {
+      end = m.index + m[0].length;
+      break;
+    }
+  }
+  return text.slice(0, end);
+}
+
 function chooseDialect(
   text: string,
   final: boolean,
   overrides: FormatOverrides,
 ): { best: DialectScore; runnerUp: DialectScore | undefined } {
-  const head = text.length > DIALECT_SAMPLE_CHARS ? cutAtLastLineBreak(text.slice(0, DIALECT_SAMPLE_CHARS)) : text;
+  const head = dialectHead(text);
   const headFinal = final && head.length === text.length;
   const candidates = candidateDialects(head, {
     delimiter: overrides.delimiter,

@@ -211,6 +211,17 @@ describe('detectFormat', () => {
     expect(excel.preambleLines.value).toBe(1);
   });
 
+  it('reads 20,000 columns whose header alone is longer than the 64 KiB the dialect is chosen on', async () => {
+    const header = Array.from({ length: 20_000 }, (_, i) => `c${i}`).join(',');
+    const row = (k: number): string => Array.from({ length: 20_000 }, (_, i) => String(i * k)).join(',');
+    expect(header.length).toBeGreaterThan(65_536);
+    const format = await detectFormat(new TextEncoder().encode(`${header}\n${row(1)}\n${row(2)}\n`));
+    expect(format.delimiter.value).toBe(',');
+    expect(format.headerRows.value).toBe(1);
+    expect(format.columns).toHaveLength(20_000);
+    expect(format.columns[19_999]?.name).toBe('c19999');
+  });
+
   it('reads 10,000 columns', async () => {
     const header = Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(',');
     const row = Array.from({ length: 10_000 }, (_, i) => String(i)).join(',');
