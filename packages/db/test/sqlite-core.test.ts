@@ -68,6 +68,22 @@ describe('SqliteDatabase', () => {
     await expect(session.write(staged([['A', 'b', 1]]))).rejects.toMatchObject({ code: 'DB_SESSION_CLOSED' });
   });
 
+  it('loads 1,999 columns (one more for the line number) and refuses more with DB_OPTION_INVALID before creating anything', async () => {
+    const { db } = await openTempSqlite();
+    const columns = (n: number): ColumnDef[] => Array.from({ length: n }, (_, i) => text(`c${i}`));
+    const row = (n: number, k: number): string[] => Array.from({ length: n }, (_, i) => `${i * k}`);
+    expect(await load(db, 'wide', columns(1999), [row(1999, 1), row(1999, 2)])).toMatchObject({ rowsLoaded: 2 });
+    expect((await readAll(db, 'wide'))[1]?.[1998]).toBe('3996');
+    // A second version replaces it, snapshot included.
+    expect(await load(db, 'wide', columns(1999), [row(1999, 3)])).toMatchObject({ status: 'applied', rowsLoaded: 1 });
+    expect(await db.listBackups('wide')).toHaveLength(1);
+    await expect(db.beginLoad({ table: 'wider', columns: columns(20_000) })).rejects.toMatchObject({
+      code: 'DB_OPTION_INVALID',
+      message: expect.stringContaining('wider has 20000 columns; SQLite tables hold at most 1999 data columns'),
+    });
+    expect((await db.listTables()).map((t) => t.name)).toEqual(['wide']);
+  });
+
   it('reports a missing table as DB_TABLE_NOT_FOUND when read', async () => {
     const { db } = await openTempSqlite();
     await expect(readAll(db, 'nope')).rejects.toMatchObject({ code: 'DB_TABLE_NOT_FOUND' });

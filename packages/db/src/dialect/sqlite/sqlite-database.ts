@@ -99,6 +99,8 @@ const BUSY_SLICE_MS = 250;
 const MAX_ROWS_PER_INSERT = 100;
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32. */
 const SQLITE_MAX_PARAMS = 32_766;
+/** SQLITE_MAX_COLUMN (2000) less the line number each staged row carries. */
+const SQLITE_MAX_DATA_COLUMNS = 1999;
 const ROWID_ALIASES = ['rowid', '_rowid_', 'oid'] as const;
 
 interface TxOptions {
@@ -588,6 +590,12 @@ export class SqliteDatabase implements Database {
   async beginLoad(spec: LoadSpec): Promise<LoadSession> {
     const normalized = normalizeLoadSpec(spec);
     if (normalized.signal?.aborted) throw abortError(normalized.signal);
+    if (normalized.columns.length > SQLITE_MAX_DATA_COLUMNS) {
+      throw new DbError(
+        DbErrorCode.OPTION_INVALID,
+        `${normalized.table} has ${normalized.columns.length} columns; SQLite tables hold at most ${SQLITE_MAX_DATA_COLUMNS} data columns (SQLITE_MAX_COLUMN is 2000 and staging needs one for the line number). Split the file or drop columns.`,
+      );
+    }
     const names = normalized.columns.map((c) => c.name);
     const rowidAlias = pickRowidAlias(names);
     const staging = stagingTableName(normalized.table, `${process.pid}.${randomBytes(6).toString('hex')}`);
