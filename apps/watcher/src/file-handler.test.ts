@@ -84,6 +84,26 @@ describe('createFileHandler', () => {
     expect((await db.describeTable('units'))?.rowCount).toBe(2);
   });
 
+  it('writes NAME.held.json beside a held file with the reason and the release command', async () => {
+    const { db, handler, claim } = await setup();
+    const first = await claim('countries.csv', 'code,name\nAX,Åland\nDE,Germany\nFR,France\n');
+    await handler(first, { signal: new AbortController().signal });
+    await db.files.finish(first.claim, { status: 'archived', path: first.processingPath });
+    const file = await claim('countries.csv', 'code,name\n');
+    const result = await handler(file, { signal: new AbortController().signal });
+    expect(result.state).toBe('held');
+    const sidecar = result.sidecars?.find((s) => s.suffix === '.held.json');
+    expect(JSON.parse(String(sidecar?.content))).toMatchObject({
+      state: 'held',
+      message: expect.stringContaining('would empty ref.countries (3 rows)'),
+      table: 'ref.countries',
+      file: 'countries.csv',
+      fileId: file.claim.fileId,
+      release: `refdata release ${file.claim.fileId}`,
+    });
+    expect((await db.describeTable('countries'))?.rowCount).toBe(3);
+  });
+
   it('does not load again a file whose earlier attempt committed before its process died', async () => {
     const { db, handler, claim, ingestor } = await setup({}, { rates: { mode: 'append' } });
     const file = await claim('rates.csv', 'code,rate\nEUR,1.0\nUSD,1.1\n');

@@ -124,6 +124,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
       const sidecars: Sidecar[] =
         result.rejectsCsv === null ? [] : [{ suffix: '.rejects.csv', content: result.rejectsCsv }];
       const state = result.status === 'loaded' ? 'archived' : result.status;
+      if (state === 'held') sidecars.push(heldReport(fileId, file.name, result, scrub));
       log.info(
         {
           table: result.table,
@@ -183,6 +184,27 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
     }
   };
 }
+
+/**
+ * `NAME.held.json` beside a held file: why it was held and how to apply it, so the file in
+ * `held/` carries its reason as a failed one does (`refdata release` removes it).
+ */
+function heldReport(fileId: number, name: string, result: IngestResult, scrub: (text: string) => string): Sidecar {
+  const report = {
+    state: 'held',
+    message: scrub(result.message ?? 'The destructive-replace guard held the load.'),
+    table: `ref.${result.table}`,
+    rowsRead: result.rowsRead,
+    time: new Date().toISOString(),
+    file: name,
+    fileId,
+    release: `refdata release ${fileId}`,
+  };
+  return { suffix: HELD_SIDECAR_SUFFIX, content: `${JSON.stringify(report, null, 2)}\n` };
+}
+
+/** Suffix of the reason written beside a held file. */
+export const HELD_SIDECAR_SUFFIX = '.held.json';
 
 /** What the audit trail says an earlier attempt at this file already committed, if anything. */
 async function committedEarlier(

@@ -118,6 +118,26 @@ describe('run', () => {
     expect((await cli('ingest', v1, '--max-errors', '-1')).code).toBe(2);
   });
 
+  it('a file the watcher holds lies in held/ with NAME.held.json; release archives it and drops the reason', async () => {
+    const { root, cli } = await harness();
+    await cli('init');
+    await writeFile(join(root, 'incoming', 'regions.csv'), 'code,name\nEU,Europe\nAS,Asia\nAF,Africa\n');
+    expect((await cli('watch', '--once')).stdout).toContain('1 archived');
+    await writeFile(join(root, 'incoming', 'regions_20250201.csv'), 'code,name\n');
+    expect((await cli('watch', '--once')).stdout).toContain('0 failed, 0 duplicate, 1 held');
+    const held = (await readdir(join(root, 'held'))).sort();
+    expect(held).toEqual([
+      expect.stringMatching(/^regions_20250201\..*\.csv$/),
+      expect.stringMatching(/\.csv\.held\.json$/),
+    ]);
+    const report = JSON.parse(await readFile(join(root, 'held', held[1] ?? ''), 'utf8')) as Record<string, unknown>;
+    expect(report).toMatchObject({ state: 'held', table: 'ref.regions', release: `refdata release ${report.fileId}` });
+    expect(String(report.message)).toContain('would empty ref.regions (3 rows)');
+    expect((await cli('release', String(report.fileId))).code).toBe(0);
+    expect(await readdir(join(root, 'held'))).toEqual([]);
+    expect((await cli('export', 'regions')).stdout).toBe('code,name\n');
+  });
+
   it('detect, convert and health', async () => {
     const { dir, root, cli } = await harness();
     const detect = await cli('detect', join(EXAMPLES, 'units_of_measure.csv'));

@@ -3,9 +3,10 @@
  * the held file with `force`. On success the file moves from `held/` to `archive/`; on failure
  * it stays in `held/`.
  */
-import { access, rename } from 'node:fs/promises';
+import { access, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { AppError, AppErrorCode, errorMessage } from '../errors.js';
+import { HELD_SIDECAR_SUFFIX } from '../file-handler.js';
 import { ingestTracked } from './ingest.js';
 import { type CommandEnv, fileIdArgument, formatDuration } from './shared.js';
 
@@ -72,6 +73,8 @@ export async function releaseCommand({ ctx, opts }: CommandEnv, idArg: string): 
       if (!inHeld) return held.path;
       const target = await freeName(resolve(ctx.config.root, 'archive'), basename(held.path));
       await rename(held.path, target);
+      // The reason it was held is history now (the audit trail keeps it).
+      await rm(`${held.path}${HELD_SIDECAR_SUFFIX}`, { force: true });
       return target;
     },
   });
