@@ -128,3 +128,89 @@ export function integerSize(text: string): 'int' | 'bigint' | null {
   if (fitsAbs(digits, negative ? INT64_MIN_ABS : INT64_MAX)) return 'bigint';
   return null;
 }
+
+/**
+ * The fast path of decimal conversion: returns `text` itself when it is already the canonical
+ * form (`-?(0|[1-9]\d*)(\.\d+)?`, written with '.' as the decimal separator, not a negative
+ * zero) and fits `maxInt` integer and `scale` fraction digits; otherwise undefined, and the
+ * caller takes the full path ({@link parseDecimalParts}), which also explains failures.
+ * @internal
+ */
+export function canonicalDecimalText(
+  text: string,
+  decimalSeparator: string,
+  groupSeparator: string,
+  maxInt: number,
+  scale: number,
+): string | undefined {
+  if (decimalSeparator !== '.' || groupSeparator === '.') return undefined;
+  const len = text.length;
+  let i = text.charCodeAt(0) === 45 ? 1 : 0;
+  const intStart = i;
+  let nonZero = false;
+  while (i < len) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    if (c !== 48) nonZero = true;
+    i += 1;
+  }
+  const intLen = i - intStart;
+  if (intLen === 0 || (intLen > 1 && text.charCodeAt(intStart) === 48)) return undefined;
+  // "0" before the point counts as no integer digit, as in parseDecimalParts.
+  if ((nonZero ? intLen : 0) > maxInt) return undefined;
+  if (i < len) {
+    if (text.charCodeAt(i) !== 46) return undefined;
+    i += 1;
+    const fracStart = i;
+    while (i < len) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) return undefined;
+      if (c !== 48) nonZero = true;
+      i += 1;
+    }
+    const fracLen = i - fracStart;
+    if (fracLen === 0 || fracLen > scale) return undefined;
+  }
+  if (intStart === 1 && !nonZero) return undefined;
+  return text;
+}
+
+/**
+ * The fast path of 32-bit integer conversion: the value of a plain integer text of at most 9
+ * digits without leading zeros (so it always fits), or undefined for anything else, which the
+ * caller checks on the full path.
+ * @internal
+ */
+export function smallIntegerValue(text: string): number | undefined {
+  const len = text.length;
+  const c0 = text.charCodeAt(0);
+  const negative = c0 === 45;
+  const start = negative || c0 === 43 ? 1 : 0;
+  const digits = len - start;
+  if (digits < 1 || digits > 9 || (digits > 1 && text.charCodeAt(start) === 48)) return undefined;
+  let value = 0;
+  for (let i = start; i < len; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    value = value * 10 + (c - 48);
+  }
+  return negative ? -value : value;
+}
+
+/**
+ * True when `text` is a plain integer of at most 18 digits without leading zeros: it fits a
+ * signed 64-bit integer, so `BigInt(text)` is exact and in range.
+ * @internal
+ */
+export function isSmallBigintText(text: string): boolean {
+  const len = text.length;
+  const c0 = text.charCodeAt(0);
+  const start = c0 === 45 || c0 === 43 ? 1 : 0;
+  const digits = len - start;
+  if (digits < 1 || digits > 18 || (digits > 1 && text.charCodeAt(start) === 48)) return false;
+  for (let i = start; i < len; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}

@@ -61,12 +61,14 @@ function escapeRe(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+const DAYS_IN_MONTH: readonly number[] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** True when the year/month/day form a real calendar date (proleptic Gregorian, years 1–9999). @internal */
 export function isValidDate(year: number, month: number, day: number): boolean {
   if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
-  return day <= days;
+  if (day <= 28) return true;
+  if (month === 2) return day === 29 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0);
+  return day <= (DAYS_IN_MONTH[month - 1] as number);
 }
 
 function canonicalOffset(text: string): string | null {
@@ -81,6 +83,123 @@ function canonicalOffset(text: string): string | null {
 
 const cache = new Map<string, TemporalMatcher>();
 
+/** Operations of a compiled format, three integers each: op, a, b. */
+const OP_LITERAL = 0; // a: the character code
+const OP_DIGITS = 1; // a: minimum digits, b: maximum digits (the field follows as a fourth integer)
+const OP_FRACTION = 2;
+const OP_OFFSET = 3;
+
+/** Numeric fields, by index in the program. */
+const NUMERIC_FIELDS = ['year', 'month', 'day', 'hour', 'minute', 'second'] as const;
+
+/** Returned by the scanner when the text does not follow the greedy path: the regex decides. */
+const UNDECIDED = 0;
+
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+
+function setNumeric(parts: TemporalParts, field: number, value: number): void {
+  switch (field) {
+    case 0:
+      parts.year = value;
+      break;
+    case 1:
+      parts.month = value;
+      break;
+    case 2:
+      parts.day = value;
+      break;
+    case 3:
+      parts.hour = value;
+      break;
+    case 4:
+      parts.minute = value;
+      break;
+    default:
+      parts.second = value;
+  }
+}
+
+/**
+ * A scanner equivalent to the format's regular expression without its allocations: it walks the
+ * text once, making at every choice the regex's first choice (greedy digit counts, optional
+ * parts taken when they match, `Z` before `z` before a signed offset, `:` taken when two digits
+ * follow). When that path reaches the end of the text, it is the match the regex finds first,
+ * so the parts are the same; when it does not, it returns {@link UNDECIDED} and the regex
+ * (which can backtrack) decides. `program` holds four integers per step.
+ */
+function compileScanner(program: Int32Array): (text: string, parts: TemporalParts) => boolean | typeof UNDECIDED {
+  return (text, parts) => {
+    const len = text.length;
+    let i = 0;
+    // A signed offset is checked once the whole text matched, as the regex path does.
+    let offsetStart = -1;
+    let offsetEnd = -1;
+    let badOffset = false;
+    for (let s = 0; s < program.length; s += 4) {
+      const op = program[s] as number;
+      if (op === OP_LITERAL) {
+        if (i >= len || text.charCodeAt(i) !== program[s + 1]) return UNDECIDED;
+        i += 1;
+      } else if (op === OP_DIGITS) {
+        const max = program[s + 2] as number;
+        let value = 0;
+        let n = 0;
+        while (n < max && i < len) {
+          const c = text.charCodeAt(i);
+          if (!isDigitCode(c)) break;
+          value = value * 10 + (c - 48);
+          i += 1;
+          n += 1;
+        }
+        if (n < (program[s + 1] as number)) return UNDECIDED;
+        setNumeric(parts, program[s + 3] as number, value);
+      } else if (op === OP_FRACTION) {
+        // (?:[.,](\d{1,9}))? — taken only when a digit follows the separator.
+        const c = i < len ? text.charCodeAt(i) : -1;
+        if ((c === 46 || c === 44) && i + 1 < len && isDigitCode(text.charCodeAt(i + 1))) {
+          const start = i + 1;
+          let end = start;
+          while (end < len && end - start < 9 && isDigitCode(text.charCodeAt(end))) end += 1;
+          parts.fraction = text.slice(start, end);
+          i = end;
+        } else parts.fraction = '';
+      } else {
+        // (Z|z|[+-]\d{2}(?::?\d{2})?)?
+        if (offsetStart >= 0 && canonicalOffset(text.slice(offsetStart, offsetEnd)) === null) badOffset = true;
+        offsetStart = -1;
+        const c = i < len ? text.charCodeAt(i) : -1;
+        if (c === 90 || c === 122) {
+          parts.offset = 'Z';
+          i += 1;
+        } else if (
+          (c === 43 || c === 45) &&
+          i + 2 < len &&
+          isDigitCode(text.charCodeAt(i + 1)) &&
+          isDigitCode(text.charCodeAt(i + 2))
+        ) {
+          let end = i + 3;
+          if (end + 2 < len && text.charCodeAt(end) === 58) {
+            if (isDigitCode(text.charCodeAt(end + 1)) && isDigitCode(text.charCodeAt(end + 2))) end += 3;
+          } else if (end + 1 < len && isDigitCode(text.charCodeAt(end)) && isDigitCode(text.charCodeAt(end + 1))) {
+            end += 2;
+          }
+          offsetStart = i;
+          offsetEnd = end;
+          i = end;
+        } else parts.offset = '';
+      }
+    }
+    if (i !== len) return UNDECIDED;
+    if (badOffset) return false;
+    if (offsetStart >= 0) {
+      const offset = canonicalOffset(text.slice(offsetStart, offsetEnd));
+      if (offset === null) return false;
+      parts.offset = offset;
+    }
+    return true;
+  };
+}
+
 /**
  * Compiles a format string (see the module comment) into a matcher. Results are cached.
  * @internal
@@ -90,23 +209,34 @@ export function compileTemporal(format: string): TemporalMatcher {
   if (hit) return hit;
   let source = '^';
   const fields: (keyof TemporalParts)[] = [];
+  const program: number[] = [];
   let i = 0;
   let hasDate = false;
   while (i < format.length) {
     const token = TOKENS.find((t) => format.startsWith(t, i));
     if (token) {
       source += TOKEN_RE[token];
-      fields.push(FIELD[token]);
+      const field = FIELD[token];
+      fields.push(field);
+      if (token === '[.S]') program.push(OP_FRACTION, 0, 0, 0);
+      else if (token === 'Z') program.push(OP_OFFSET, 0, 0, 0);
+      else {
+        const width = token === 'YYYY' ? 4 : token.length === 1 ? 1 : 2;
+        const index = NUMERIC_FIELDS.indexOf(field as (typeof NUMERIC_FIELDS)[number]);
+        program.push(OP_DIGITS, width, width === 1 ? 2 : width, index);
+      }
       if (token === 'YYYY') hasDate = true;
       i += token.length;
     } else {
       source += escapeRe(format[i]!);
+      program.push(OP_LITERAL, format.charCodeAt(i), 0, 0);
       i += 1;
     }
   }
   source += '$';
   const re = new RegExp(source);
-  const matcher: TemporalMatcher = (text) => {
+  const scan = compileScanner(Int32Array.from(program));
+  const viaRegex = (text: string): TemporalParts | null => {
     const m = re.exec(text);
     if (m === null) return null;
     const parts: TemporalParts = { year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0, fraction: '', offset: '' };
@@ -120,6 +250,23 @@ export function compileTemporal(format: string): TemporalMatcher {
         parts.offset = offset;
       } else parts[field] = Number(value);
     }
+    return parts;
+  };
+  const matcher: TemporalMatcher = (text) => {
+    let parts: TemporalParts | null = {
+      year: 1,
+      month: 1,
+      day: 1,
+      hour: 0,
+      minute: 0,
+      second: 0,
+      fraction: '',
+      offset: '',
+    };
+    const scanned = scan(text, parts);
+    if (scanned === false) return null;
+    if (scanned === UNDECIDED) parts = viaRegex(text);
+    if (parts === null) return null;
     if (hasDate && !isValidDate(parts.year, parts.month, parts.day)) return null;
     if (parts.hour > 23 || parts.minute > 59 || parts.second > 59) return null;
     return parts;

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NULL_TOKENS } from './types.js';
+import { referenceValueParser } from '../test/reference-value-parser.js';
+import { type ColumnType, DEFAULT_NULL_TOKENS } from './types.js';
 import { createValueParser, formatCanonical } from './value-parser.js';
 
 const NULLS = DEFAULT_NULL_TOKENS;
@@ -104,5 +106,106 @@ describe('formatCanonical', () => {
     expect(formatCanonical('0.10')).toBe('0.10');
     expect(formatCanonical('2025-01-31')).toBe('2025-01-31');
     expect(formatCanonical(1.5e-7)).toBe('0.00000015');
+  });
+});
+
+describe('createValueParser fast paths', () => {
+  const TYPES: ColumnType[] = [
+    { kind: 'integer', size: 'int' },
+    { kind: 'integer', size: 'bigint' },
+    { kind: 'decimal', precision: 18, scale: 2, decimalSeparator: '.', groupSeparator: '' },
+    { kind: 'decimal', precision: 6, scale: 6, decimalSeparator: '.', groupSeparator: ',' },
+    { kind: 'decimal', precision: 38, scale: 10, decimalSeparator: '.', groupSeparator: ' ' },
+    { kind: 'decimal', precision: 9, scale: 2, decimalSeparator: ',', groupSeparator: '.' },
+    { kind: 'decimal', precision: 5, scale: 0, decimalSeparator: '.', groupSeparator: '.' },
+    { kind: 'boolean' },
+    { kind: 'date', format: 'YYYY-MM-DD' },
+    { kind: 'date', format: 'DD/MM/YYYY' },
+    { kind: 'time', format: 'HH:mm:ss[.S]', fractionDigits: 3 },
+    { kind: 'time', format: 'HH:mm:ss', fractionDigits: 0 },
+    { kind: 'time', format: 'H:mm', fractionDigits: 0 },
+    { kind: 'datetime', format: 'YYYY-MM-DDTHH:mm:ss[.S]Z', offset: true, fractionDigits: 7 },
+    { kind: 'datetime', format: 'YYYY-MM-DDTHH:mm:ss[.S]', offset: false, fractionDigits: 2 },
+    { kind: 'datetime', format: 'YYYY-MM-DDTHH:mm:ssZ', offset: true, fractionDigits: 0 },
+    { kind: 'datetime', format: 'YYYY-MM-DD HH:mm:ss', offset: false, fractionDigits: 0 },
+    { kind: 'uuid' },
+    { kind: 'text', maxLength: 4 },
+  ];
+  const ALPHABET = ['0', '0', '1', '2', '5', '9', '-', '+', '.', ',', ':', ' ', 'T', 'Z', 'z', '/', 'e', 'a', 'F'];
+  const SAMPLES = [
+    '0',
+    '-0',
+    '+0',
+    '007',
+    '2147483647',
+    '2147483648',
+    '-2147483648',
+    '-2147483649',
+    '123456789',
+    '1234567890',
+    '999999999999999999',
+    '9223372036854775807',
+    '9223372036854775808',
+    '-9223372036854775808',
+    '0.5',
+    '-0.5',
+    '-0.00',
+    '.5',
+    '5.',
+    '00.5',
+    '1,234.50',
+    '1.234,50',
+    '1 234.5',
+    '1234567890123456.78',
+    '12345678901234567.8',
+    '0.123456',
+    '0.1234567',
+    ' 12.5 ',
+    'true',
+    'false',
+    'TRUE',
+    ' yes ',
+    'maybe',
+    '2024-02-29',
+    '2023-02-29',
+    '29/02/2024',
+    '2024-02-29T23:59:59Z',
+    '2024-02-29T23:59:59.1234567+05:30',
+    '2024-02-29T23:59:59,5+0530',
+    '2024-02-29T23:59:59.12345678Z',
+    '2024-02-29T23:59:59z',
+    '2024-02-29T23:59:59+01',
+    '2024-02-29T23:59:59',
+    '2024-02-29 23:59:59',
+    '23:59:59.999',
+    '23:59:59,999',
+    '9:05',
+    '123E4567-E89B-12D3-A456-426614174000',
+    '',
+    'NULL',
+  ];
+  const texts = fc.oneof(
+    fc.constantFrom(...SAMPLES),
+    fc.array(fc.constantFrom(...ALPHABET), { maxLength: 24 }).map((a) => a.join('')),
+    fc
+      .tuple(fc.constantFrom(...SAMPLES), fc.nat(30), fc.constantFrom(...ALPHABET))
+      .map(([s, at, c]) => s.slice(0, at % (s.length + 1)) + c + s.slice(at % (s.length + 1))),
+  );
+
+  it('converts every cell exactly as the reference parser does, value and reason', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...TYPES), fc.constantFrom<readonly string[]>([''], NULLS, []), texts, (type, nulls, raw) => {
+        expect(createValueParser(type, nulls)(raw)).toEqual(referenceValueParser(type, nulls)(raw));
+      }),
+      { numRuns: 30_000 },
+    );
+  });
+
+  it('returns a canonical cell as the same text, without rebuilding it', () => {
+    const dt = createValueParser(TYPES[13] as ColumnType, NULLS);
+    const cell = ['2024-02-29T23:59:59.5+05:30'].join('');
+    expect((dt(cell) as { value: unknown }).value).toBe(cell);
+    expect(createValueParser(TYPES[2] as ColumnType, NULLS)('-12.50')).toEqual({ ok: true, value: '-12.50' });
+    expect(createValueParser(TYPES[0] as ColumnType, NULLS)('-0')).toEqual({ ok: true, value: -0 });
   });
 });

@@ -2,8 +2,17 @@
  * Exact conversions from cell text to canonical values, shared by detection and ingestion.
  */
 import type { ValueParser } from './api.js';
-import { canonicalDecimal, hasLeadingZero, integerSize, isIntegerText, parseDecimalParts } from './numbers.js';
-import { canonicalDate, canonicalTime, compileTemporal } from './temporal.js';
+import {
+  canonicalDecimal,
+  canonicalDecimalText,
+  hasLeadingZero,
+  integerSize,
+  isIntegerText,
+  isSmallBigintText,
+  parseDecimalParts,
+  smallIntegerValue,
+} from './numbers.js';
+import { canonicalDate, canonicalTime, compileTemporal, type TemporalParts } from './temporal.js';
 import type { CanonicalValue, ColumnType, ParsedValue } from './types.js';
 
 const TRUE_WORDS: ReadonlySet<string> = new Set(['true', 'yes', 'y', 't', '1', 'on']);
@@ -16,6 +25,28 @@ const NULL_VALUE: ParsedValue = Object.freeze({ ok: true, value: null });
 const TRUE_VALUE: ParsedValue = Object.freeze({ ok: true, value: true });
 const FALSE_VALUE: ParsedValue = Object.freeze({ ok: true, value: false });
 
+/** Time formats whose fixed-width fields are written in canonical order and separators. */
+const VERBATIM_TIME_FORMATS: ReadonlySet<string> = new Set(['HH:mm:ss', 'HH:mm:ss[.S]']);
+/** Date-time formats whose fixed-width fields are written in canonical order and separators. */
+const VERBATIM_DATETIME_FORMATS: ReadonlySet<string> = new Set([
+  'YYYY-MM-DDTHH:mm:ss',
+  'YYYY-MM-DDTHH:mm:ss[.S]',
+  'YYYY-MM-DDTHH:mm:ssZ',
+  'YYYY-MM-DDTHH:mm:ss[.S]Z',
+]);
+
+/**
+ * True when `text`, matched by a verbatim format (`base` characters up to the seconds), is
+ * already its canonical text: a fraction written after '.', an offset written as its canonical
+ * form ('Z' or '±HH:MM'). Then the value is the text itself, with nothing rebuilt.
+ */
+function writtenCanonically(text: string, p: TemporalParts, base: number): boolean {
+  const fraction = p.fraction.length;
+  if (text.length !== base + (fraction === 0 ? 0 : fraction + 1) + p.offset.length) return false;
+  if (fraction > 0 && text.charCodeAt(base) !== 46) return false;
+  return p.offset.length === 0 || text.endsWith(p.offset);
+}
+
 function quoteForReason(raw: string): string {
   return JSON.stringify(raw.length > 60 ? `${raw.slice(0, 57)}...` : raw);
 }
@@ -26,6 +57,8 @@ function buildParser(type: ColumnType): ValueParser {
       return (raw) => ok(raw);
     case 'boolean':
       return (raw) => {
+        if (raw === 'true') return TRUE_VALUE;
+        if (raw === 'false') return FALSE_VALUE;
         const word = raw.trim().toLowerCase();
         if (TRUE_WORDS.has(word)) return TRUE_VALUE;
         if (FALSE_WORDS.has(word)) return FALSE_VALUE;
@@ -35,6 +68,11 @@ function buildParser(type: ColumnType): ValueParser {
       const size = type.size;
       return (raw) => {
         const text = raw.trim();
+        // Fast paths: up to 9 digits always fit 32 bits, up to 18 digits always fit 64 bits.
+        if (size === 'int') {
+          const small = smallIntegerValue(text);
+          if (small !== undefined) return ok(small);
+        } else if (isSmallBigintText(text)) return ok(BigInt(text));
         if (!isIntegerText(text)) return fail(`${quoteForReason(raw)} is not a whole number`);
         if (hasLeadingZero(text)) {
           return fail(`${quoteForReason(raw)} has leading zeros that a number would lose; declare the column as text`);
@@ -54,6 +92,8 @@ function buildParser(type: ColumnType): ValueParser {
       const maxInt = precision - scale;
       return (raw) => {
         const text = raw.trim();
+        const canonical = canonicalDecimalText(text, decimalSeparator, groupSeparator, maxInt, scale);
+        if (canonical !== undefined) return ok(canonical);
         const parts = parseDecimalParts(text, decimalSeparator, groupSeparator);
         if (parts === null) {
           return fail(
@@ -73,29 +113,36 @@ function buildParser(type: ColumnType): ValueParser {
     }
     case 'date': {
       const match = compileTemporal(type.format);
+      // In the canonical format a valid date is written exactly as its canonical text.
+      const verbatim = type.format === 'YYYY-MM-DD';
       return (raw) => {
-        const p = match(raw.trim());
+        const text = raw.trim();
+        const p = match(text);
         if (p === null) return fail(`${quoteForReason(raw)} is not a valid date in the format ${type.format}`);
-        return ok(canonicalDate(p));
+        return ok(verbatim ? text : canonicalDate(p));
       };
     }
     case 'time': {
       const match = compileTemporal(type.format);
       const digits = type.fractionDigits;
+      const verbatim = VERBATIM_TIME_FORMATS.has(type.format);
       return (raw) => {
-        const p = match(raw.trim());
+        const text = raw.trim();
+        const p = match(text);
         if (p === null) return fail(`${quoteForReason(raw)} is not a valid time in the format ${type.format}`);
         if (p.fraction.length > digits) {
           return fail(`${quoteForReason(raw)} has more than ${digits} fraction digits; they would be lost`);
         }
-        return ok(canonicalTime(p));
+        return ok(verbatim && writtenCanonically(text, p, 8) ? text : canonicalTime(p));
       };
     }
     case 'datetime': {
       const match = compileTemporal(type.format);
       const { offset, fractionDigits } = type;
+      const verbatim = VERBATIM_DATETIME_FORMATS.has(type.format);
       return (raw) => {
-        const p = match(raw.trim());
+        const text = raw.trim();
+        const p = match(text);
         if (p === null) return fail(`${quoteForReason(raw)} is not a valid date-time in the format ${type.format}`);
         if (p.fraction.length > fractionDigits) {
           return fail(`${quoteForReason(raw)} has more than ${fractionDigits} fraction digits; they would be lost`);
@@ -104,6 +151,7 @@ function buildParser(type: ColumnType): ValueParser {
           return fail(`${quoteForReason(raw)} has no UTC offset, unlike the rest of the column`);
         if (!offset && p.offset !== '')
           return fail(`${quoteForReason(raw)} has a UTC offset, unlike the rest of the column`);
+        if (verbatim && writtenCanonically(text, p, 19)) return ok(text);
         return ok(`${canonicalDate(p)}T${canonicalTime(p)}${p.offset}`);
       };
     }
@@ -140,7 +188,10 @@ export function createValueParser(type: ColumnType, nullTokens: readonly string[
   const tokens = new Set(nullTokens);
   if (tokens.size === 0) return convert;
   if (tokens.size === 1 && tokens.has('')) return (raw) => (raw === '' ? NULL_VALUE : convert(raw));
-  return (raw) => (tokens.has(raw) ? NULL_VALUE : convert(raw));
+  // Cells longer than every token skip the set lookup (which would hash the whole cell).
+  let longest = 0;
+  for (const t of tokens) longest = Math.max(longest, t.length);
+  return (raw) => (raw.length <= longest && tokens.has(raw) ? NULL_VALUE : convert(raw));
 }
 
 /**
