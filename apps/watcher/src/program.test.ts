@@ -138,6 +138,15 @@ describe('run', () => {
     expect((await cli('export', 'regions')).stdout).toBe('code,name\n');
   });
 
+  it('logs each monitor problem once (the monitor logs it; the app does not repeat it)', async () => {
+    const { root, cli } = await harness();
+    await cli('init');
+    await mkdir(join(root, 'incoming', 'folder.csv'));
+    const watch = await cli('--log-level', 'warn', 'watch', '--once');
+    expect(watch.code).toBe(0);
+    expect(watch.stderr.split('\n').filter((l) => l.includes('MONITOR_NOT_A_FILE'))).toHaveLength(1);
+  });
+
   it('detect, convert and health', async () => {
     const { dir, root, cli } = await harness();
     const detect = await cli('detect', join(EXAMPLES, 'units_of_measure.csv'));

@@ -77,7 +77,8 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     metrics.files.inc({ status: e.to });
     if (e.to === 'archived') metrics.lastSuccess.set(Date.now() / 1000);
   });
-  monitor.on('problem', (p) => logger.warn({ code: p.code, path: p.path }, ctx.scrubber.scrub(p.message)));
+  // Problems need no listener here: the monitor logs each one (once) through this logger, whose
+  // destination scrubs secrets from every line.
   metrics.queueDepth.onCollect(() => {
     const s = monitor.stats();
     metrics.queueDepth.set(s.pending + s.queued);
