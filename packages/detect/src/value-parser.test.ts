@@ -194,9 +194,14 @@ describe('createValueParser fast paths', () => {
 
   it('converts every cell exactly as the reference parser does, value and reason', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...TYPES), fc.constantFrom<readonly string[]>([''], NULLS, []), texts, (type, nulls, raw) => {
-        expect(createValueParser(type, nulls)(raw)).toEqual(referenceValueParser(type, nulls)(raw));
-      }),
+      fc.property(
+        fc.constantFrom(...TYPES),
+        fc.constantFrom<readonly string[]>([''], NULLS, []),
+        texts,
+        (type, nulls, raw) => {
+          expect(createValueParser(type, nulls)(raw)).toEqual(referenceValueParser(type, nulls)(raw));
+        },
+      ),
       { numRuns: 30_000 },
     );
   });
