@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SQLITE_SCHEMA_VERSION } from '../src/dialect/sqlite/sqlite-database.js';
 import type { ColumnDef } from '../src/index.js';
@@ -82,6 +83,25 @@ describe('SqliteDatabase', () => {
       message: expect.stringContaining('wider has 20000 columns; SQLite tables hold at most 1999 data columns'),
     });
     expect((await db.listTables()).map((t) => t.name)).toEqual(['wide']);
+  });
+
+  it('drops a staging table whose drop failed (database locked, disk full) at the next load, without a restart', async () => {
+    const { db, path } = await openTempSqlite({ busyTimeoutMs: 100, maxRetries: 0 });
+    const session = await db.beginLoad({ table: 'currencies', columns: currencies });
+    await session.write(staged([['EUR', 'Euro', 978]]));
+    const other = new BetterSqlite3(path);
+    const stagingTables = (): string[] =>
+      other.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'stg.%' ORDER BY name").pluck().all() as string[];
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      await session.abort(); // cannot drop while another connection writes
+      other.exec('COMMIT');
+      expect(stagingTables()).toHaveLength(1);
+      await load(db, 'units', [text('code')], [['m']]);
+      expect(stagingTables()).toEqual([]);
+    } finally {
+      other.close();
+    }
   });
 
   it('reports a missing table as DB_TABLE_NOT_FOUND when read', async () => {

@@ -223,6 +223,8 @@ interface Core {
   catalogue(conn: SqliteConnection, info: BackupInfo): void;
   pruneIn(conn: SqliteConnection, table: string, keep: number): BackupInfo[];
   sessions: Set<SqliteLoadSession>;
+  /** Staging tables of this process whose drop failed (locked, disk full); dropped at the next load. */
+  orphans: Set<string>;
 }
 
 /**
@@ -265,6 +267,7 @@ export class SqliteDatabase implements Database {
       catalogue: catalogueIn,
       pruneIn: (c, table, keep) => pruneIn(c, table, keep, this.#logger),
       sessions: new Set(),
+      orphans: new Set(),
     };
     this.files = new SqliteFileTracking(this.#core, (p) => this.#track(p));
   }
@@ -599,6 +602,7 @@ export class SqliteDatabase implements Database {
     const names = normalized.columns.map((c) => c.name);
     const rowidAlias = pickRowidAlias(names);
     const staging = stagingTableName(normalized.table, `${process.pid}.${randomBytes(6).toString('hex')}`);
+    await this.#dropOrphans();
     await this.#run(
       'beginLoad',
       (conn) => {
@@ -619,6 +623,19 @@ export class SqliteDatabase implements Database {
     this.#core.sessions.add(session);
     this.#logger.debug({ table: normalized.table, mode: normalized.mode }, 'load started');
     return session;
+  }
+
+  /** Retries the drop of staging tables an earlier abort could not drop; they stay listed on failure. */
+  async #dropOrphans(): Promise<void> {
+    for (const name of [...this.#core.orphans]) {
+      try {
+        await this.#core.tx('abort', (conn) => conn.exec(dropTableSql(name)), { write: true });
+        this.#core.orphans.delete(name);
+        this.#logger.info({ staging: name }, 'dropped staging table left by an earlier failed load');
+      } catch {
+        return; // still locked or full: the load that follows reports it
+      }
+    }
   }
 
   // ---- backups ---------------------------------------------------------------------------
@@ -1636,7 +1653,8 @@ class SqliteLoadSession implements LoadSession {
       await this.#core.tx('abort', (conn) => conn.exec(dropTableSql(this.#staging)), { write: true });
       this.#core.logger.debug({ table: this.table }, 'load aborted; staging dropped');
     } catch (err) {
-      // The next migrate() drops staging tables of stopped processes; ours stays until then.
+      // Retried at the next beginLoad(); migrate() in a later process drops it too.
+      this.#core.orphans.add(this.#staging);
       this.#core.logger.warn(
         { table: this.table, err: { code: (err as DbError).code, message: (err as Error).message } },
         'could not drop staging',
