@@ -53,6 +53,13 @@ export function wrapSqliteError(err: unknown, action: string): DbError {
       { cause: err, ...(driverCode === undefined ? {} : { driverCode }) },
     );
   }
+  if (driverCode === 'SQLITE_FULL') {
+    return new DbError(
+      DbErrorCode.QUERY_FAILED,
+      `The SQLite database could not grow while ${action}: ${message} (SQLITE_FULL). Free space on the disk that holds it (or raise its size limit), then retry; the statement was rolled back.`,
+      { cause: err, driverCode },
+    );
+  }
   if (driverCode === 'SQLITE_CANTOPEN' || driverCode === 'SQLITE_NOTADB' || driverCode === 'SQLITE_READONLY') {
     return new DbError(
       DbErrorCode.UNAVAILABLE,
