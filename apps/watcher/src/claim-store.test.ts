@@ -54,6 +54,18 @@ describe('createDbClaimStore', () => {
     });
   });
 
+  it('looks a file up by id (state and path), so the monitor records the end before the move', async () => {
+    const { db, dir } = await tempDb();
+    const store = createDbClaimStore(db.files);
+    expect(store.lookup).toBeTypeOf('function');
+    const claim = await store.claimNew({ path: join(dir, 'd.csv'), name: 'd.csv', size: 1, mtimeMs: 1 }, LEASE);
+    if (claim === null) throw new Error('not claimed');
+    const final = join(dir, 'held', 'd.20250101T000000Z-abcdef.csv');
+    await store.finish(claim, 'held', { path: final });
+    expect(await store.lookup?.(claim.fileId)).toEqual({ state: 'held', path: final });
+    expect(await store.lookup?.(claim.fileId + 1)).toBeNull();
+  });
+
   it('re-claims a file whose lease expired, and only then', async () => {
     const { db, dir } = await tempDb();
     const store = createDbClaimStore(db.files);

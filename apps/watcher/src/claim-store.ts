@@ -14,7 +14,10 @@ export interface DbClaimStoreOptions {
 /**
  * Adapts `db.files` to the monitor's `ClaimStore`: `claimNew`/`reclaim`/`heartbeat` map one to
  * one; `transition` records the state and the file's current path; `finish` ends the row with
- * the final path and, for failures, the error code and message.
+ * the final path and, for failures, the error code and message; `lookup` reads the row back, so
+ * the monitor records the end before the final move (a crash between the two is completed on
+ * recovery, and an end that cannot be recorded — a full disk — leaves the file in line in
+ * `processing/` instead of in its final folder with a row that still says `processing`).
  *
  * @example
  * ```ts
@@ -28,6 +31,10 @@ export function createDbClaimStore(files: FileTracking, options: DbClaimStoreOpt
       files.claimNew({ path: file.path, name: file.name, size: file.size, mtimeMs: file.mtimeMs }, lease),
     reclaim: (fileId, lease) => files.reclaim(fileId, lease),
     heartbeat: (claim, leaseMs) => files.heartbeat(claim, leaseMs),
+    lookup: async (fileId) => {
+      const record = await files.get(fileId);
+      return record === undefined ? null : { state: record.status, path: record.path };
+    },
     transition: (claim, state, details) => files.update(claim, { status: state, path: details.path }),
     finish: (claim, state, details) =>
       files.finish(
