@@ -8,6 +8,8 @@ import { DbError, DbErrorCode } from '../../errors.js';
 export type SqliteConstructor = typeof BetterSqlite3;
 /** A better-sqlite3 connection. */
 export type SqliteConnection = BetterSqlite3.Database;
+/** A prepared better-sqlite3 statement. */
+export type SqliteStatement<P extends unknown[]> = BetterSqlite3.Statement<P>;
 
 let cached: Promise<SqliteConstructor> | undefined;
 
