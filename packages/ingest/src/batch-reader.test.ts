@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { csv, setup } from '../test/helpers.js';
 import { readBatches } from './batch-reader.js';
 import type { ConversionPlan } from './column-plan.js';
+import { type PackedRows, unpackRows } from './packed-rows.js';
 
 const intColumn = { kind: 'integer', size: 'int' } as const;
 
@@ -28,9 +29,9 @@ describe('readBatches', () => {
       columns: [{ name: 'n', source: 0, type: intColumn, nullable: true }],
     };
     const { batches, end } = await drain(readBatches({ path, format, plan, batchSize: 10, chunkBytes: 7 }));
-    expect(batches.map((b) => b.lines.length)).toEqual([10, 10, 5]);
-    expect(batches[2]?.values).toEqual([20, 21, 22, 23, 24]);
-    expect(Array.from(batches[0]?.lines ?? [])).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(batches.map((b) => b.rows.rows)).toEqual([10, 10, 5]);
+    expect(unpackRows(batches[2]?.rows as PackedRows).map((r) => r.values[0])).toEqual([20, 21, 22, 23, 24]);
+    expect(Array.from(batches[0]?.rows.lines ?? [])).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(end).toEqual({
       sha256: createHash('sha256').update(text).digest('hex'),
       bytes: Buffer.byteLength(text),
@@ -48,7 +49,7 @@ describe('readBatches', () => {
       columns: [{ name: 'n', source: 0, type: intColumn, nullable: true }],
     };
     const { batches } = await drain(readBatches({ path, format, plan, batchSize: 10 }));
-    expect(batches.map((b) => [b.lines.length, b.rejects.length])).toEqual([
+    expect(batches.map((b) => [b.rows.rows, b.rejects.length])).toEqual([
       [0, 10],
       [0, 10],
       [0, 5],

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { DbValue, RejectedRow } from '@refdata/db';
+import type { RejectedRow } from '@refdata/db';
 import type { FormatInfo } from '@refdata/detect';
 import { readRecords } from '@refdata/detect';
 import type { ConversionPlan } from './column-plan.js';
+import { type PackedRows, PackedRowsWriter } from './packed-rows.js';
 import { RowConverter } from './row-converter.js';
 
 /** What a batch reader needs; plain data, so it can be handed to a worker thread. @internal */
@@ -17,14 +18,9 @@ export interface ReaderConfig {
   readonly chunkBytes?: number;
 }
 
-/**
- * A batch of converted rows in a compact form that crosses threads cheaply: `values` holds
- * `width` values per row, `lines` the source line of each row. @internal
- */
+/** A batch of converted rows, packed so that it crosses threads cheaply, and the bad rows met since the previous one. @internal */
 export interface EncodedBatch {
-  readonly lines: Int32Array;
-  readonly values: DbValue[];
-  readonly width: number;
+  readonly rows: PackedRows;
   readonly rejects: RejectedRow[];
   /** Records read so far (good and bad), including this batch. */
   readonly rowsRead: number;
@@ -71,38 +67,24 @@ export async function* readBatches(
   };
   try {
     const converter = new RowConverter(config.plan);
-    const width = converter.width;
     const batchSize = config.batchSize;
-    let lines = new Int32Array(batchSize);
-    let values: DbValue[] = [];
+    const out = new PackedRowsWriter(converter.width, batchSize);
     let rejects: RejectedRow[] = [];
-    let count = 0;
     let rowsRead = 0;
     const options = signal === undefined ? {} : { signal };
     for await (const record of readRecords(counted, config.format, options)) {
       rowsRead++;
-      const bad = converter.convert(record, values);
-      if (bad === undefined) lines[count++] = record.line;
-      else rejects.push(bad);
+      const bad = converter.convert(record, out);
+      if (bad !== undefined) rejects.push(bad);
       // Bad rows flush a batch too, so a file of nothing but bad rows never piles up in memory.
-      if (count === batchSize || rejects.length === batchSize) {
-        yield {
-          lines: count === batchSize ? lines : lines.subarray(0, count),
-          values,
-          width,
-          rejects,
-          rowsRead,
-          bytesRead: bytes,
-        };
+      if (out.full || rejects.length === batchSize) {
+        yield { rows: out.take(), rejects, rowsRead, bytesRead: bytes };
         signal?.throwIfAborted();
-        lines = new Int32Array(batchSize);
-        values = [];
         rejects = [];
-        count = 0;
       }
     }
-    if (count > 0 || rejects.length > 0) {
-      yield { lines: lines.subarray(0, count), values, width, rejects, rowsRead, bytesRead: bytes };
+    if (out.rows > 0 || rejects.length > 0) {
+      yield { rows: out.take(), rejects, rowsRead, bytesRead: bytes };
     }
     for (;;) {
       signal?.throwIfAborted();

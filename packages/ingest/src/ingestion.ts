@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Database, DbValue, LoadMode, LoadSession, Logger, RejectedRow, StagedRow } from '@refdata/db';
+import type { Database, LoadMode, LoadSession, Logger, RejectedRow } from '@refdata/db';
 import type { FormatInfo } from '@refdata/detect';
 import { detectFormat } from '@refdata/detect';
 import type { EventEmitter } from 'eventemitter3';
@@ -8,6 +8,7 @@ import type { EncodedBatch } from './batch-reader.js';
 import { openBatches } from './batch-source.js';
 import { planColumns } from './column-plan.js';
 import { codeOf, IngestError, IngestErrorCode, isIngestError } from './errors.js';
+import { unpackRows } from './packed-rows.js';
 import { type ProgressCounters, ProgressMeter } from './progress-meter.js';
 import { rejectsToCsv } from './rejects-csv.js';
 import type { IngestOptions, IngestorEvents, IngestProgress, IngestResult, SchemaDriftPolicy } from './types.js';
@@ -209,8 +210,8 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
           log.warn({ rejected: counters.rowsRejected, maxErrors }, 'too many rejected rows; reading on for the report');
         }
       }
-      if (!tooMany && batch.lines.length > 0) {
-        const rows = decodeRows(batch);
+      if (!tooMany && batch.rows.rows > 0) {
+        const rows = unpackRows(batch.rows);
         await session.write(rows);
         counters.rowsLoaded += rows.length;
         events.emit('batch', { file, table, rows: rows.length, totalLoaded: counters.rowsLoaded });
@@ -349,16 +350,6 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
     }
     throw error;
   }
-}
-
-/** Rebuilds StagedRow objects from a compact batch. */
-function decodeRows(batch: EncodedBatch): StagedRow[] {
-  const { lines, values, width } = batch;
-  const rows = new Array<StagedRow>(lines.length);
-  for (let i = 0, at = 0; i < lines.length; i++, at += width) {
-    rows[i] = { line: lines[i] as number, values: values.slice(at, at + width) as DbValue[] };
-  }
-  return rows;
 }
 
 function tooManyRejects(

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ReaderConfig } from './batch-reader.js';
 import { readBatches } from './batch-reader.js';
 import { serializeError, type WorkerMessage } from './batch-source.js';
+import { transferablesOf } from './packed-rows.js';
 
 const port = parentPort;
 if (port === null) throw new Error('parse-worker.js must run as a worker thread');
@@ -32,10 +33,8 @@ try {
     }
     while (credits === 0) await new Promise<void>((resolve) => (waiting = resolve));
     credits--;
-    const batch = r.value;
-    // Copy the line numbers into a buffer of their own so only they are transferred.
-    const lines = batch.lines.slice();
-    post({ type: 'batch', batch: { ...batch, lines } }, [lines.buffer as ArrayBuffer]);
+    // The packed rows' buffers are the batch's own: transfer them instead of copying.
+    post({ type: 'batch', batch: r.value }, transferablesOf(r.value.rows));
   }
 } catch (err) {
   post({ type: 'error', error: serializeError(err) });

@@ -2,7 +2,11 @@ import type { DbValue } from '@refdata/db';
 import { createValueParser } from '@refdata/detect';
 import { describe, expect, it } from 'vitest';
 import type { ConversionPlan } from './column-plan.js';
+import { PackedRowsWriter, unpackRows } from './packed-rows.js';
 import { RowConverter } from './row-converter.js';
+
+/** The values of every row packed so far, flattened. */
+const valuesOf = (out: PackedRowsWriter): DbValue[] => unpackRows(out.take()).flatMap((r) => [...r.values]);
 
 const record = (line: number, fields: string[]) => ({ line, fields, raw: fields.join(',') });
 
@@ -17,9 +21,9 @@ describe('RowConverter', () => {
     const converter = new RowConverter(plan);
     const parse = createValueParser({ kind: 'text', maxLength: 5 }, nullTokens);
     for (const cell of ['', 'NULL', 'N/A', 'null', ' x ', 'Åland 🇦🇽', '""', '0']) {
-      const out: DbValue[] = [];
+      const out = new PackedRowsWriter(1, 4);
       expect(converter.convert(record(2, [cell]), out)).toBeUndefined();
-      expect(out).toEqual([(parse(cell) as { value: DbValue }).value]);
+      expect(valuesOf(out)).toEqual([(parse(cell) as { value: DbValue }).value]);
     }
   });
 
@@ -34,9 +38,8 @@ describe('RowConverter', () => {
       ],
     };
     const converter = new RowConverter(plan);
-    const out: DbValue[] = [];
+    const out = new PackedRowsWriter(3, 8);
     expect(converter.convert(record(2, ['abc', '42']), out)).toBeUndefined();
-    expect(out).toEqual([42, null, 'abc']);
     expect(converter.convert(record(3, ['abc', 'x']), out)).toMatchObject({
       line: 3,
       raw: 'abc,x',
@@ -56,6 +59,7 @@ describe('RowConverter', () => {
       raw: 'abc',
       reason: 'expected 2 fields, found 1',
     });
-    expect(out).toEqual([42, null, 'abc']);
+    expect(out.rows).toBe(1);
+    expect(unpackRows(out.take())).toEqual([{ line: 2, values: [42, null, 'abc'] }]);
   });
 });

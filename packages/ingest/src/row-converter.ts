@@ -2,10 +2,11 @@ import type { DbValue, RejectedRow } from '@refdata/db';
 import type { SourceRecord, ValueParser } from '@refdata/detect';
 import { createValueParser } from '@refdata/detect';
 import type { ConversionPlan } from './column-plan.js';
+import type { PackedRowsWriter } from './packed-rows.js';
 
 /**
- * Converts records into flat value arrays (`width` values per row), or into rejected rows with
- * the first column that failed and why. @internal
+ * Converts records into packed rows (`width` values per row), or into rejected rows with the
+ * first column that failed and why. @internal
  */
 export class RowConverter {
   readonly width: number;
@@ -15,6 +16,8 @@ export class RowConverter {
   /** Text columns: the cell unchanged unless it is a null token (the contract of `createValueParser`), without a parser call. */
   readonly #plainText: boolean[];
   readonly #nullTokens: ReadonlySet<string>;
+  /** Length of the longest null token: longer cells skip the set lookup. */
+  readonly #longestNullToken: number;
   readonly #maxLength: (number | undefined)[];
   readonly #nullable: boolean[];
   readonly #names: string[];
@@ -26,16 +29,17 @@ export class RowConverter {
     this.#parsers = plan.columns.map((c) => (c.source < 0 ? undefined : createValueParser(c.type, plan.nullTokens)));
     this.#plainText = plan.columns.map((c) => c.type.kind === 'text');
     this.#nullTokens = new Set(plan.nullTokens);
+    this.#longestNullToken = plan.nullTokens.reduce((max, t) => Math.max(max, t.length), -1);
     this.#maxLength = plan.columns.map((c) => c.maxLength);
     this.#nullable = plan.columns.map((c) => c.nullable);
     this.#names = plan.columns.map((c) => c.name);
   }
 
   /**
-   * Appends the record's values to `out` and returns undefined, or returns why it is rejected
+   * Appends the record as a row of `out` and returns undefined, or returns why it is rejected
    * (leaving `out` as it was).
    */
-  convert(record: SourceRecord, out: DbValue[]): RejectedRow | undefined {
+  convert(record: SourceRecord, out: PackedRowsWriter): RejectedRow | undefined {
     const fields = record.fields;
     if (fields.length !== this.#fieldCount) {
       return {
@@ -44,7 +48,7 @@ export class RowConverter {
         reason: `expected ${this.#fieldCount} fields, found ${fields.length}`,
       };
     }
-    const start = out.length;
+    out.beginRow();
     for (let i = 0; i < this.width; i++) {
       const parser = this.#parsers[i];
       let value: DbValue = null;
@@ -52,11 +56,11 @@ export class RowConverter {
       if (parser !== undefined) {
         raw = fields[this.#sources[i] as number] as string;
         if (this.#plainText[i]) {
-          value = this.#nullTokens.has(raw) ? null : raw;
+          value = raw.length <= this.#longestNullToken && this.#nullTokens.has(raw) ? null : raw;
         } else {
           const parsed = parser(raw);
           if (!parsed.ok) {
-            out.length = start;
+            out.dropRow();
             return {
               line: record.line,
               raw: record.raw,
@@ -70,7 +74,7 @@ export class RowConverter {
       }
       if (value === null) {
         if (!this.#nullable[i]) {
-          out.length = start;
+          out.dropRow();
           return {
             line: record.line,
             raw: record.raw,
@@ -85,7 +89,7 @@ export class RowConverter {
       } else {
         const max = this.#maxLength[i];
         if (max !== undefined && typeof value === 'string' && value.length > max) {
-          out.length = start;
+          out.dropRow();
           return {
             line: record.line,
             raw: record.raw,
@@ -97,6 +101,7 @@ export class RowConverter {
       }
       out.push(value);
     }
+    out.endRow(record.line);
     return undefined;
   }
 }

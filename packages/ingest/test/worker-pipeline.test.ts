@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { StagedRow } from '@refdata/db';
 import { detectFormat } from '@refdata/detect';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import type { EncodedBatch, ReaderEnd } from '../src/batch-reader.js';
 import { openBatches } from '../src/batch-source.js';
 import type { ConversionPlan } from '../src/column-plan.js';
 import type * as Ingest from '../src/index.js';
+import { unpackRows } from '../src/packed-rows.js';
 import { csv, readAll, rows, setup } from './helpers.js';
 
 const src = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -132,11 +134,11 @@ describe('parse worker pipeline (bundled build)', () => {
     };
     const config = { path: file, format, plan, batchSize: 300 };
     const drain = async (gen: AsyncGenerator<EncodedBatch, ReaderEnd>) => {
-      const batches: { lines: number[]; values: unknown[] }[] = [];
+      const batches: { lines: number[]; rows: StagedRow[] }[] = [];
       for (;;) {
         const r = await gen.next();
         if (r.done) return { batches, end: r.value };
-        batches.push({ lines: Array.from(r.value.lines), values: r.value.values });
+        batches.push({ lines: Array.from(r.value.rows.lines), rows: unpackRows(r.value.rows) });
       }
     };
     const workerUrl = pathToFileURL(join(out, 'parse-worker.js'));
