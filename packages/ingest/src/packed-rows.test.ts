@@ -43,7 +43,9 @@ describe('PackedRowsWriter / unpackRows', () => {
           expect(back).toHaveLength(kept.length);
           back.forEach((row, r) => {
             expect(row.line).toBe(kept[r]?.line);
-            row.values.forEach((v, c) => expect(Object.is(v, kept[r]?.values[c])).toBe(true));
+            row.values.forEach((v, c) => {
+              expect(Object.is(v, kept[r]?.values[c])).toBe(true);
+            });
           });
         },
       ),
