@@ -18,6 +18,16 @@ describe('SecretScrubber', () => {
     expect(s.scrub('pwd="a;b"')).toBe(`pwd=${REDACTED}`);
   });
 
+  it('masks a URL password that holds an unencoded @ whole, up to the last @ before the host', () => {
+    const s = new SecretScrubber();
+    expect(s.scrub('Invalid database URL "mssql://sa:Url-P4ss@word!@[bad": it is not')).toBe(
+      `Invalid database URL "mssql://sa:${REDACTED}@[bad": it is not`,
+    );
+    expect(s.scrub('mssql://sa:a@b@c@db.example:1433/x?encrypt=true and more')).toBe(
+      `mssql://sa:${REDACTED}@db.example:1433/x?encrypt=true and more`,
+    );
+  });
+
   it('ignores secrets too short to scrub without garbling every message', () => {
     const s = new SecretScrubber();
     s.add('ab');

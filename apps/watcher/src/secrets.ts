@@ -10,7 +10,8 @@ export const REDACTED = '[REDACTED]';
 /** Shortest secret value that is scrubbed by value; shorter ones would garble every message. */
 export const MIN_SECRET_LENGTH = 3;
 
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]*)(@)/gi;
+// The password runs to the LAST @ before the host, so an unencoded @ inside it is masked too.
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^/?#\s]*)(@)/gi;
 const KEY_VALUE_PASSWORD = /\b((?:password|pwd)\s*=\s*)("[^"]*"|'[^']*'|[^;\s&]*)/gi;
 
 /**
