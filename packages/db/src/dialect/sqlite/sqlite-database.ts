@@ -90,7 +90,7 @@ import {
   upsertUpdateSql,
 } from './sqlite-sql.js';
 import { parseSqliteDeclaredType, type SqliteBindValue, sqliteBinder, sqliteReader } from './sqlite-types.js';
-import { stagingValueChecker } from './sqlite-value-check.js';
+import { stagingRowCheck, stagingValueChecker } from './sqlite-value-check.js';
 
 /** The schema version this release writes. */
 export const SQLITE_SCHEMA_VERSION: number = SQLITE_MIGRATIONS.length;
@@ -1267,6 +1267,8 @@ class SqliteLoadSession implements LoadSession {
   readonly #staging: string;
   readonly #rowid: string;
   readonly #checks: ValueChecker[];
+  /** True when every value of a row fits: the per-value checks are then skipped. */
+  readonly #fitsRow: (values: readonly DbValue[]) => boolean;
   readonly #binders: (((value: DbValue) => SqliteBindValue) | undefined)[];
   /** Rows write() set aside because a value does not fit its column; reported by validate(). */
   #conversionErrors: RejectedRow[] = [];
@@ -1293,6 +1295,7 @@ class SqliteLoadSession implements LoadSession {
     this.#staging = staging;
     this.#rowid = rowid;
     this.#checks = spec.columns.map(stagingValueChecker);
+    this.#fitsRow = stagingRowCheck(spec.columns);
     this.#binders = spec.columns.map((c) => sqliteBinder(c.type));
     this.#rowsPerInsert = Math.max(
       1,
@@ -1339,6 +1342,7 @@ class SqliteLoadSession implements LoadSession {
         const width = this.#checks.length;
         const stride = width + 1;
         const checks = this.#checks;
+        const fitsRow = this.#fitsRow;
         const binders = this.#binders;
         const chunks: SqliteBindValue[][] = [];
         let chunk: SqliteBindValue[] = [];
@@ -1360,10 +1364,11 @@ class SqliteLoadSession implements LoadSession {
           }
           let problem: string | undefined;
           let bad = -1;
-          for (let i = 0; i < width && problem === undefined; i++) {
-            problem = (checks[i] as ValueChecker)(values[i] as DbValue, line);
-            if (problem !== undefined) bad = i;
-          }
+          if (!fitsRow(values))
+            for (let i = 0; i < width && problem === undefined; i++) {
+              problem = (checks[i] as ValueChecker)(values[i] as DbValue, line);
+              if (problem !== undefined) bad = i;
+            }
           if (problem !== undefined) {
             const column = this.#spec.columns[bad] as ColumnDef;
             const value = values[bad] as DbValue;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ColumnDef, DbType, DbValue } from '../../types.js';
 import { valueChecker } from '../../values.js';
-import { stagingValueChecker } from './sqlite-value-check.js';
+import { stagingRowCheck, stagingValueChecker } from './sqlite-value-check.js';
 
 const TYPES: DbType[] = [
   { kind: 'boolean' },
@@ -95,5 +95,39 @@ describe('stagingValueChecker', () => {
     expect(day('2024-02-29', 2)).toBeUndefined();
     expect(day('2023-02-29', 3)).toBe('day 29 does not exist in 2023-02');
     expect(day(null, 4)).toBe('is empty but the column is NOT NULL');
+  });
+});
+
+describe('stagingRowCheck', () => {
+  it('passes a row only when valueChecker accepts every value of it', () => {
+    const column = fc.record({ type: fc.constantFrom(...TYPES), nullable: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(column, values), { minLength: 1, maxLength: 6 }), (cells) => {
+        const columns: ColumnDef[] = cells.map(([c], i) => ({ name: `c${i}`, ...c }));
+        const row = cells.map(([, v]) => v);
+        const accepted = columns.every((c, i) => {
+          const o = outcome(valueChecker(c), row[i] as DbValue) as { answer?: unknown };
+          return !('code' in o) && o.answer === undefined;
+        });
+        if (stagingRowCheck(columns)(row)) expect(accepted).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('passes canonical rows that fit, and fails a NULL in a NOT NULL column', () => {
+    const columns: ColumnDef[] = [
+      { name: 'id', type: { kind: 'int' }, nullable: false },
+      { name: 'amount', type: { kind: 'decimal', precision: 18, scale: 2 }, nullable: true },
+      { name: 'at', type: { kind: 'datetime', offset: true, fractionDigits: 0 }, nullable: true },
+      { name: 'day', type: { kind: 'date' }, nullable: true },
+      { name: 'ok', type: { kind: 'boolean' }, nullable: true },
+      { name: 'name', type: { kind: 'text', maxLength: 20 }, nullable: true },
+    ];
+    const fitsRow = stagingRowCheck(columns);
+    expect(fitsRow([1, '123.45', '2024-02-29T23:59:59Z', '2024-02-29', true, 'Zürich'])).toBe(true);
+    expect(fitsRow([1, null, null, null, null, null])).toBe(true);
+    expect(fitsRow([null, null, null, null, null, null])).toBe(false);
+    expect(fitsRow([1, '123.456', null, null, null, null])).toBe(false);
   });
 });

@@ -105,6 +105,93 @@ function isUuid(text: string): boolean {
   return true;
 }
 
+/** Kinds of the fast check, one per column. */
+const K_BOOLEAN = 0;
+const K_INT = 1;
+const K_BIGINT = 2;
+const K_DECIMAL = 3;
+const K_DATE = 4;
+const K_TIME = 5;
+const K_DATETIME = 6;
+const K_DATETIME_OFFSET = 7;
+const K_UUID = 8;
+const K_TEXT = 9;
+const K_NONE = 10;
+
+/** A date-time with a `Z` or `±HH:MM` offset (at most ±14:00) whose time keeps `digits` fraction digits. */
+function isDatetimeOffset(v: string, digits: number): boolean {
+  if (v.length < 20 || v.charCodeAt(10) !== 84 || !isDateAt(v, 0)) return false;
+  const len = v.length;
+  let end: number;
+  if (v.charCodeAt(len - 1) === 90) end = len - 1;
+  else {
+    const sign = v.charCodeAt(len - 6);
+    if ((sign !== 43 && sign !== 45) || v.charCodeAt(len - 3) !== 58) return false;
+    const hh = twoDigits(v, len - 5);
+    const mm = twoDigits(v, len - 2);
+    if (hh < 0 || mm < 0 || mm > 59 || hh * 60 + mm > 14 * 60) return false;
+    end = len - 6;
+  }
+  return isTimeAt(v, 11, end, digits);
+}
+
+/** The fast check's view of one column: its kind and two numeric parameters. */
+function kindOf(column: ColumnDef): [kind: number, a: number, b: number] {
+  const type = column.type;
+  switch (type.kind) {
+    case 'boolean':
+      return [K_BOOLEAN, 0, 0];
+    case 'int':
+      return [K_INT, 0, 0];
+    case 'bigint':
+      return [K_BIGINT, 0, 0];
+    case 'decimal':
+      return [K_DECIMAL, type.precision, type.scale];
+    case 'date':
+      return [K_DATE, 0, 0];
+    case 'time':
+      return [K_TIME, type.fractionDigits, 0];
+    case 'datetime':
+      return [type.offset ? K_DATETIME_OFFSET : K_DATETIME, type.fractionDigits, 0];
+    case 'uuid':
+      return [K_UUID, 0, 0];
+    case 'text':
+      return [K_TEXT, type.maxLength ?? -1, 0];
+    default:
+      return [K_NONE, 0, 0];
+  }
+}
+
+/** True when a non-null `v` is canonical for the kind and fits its parameters. */
+function fits(kind: number, a: number, b: number, v: unknown): boolean {
+  switch (kind) {
+    case K_BOOLEAN:
+      return typeof v === 'boolean';
+    case K_INT:
+      return typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
+    case K_BIGINT:
+      return typeof v === 'bigint'
+        ? v >= INT64_MIN && v <= INT64_MAX
+        : typeof v === 'number' && Number.isSafeInteger(v);
+    case K_DECIMAL:
+      return typeof v === 'string' && isFittingDecimal(v, a, b);
+    case K_DATE:
+      return typeof v === 'string' && v.length === 10 && isDateAt(v, 0);
+    case K_TIME:
+      return typeof v === 'string' && isTimeAt(v, 0, v.length, a);
+    case K_DATETIME:
+      return typeof v === 'string' && v.charCodeAt(10) === 84 && isDateAt(v, 0) && isTimeAt(v, 11, v.length, a);
+    case K_DATETIME_OFFSET:
+      return typeof v === 'string' && isDatetimeOffset(v, a);
+    case K_UUID:
+      return typeof v === 'string' && isUuid(v);
+    case K_TEXT:
+      return typeof v === 'string' && (a < 0 || v.length <= a);
+    default:
+      return false;
+  }
+}
+
 /**
  * The check of one column for the staging write: the same answers as {@link valueChecker}
  * (reasons, `DB_VALUE_INVALID` errors), with canonical values that fit decided without it.
@@ -118,66 +205,43 @@ function isUuid(text: string): boolean {
  */
 export function stagingValueChecker(column: ColumnDef): ValueChecker {
   const full = valueChecker(column);
-  const type = column.type;
-  let fits: (value: unknown) => boolean;
-  switch (type.kind) {
-    case 'boolean':
-      fits = (v) => typeof v === 'boolean';
-      break;
-    case 'int':
-      fits = (v) => typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
-      break;
-    case 'bigint':
-      fits = (v) =>
-        typeof v === 'bigint' ? v >= INT64_MIN && v <= INT64_MAX : typeof v === 'number' && Number.isSafeInteger(v);
-      break;
-    case 'decimal': {
-      const { precision, scale } = type;
-      fits = (v) => typeof v === 'string' && isFittingDecimal(v, precision, scale);
-      break;
+  const [kind, a, b] = kindOf(column);
+  return (value, line) => (value !== null && fits(kind, a, b, value) ? undefined : full(value, line));
+}
+
+/**
+ * The fast check of whole rows for the staging write: true when every value of `values` is
+ * non-null (or NULL in a nullable column), canonical and fits its column, so that every
+ * {@link valueChecker} of the row would answer undefined. False means "check each value with
+ * {@link stagingValueChecker}", which finds the problem, if there is one.
+ *
+ * @example
+ * ```ts
+ * const fitsRow = stagingRowCheck([{ name: 'day', type: { kind: 'date' }, nullable: false }]);
+ * fitsRow(['2024-02-29']); // true
+ * fitsRow([null]); // false: the column is NOT NULL
+ * ```
+ */
+export function stagingRowCheck(columns: readonly ColumnDef[]): (values: readonly unknown[]) => boolean {
+  const width = columns.length;
+  const kinds = new Int32Array(width);
+  const as = new Float64Array(width);
+  const bs = new Float64Array(width);
+  const nullable = new Uint8Array(width);
+  columns.forEach((column, i) => {
+    const [kind, a, b] = kindOf(column);
+    kinds[i] = kind;
+    as[i] = a;
+    bs[i] = b;
+    nullable[i] = column.nullable ? 1 : 0;
+  });
+  return (values) => {
+    for (let i = 0; i < width; i++) {
+      const v = values[i];
+      if (v === null) {
+        if (nullable[i] === 0) return false;
+      } else if (!fits(kinds[i] as number, as[i] as number, bs[i] as number, v)) return false;
     }
-    case 'date':
-      fits = (v) => typeof v === 'string' && v.length === 10 && isDateAt(v, 0);
-      break;
-    case 'time': {
-      const digits = type.fractionDigits;
-      fits = (v) => typeof v === 'string' && isTimeAt(v, 0, v.length, digits);
-      break;
-    }
-    case 'datetime': {
-      const digits = type.fractionDigits;
-      if (type.offset) {
-        fits = (v) => {
-          if (typeof v !== 'string' || v.length < 20 || v.charCodeAt(10) !== 84 || !isDateAt(v, 0)) return false;
-          const len = v.length;
-          let end: number;
-          if (v.charCodeAt(len - 1) === 90) end = len - 1;
-          else {
-            const sign = v.charCodeAt(len - 6);
-            if ((sign !== 43 && sign !== 45) || v.charCodeAt(len - 3) !== 58) return false;
-            const hh = twoDigits(v, len - 5);
-            const mm = twoDigits(v, len - 2);
-            if (hh < 0 || mm < 0 || mm > 59 || hh * 60 + mm > 14 * 60) return false;
-            end = len - 6;
-          }
-          return isTimeAt(v, 11, end, digits);
-        };
-      } else {
-        fits = (v) =>
-          typeof v === 'string' && v.charCodeAt(10) === 84 && isDateAt(v, 0) && isTimeAt(v, 11, v.length, digits);
-      }
-      break;
-    }
-    case 'uuid':
-      fits = (v) => typeof v === 'string' && isUuid(v);
-      break;
-    case 'text': {
-      const max = type.maxLength;
-      fits = max === undefined ? (v) => typeof v === 'string' : (v) => typeof v === 'string' && v.length <= max;
-      break;
-    }
-    default:
-      return full;
-  }
-  return (value, line) => (value !== null && fits(value) ? undefined : full(value, line));
+    return true;
+  };
 }
