@@ -287,3 +287,63 @@ export function canonicalTime(p: TemporalParts): string {
   const base = `${pad2(p.hour)}:${pad2(p.minute)}:${pad2(p.second)}`;
   return p.fraction === '' ? base : `${base}.${p.fraction}`;
 }
+
+/** Two ASCII digits at `at` as a number, or -1. */
+function twoDigitsAt(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * True when `text` holds a real calendar date written canonically (`YYYY-MM-DD`, year 0001–9999)
+ * at `at`: what the matcher of `YYYY-MM-DD` accepts there, without building parts.
+ * @internal
+ */
+export function isCanonicalDateAt(text: string, at: number): boolean {
+  if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45) return false;
+  const hi = twoDigitsAt(text, at);
+  const lo = twoDigitsAt(text, at + 2);
+  if (hi < 0 || lo < 0) return false;
+  return isValidDate(hi * 100 + lo, twoDigitsAt(text, at + 5), twoDigitsAt(text, at + 8));
+}
+
+/**
+ * The length of a time of day written canonically at `at` — `HH:mm:ss`, then, when `fraction`
+ * is allowed, an optional `.` and 1 to `maxFraction` digits — or -1 when the text there is
+ * anything else (another form, an hour above 23, more fraction digits).
+ * @internal
+ */
+export function canonicalTimeLength(text: string, at: number, fraction: boolean, maxFraction: number): number {
+  if (text.charCodeAt(at + 2) !== 58 || text.charCodeAt(at + 5) !== 58) return -1;
+  const h = twoDigitsAt(text, at);
+  const m = twoDigitsAt(text, at + 3);
+  const s = twoDigitsAt(text, at + 6);
+  if (h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59) return -1;
+  if (!fraction || text.charCodeAt(at + 8) !== 46) return 8;
+  let end = at + 9;
+  while (end < text.length && end - at - 9 < maxFraction) {
+    const c = text.charCodeAt(end);
+    if (c < 48 || c > 57) break;
+    end += 1;
+  }
+  const digits = end - at - 9;
+  if (digits === 0) return -1;
+  // A further digit means more than maxFraction digits: not canonical here.
+  const next = text.charCodeAt(end);
+  return next >= 48 && next <= 57 ? -1 : end - at;
+}
+
+/**
+ * The length of a UTC offset written canonically at `at` — `Z` (1) or `±HH:MM` (6) within the
+ * range the matcher accepts (hours ≤ 14, minutes ≤ 59) — or -1.
+ * @internal
+ */
+export function canonicalOffsetLength(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c === 90) return 1;
+  if ((c !== 43 && c !== 45) || text.charCodeAt(at + 3) !== 58) return -1;
+  const hh = twoDigitsAt(text, at + 1);
+  const mm = twoDigitsAt(text, at + 4);
+  return hh < 0 || hh > 14 || mm < 0 || mm > 59 ? -1 : 6;
+}

@@ -12,7 +12,15 @@ import {
   parseDecimalParts,
   smallIntegerValue,
 } from './numbers.js';
-import { canonicalDate, canonicalTime, compileTemporal, type TemporalParts } from './temporal.js';
+import {
+  canonicalDate,
+  canonicalOffsetLength,
+  canonicalTime,
+  canonicalTimeLength,
+  compileTemporal,
+  isCanonicalDateAt,
+  type TemporalParts,
+} from './temporal.js';
 import type { CanonicalValue, ColumnType, ParsedValue } from './types.js';
 
 const TRUE_WORDS: ReadonlySet<string> = new Set(['true', 'yes', 'y', 't', '1', 'on']);
@@ -117,6 +125,7 @@ function buildParser(type: ColumnType): ValueParser {
       const verbatim = type.format === 'YYYY-MM-DD';
       return (raw) => {
         const text = raw.trim();
+        if (verbatim && text.length === 10 && isCanonicalDateAt(text, 0)) return ok(text);
         const p = match(text);
         if (p === null) return fail(`${quoteForReason(raw)} is not a valid date in the format ${type.format}`);
         return ok(verbatim ? text : canonicalDate(p));
@@ -126,8 +135,12 @@ function buildParser(type: ColumnType): ValueParser {
       const match = compileTemporal(type.format);
       const digits = type.fractionDigits;
       const verbatim = VERBATIM_TIME_FORMATS.has(type.format);
+      const fraction = type.format.endsWith('[.S]');
+      const maxFraction = Math.min(9, digits);
       return (raw) => {
         const text = raw.trim();
+        // Fast path: a canonical time that fits is its own value.
+        if (verbatim && canonicalTimeLength(text, 0, fraction, maxFraction) === text.length) return ok(text);
         const p = match(text);
         if (p === null) return fail(`${quoteForReason(raw)} is not a valid time in the format ${type.format}`);
         if (p.fraction.length > digits) {
@@ -140,8 +153,20 @@ function buildParser(type: ColumnType): ValueParser {
       const match = compileTemporal(type.format);
       const { offset, fractionDigits } = type;
       const verbatim = VERBATIM_DATETIME_FORMATS.has(type.format);
+      const fraction = type.format.includes('[.S]');
+      const zone = type.format.endsWith('Z');
+      const maxFraction = Math.min(9, fractionDigits);
       return (raw) => {
         const text = raw.trim();
+        // Fast path: a canonical date-time that fits (fraction digits, offset as the column has it) is its own value.
+        if (verbatim && text.charCodeAt(10) === 84 && isCanonicalDateAt(text, 0)) {
+          const time = canonicalTimeLength(text, 11, fraction, maxFraction);
+          if (time > 0) {
+            const rest = text.length - 11 - time;
+            if (rest === 0 ? !offset : zone && offset && canonicalOffsetLength(text, 11 + time) === rest)
+              return ok(text);
+          }
+        }
         const p = match(text);
         if (p === null) return fail(`${quoteForReason(raw)} is not a valid date-time in the format ${type.format}`);
         if (p.fraction.length > fractionDigits) {
