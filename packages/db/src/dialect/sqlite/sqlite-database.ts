@@ -58,6 +58,7 @@ import type {
 import { AUDIT_OUTCOMES, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
 import type { SqliteUrl } from '../../url.js';
 import { renderCsvLine, snapshotStamp, toJson, type ValueChecker } from '../../values.js';
+import { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 import {
   isSqliteBusy,
   loadBetterSqlite3,
@@ -108,6 +109,11 @@ const CACHE_KIB = 65_536;
  * benchmark, peak RSS 202 MB with 64 MiB, 138 MB with 8 MiB, at the same speed).
  */
 const STAGING_CACHE_KIB = 8192;
+/**
+ * Staged rows after which a load checkpoints the WAL from a background thread (see
+ * sqlite-checkpointer.ts); smaller loads never reach the automatic checkpoint.
+ */
+const BACKGROUND_CHECKPOINT_ROWS = 20_000;
 /** Rows per prepared multi-row INSERT into staging (well under SQLite's 32,766 parameters). */
 const MAX_ROWS_PER_INSERT = 100;
 /**
@@ -243,6 +249,8 @@ interface Core {
   sessions: Set<SqliteLoadSession>;
   /** Staging tables of this process whose drop failed (locked, disk full); dropped at the next load. */
   orphans: Set<string>;
+  /** WAL checkpoints off the writer's thread during large loads (none for `:memory:`). */
+  readonly checkpointer: BackgroundCheckpointer | undefined;
 }
 
 /**
@@ -286,6 +294,7 @@ export class SqliteDatabase implements Database {
       pruneIn: (c, table, keep) => pruneIn(c, table, keep, this.#logger),
       sessions: new Set(),
       orphans: new Set(),
+      checkpointer: conn.memory ? undefined : new BackgroundCheckpointer(conn.name, this.#logger),
     };
     this.files = new SqliteFileTracking(this.#core, (p) => this.#track(p));
   }
@@ -495,6 +504,7 @@ export class SqliteDatabase implements Database {
     for (const session of [...this.#core.sessions]) await session.abort();
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
     this.#closed = true;
+    await this.#core.checkpointer?.close();
     try {
       if (this.#conn.open && !this.#conn.memory) this.#conn.pragma('wal_checkpoint(PASSIVE)');
     } catch {
@@ -1281,6 +1291,8 @@ class SqliteLoadSession implements LoadSession {
   #dirty = false;
   /** Rows in staging: counted as they are written and removed, so no COUNT(*) scans the table. */
   #stagedRows = 0;
+  /** This session holds the background checkpointer. */
+  #checkpointing = false;
 
   constructor(
     core: Core,
@@ -1408,6 +1420,10 @@ class SqliteLoadSession implements LoadSession {
           )
           .then(() => {
             for (const c of chunks) this.#stagedRows += c.length / stride;
+            if (!this.#checkpointing && this.#stagedRows >= BACKGROUND_CHECKPOINT_ROWS && this.#state === 'open') {
+              this.#checkpointing = true;
+              this.#core.checkpointer?.acquire();
+            }
           })
           .catch((err: unknown) => {
             if (
@@ -1703,6 +1719,10 @@ class SqliteLoadSession implements LoadSession {
 
   #close(): void {
     this.#state = 'closed';
+    if (this.#checkpointing) {
+      this.#checkpointing = false;
+      this.#core.checkpointer?.release();
+    }
     this.#inserts.clear();
     this.#core.sessions.delete(this);
   }
