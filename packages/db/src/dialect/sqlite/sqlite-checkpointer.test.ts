@@ -21,7 +21,9 @@ describe('BackgroundCheckpointer', () => {
     const { path } = await openTempSqlite();
     const Driver = await loadBetterSqlite3();
     const conn = new Driver(path);
-    onTestFinished(() => conn.close());
+    onTestFinished(() => {
+      conn.close();
+    });
     // This connection never checkpoints: only the background thread can fill the database file.
     conn.pragma('wal_autocheckpoint = 0');
     conn.pragma('wal_checkpoint(TRUNCATE)');
