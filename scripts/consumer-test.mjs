@@ -73,15 +73,11 @@ main().catch((err) => { console.error(err); process.exit(1); });
 `;
   writeFileSync(
     join(app, 'esm.mjs'),
-    program(
-      "import { createIngestor } from '@refdata/ingest';\nimport { openDatabase } from '@refdata/db';",
-    ),
+    program("import { createIngestor } from '@refdata/ingest';\nimport { openDatabase } from '@refdata/db';"),
   );
   writeFileSync(
     join(app, 'cjs.cjs'),
-    program(
-      "const { createIngestor } = require('@refdata/ingest');\nconst { openDatabase } = require('@refdata/db');",
-    ),
+    program("const { createIngestor } = require('@refdata/ingest');\nconst { openDatabase } = require('@refdata/db');"),
   );
   process.stdout.write(run('node', ['esm.mjs', join(app, 'esm.db')], app));
   process.stdout.write(run('node', ['cjs.cjs', join(app, 'cjs.db')], app));
@@ -127,7 +123,8 @@ void rows;
   run('node', [tsc, '-p', 'tsconfig.json'], app);
   process.stdout.write('consumer test passed: ESM, CommonJS and strict TypeScript\n');
   const pkgJson = JSON.parse(readFileSync(join(app, 'node_modules', '@refdata', 'ingest', 'package.json'), 'utf8'));
-  if (JSON.stringify(pkgJson).includes('workspace:')) throw new Error('packed package.json still has workspace: ranges');
+  if (JSON.stringify(pkgJson).includes('workspace:'))
+    throw new Error('packed package.json still has workspace: ranges');
 } finally {
   if (!keep) rmSync(work, { recursive: true, force: true });
   else process.stdout.write(`kept ${work}\n`);

@@ -24,7 +24,9 @@ for (const [name, { covered, total }] of [...byPackage].sort()) {
   const pct = total === 0 ? 100 : (100 * covered) / total;
   const ok = pct >= MIN;
   failed ||= !ok;
-  console.log(`  ${ok ? 'ok  ' : 'LOW '} ${name.padEnd(18)} ${pct.toFixed(1).padStart(5)}%  (${covered}/${total} lines)`);
+  console.log(
+    `  ${ok ? 'ok  ' : 'LOW '} ${name.padEnd(18)} ${pct.toFixed(1).padStart(5)}%  (${covered}/${total} lines)`,
+  );
 }
 if (failed) {
   console.error(`a package is below ${MIN}% line coverage`);
