@@ -114,6 +114,16 @@ const STAGING_CACHE_KIB = 8192;
  * sqlite-checkpointer.ts); smaller loads never reach the automatic checkpoint.
  */
 const BACKGROUND_CHECKPOINT_ROWS = 20_000;
+/** The page cache size last set on each connection, in KiB. */
+const cacheSizes = new WeakMap<SqliteConnection, number>();
+
+/** Sets the page cache of `conn` to `kib` KiB unless it already has that size. */
+function useCache(conn: SqliteConnection, kib: number): void {
+  if (cacheSizes.get(conn) === kib) return;
+  conn.pragma(`cache_size = -${kib}`);
+  cacheSizes.set(conn, kib);
+}
+
 /** Rows per prepared multi-row INSERT into staging (well under SQLite's 32,766 parameters). */
 const MAX_ROWS_PER_INSERT = 100;
 /**
@@ -353,7 +363,7 @@ export class SqliteDatabase implements Database {
       conn.pragma('wal_autocheckpoint = 10000');
       conn.pragma('journal_size_limit = 67108864');
       conn.pragma('temp_store = MEMORY');
-      conn.pragma(`cache_size = -${CACHE_KIB}`);
+      useCache(conn, CACHE_KIB);
     });
   }
 
@@ -1413,7 +1423,7 @@ class SqliteLoadSession implements LoadSession {
           .tx(
             'write',
             (conn) => {
-              conn.pragma(`cache_size = -${STAGING_CACHE_KIB}`);
+              useCache(conn, STAGING_CACHE_KIB);
               for (const c of chunks) this.#insert(conn, c.length / stride).run(...c);
             },
             { write: true, signal: this.#spec.signal },
@@ -1456,7 +1466,7 @@ class SqliteLoadSession implements LoadSession {
     const report = await this.#core.tx(
       'validate',
       (conn) => {
-        conn.pragma(`cache_size = -${CACHE_KIB}`);
+        useCache(conn, CACHE_KIB);
         const duplicateKeys: RejectedRow[] = [];
         let removed = 0;
         if (keys.length > 0) {
@@ -1535,7 +1545,7 @@ class SqliteLoadSession implements LoadSession {
         const outcome = await this.#core.tx(
           'commit',
           (conn) => {
-            conn.pragma(`cache_size = -${CACHE_KIB}`);
+            useCache(conn, CACHE_KIB);
             return this.#apply(conn);
           },
           {
