@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { makeTempDir } from '@refdata/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openTempSqlite, readAll } from '../../../test/helpers.js';
+import { bundlePackage } from '../../../test/process-helpers.js';
 import { noopLogger } from '../../logger.js';
 import { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 import { loadBetterSqlite3 } from './sqlite-driver.js';
@@ -81,4 +85,77 @@ describe('SQLite load with background checkpoints', () => {
     expect(rows).toHaveLength(60_000);
     expect(rows[59_999]).toEqual([59_999, `label 59999 ${'y'.repeat(60)}`]);
   });
+});
+
+describe('SQLite load with background checkpoints, killed', () => {
+  it('leaves the old or the new contents, and an intact file, when SIGKILLed at random points, 6 times', async () => {
+    const bundle = await bundlePackage();
+    onTestFinished(() => bundle.cleanup());
+    const { dir, cleanup } = await makeTempDir('refdata-ckpt-');
+    onTestFinished(cleanup);
+    const path = join(dir, 'refdata.db');
+    // Each run replaces ref.big with 120,000 rows of one version in batches of 2,000; the parent
+    // kills it when it reports a random batch from the 12th (background checkpoints run from
+    // 20,000 rows) to the 60th (just before the commit): while it writes, checkpoints or commits.
+    const child = `
+      const { openDatabase } = await import(process.env.BUNDLE);
+      const version = Number(process.env.VERSION);
+      const db = await openDatabase('sqlite:' + process.env.DB);
+      await db.migrate();
+      const columns = [{ name: 'v', type: { kind: 'int' }, nullable: false }, { name: 'i', type: { kind: 'int' }, nullable: false }, { name: 'pad', type: { kind: 'text' }, nullable: true }];
+      const session = await db.beginLoad({ table: 'big', columns, force: true });
+      for (let start = 0; start < 120000; start += 2000) {
+        process.stdout.write('batch ' + start / 2000 + '\\n');
+        await session.write(Array.from({ length: 2000 }, (_, k) => ({ line: start + k + 2, values: [version, start + k, 'p'.repeat(40)] })));
+      }
+      process.stdout.write('batch 60\\n');
+      await session.commit();
+      await db.close();
+      process.stdout.write('done\\n');
+    `;
+    const run = (version: number, killAt: number | undefined) =>
+      new Promise<{ killed: boolean }>((resolve, reject) => {
+        const proc = spawn(process.execPath, ['--input-type=module', '-e', child], {
+          env: { ...process.env, BUNDLE: bundle.file, VERSION: String(version), DB: path },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let err = '';
+        proc.stderr.on('data', (d) => {
+          err += d;
+        });
+        let out = '';
+        proc.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (killAt !== undefined && out.includes(`batch ${killAt}\n`)) proc.kill('SIGKILL');
+        });
+        proc.on('exit', (code, signal) => {
+          if (signal === 'SIGKILL') resolve({ killed: true });
+          else if (code === 0) resolve({ killed: false });
+          else reject(new Error(`child exited ${code}: ${err}`));
+        });
+      });
+    await run(1, undefined);
+    let expected = new Set([1]);
+    let kills = 0;
+    for (let round = 2; round <= 7; round++) {
+      const { killed } = await run(round, 12 + Math.floor(Math.random() * 49));
+      if (killed) kills++;
+      const Driver = await loadBetterSqlite3();
+      const conn = new Driver(path);
+      try {
+        expect(conn.pragma('integrity_check', { simple: true })).toBe('ok');
+        const stats = conn
+          .prepare('SELECT COUNT(*) AS n, MIN(v) AS lo, MAX(v) AS hi, COUNT(DISTINCT i) AS di FROM "ref.big"')
+          .get() as { n: number; lo: number; hi: number; di: number };
+        expect(stats.lo).toBe(stats.hi);
+        expect([stats.n, stats.di]).toEqual([120_000, 120_000]);
+        expect(killed ? [...expected, round] : [round]).toContain(stats.lo);
+        expected = new Set([stats.lo]);
+      } finally {
+        conn.close();
+      }
+    }
+    // The runs were killed part way, not after the end.
+    expect(kills).toBeGreaterThanOrEqual(4);
+  }, 120_000);
 });
