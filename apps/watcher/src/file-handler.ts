@@ -102,7 +102,12 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         });
         return { state: earlier.state, details: { table: earlier.table ?? table, recovered: true } };
       }
-      const job = ingestor.ingest(file.processingPath, { ...ingestOptions, fileId, signal: context.signal });
+      const job = ingestor.ingest(file.processingPath, {
+        ...ingestOptions,
+        fileId,
+        sourceName: file.name,
+        signal: context.signal,
+      });
       const watching = watchProgress(job, (rate) => setRate(fileId, rate), log);
       let result: IngestResult;
       try {

@@ -156,3 +156,22 @@ export function assertDatasetConfig(config: DatasetConfig): void {
     assertDbType(type, name);
   }
 }
+
+/**
+ * The destructive-replace guard, shared by every dialect: a replace (without `force`) that would
+ * empty a non-empty live table, or remove more than `maxShrinkRatio` of its rows, is held.
+ * Returns why (and that `force` applies it anyway), or null when the load may be applied.
+ * @internal
+ */
+export function destructiveReplaceReason(
+  spec: Pick<NormalizedLoadSpec, 'mode' | 'force' | 'maxShrinkRatio'> & { readonly table: string },
+  liveRows: number,
+  incomingRows: number,
+): string | null {
+  if (spec.mode !== 'replace' || spec.force || liveRows === 0) return null;
+  const shrink = (liveRows - incomingRows) / liveRows;
+  const apply = 'load it again with force to apply it anyway';
+  if (incomingRows === 0) return `the file has no rows and would empty ref.${spec.table} (${liveRows} rows); ${apply}`;
+  if (shrink <= spec.maxShrinkRatio) return null;
+  return `the file would shrink ref.${spec.table} from ${liveRows} to ${incomingRows} rows (${Math.round(shrink * 100)}% fewer, more than the ${Math.round(spec.maxShrinkRatio * 100)}% allowed); ${apply}`;
+}

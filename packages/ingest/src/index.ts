@@ -25,4 +25,4 @@ export type {
   RejectedRow,
   SchemaDriftPolicy,
 } from './types.js';
-export { SCHEMA_DRIFT_POLICIES } from './types.js';
+export { LOAD_MODES, SCHEMA_DRIFT_POLICIES } from './types.js';

@@ -78,7 +78,7 @@ export async function detectFile(
 export async function runIngestion(ctx: IngestContext, req: IngestRequest): Promise<IngestResult> {
   const { db, events } = ctx;
   const { file, table, options, settings, signal } = req;
-  const name = basename(file);
+  const name = options.sourceName ?? basename(file);
   const log = ctx.logger.child({ file: name, table });
   const fileId = options.fileId;
   const startedAt = performance.now();
@@ -113,7 +113,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
       if (!info.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EISDIR' });
       bytesTotal = info.size;
     } catch (err) {
-      throw toIngestError(err, 'read', { file, table, signal });
+      throw toIngestError(err, 'read', { file, name, table, signal });
     }
 
     stage = 'detect';
@@ -227,7 +227,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
       bytes,
       sha256,
     });
-    if (tooMany) throw tooManyRejects(file, table, counters.rowsRejected, maxErrors, rejects);
+    if (tooMany) throw tooManyRejects({ file, name }, table, counters.rowsRejected, maxErrors, rejects);
 
     stage = 'db';
     const validateStart = performance.now();
@@ -245,7 +245,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
     });
     if (counters.rowsRejected > maxErrors) {
       await session.abort();
-      throw tooManyRejects(file, table, counters.rowsRejected, maxErrors, rejects);
+      throw tooManyRejects({ file, name }, table, counters.rowsRejected, maxErrors, rejects);
     }
 
     const base = {
@@ -287,7 +287,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
         incomingRows: outcome.incomingRows,
       });
       counters.rowsLoaded = 0;
-      const message = `Held: ${outcome.reason} Pass force: true to apply it.`;
+      const message = `Held: ${outcome.reason}.`;
       return finish({ ...base, status: 'held', rowsLoaded: 0, changes: null, snapshot: null, message });
     }
     await audit('apply', 'ok', applyStart, {
@@ -328,7 +328,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
     }
   } catch (err) {
     clearInterval(timer);
-    const error = toIngestError(err, stage, { file, table, signal });
+    const error = toIngestError(err, stage, { file, name, table, signal });
     if (session !== undefined) {
       try {
         await session.abort();
@@ -353,7 +353,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
 }
 
 function tooManyRejects(
-  file: string,
+  { file, name }: { readonly file: string; readonly name: string },
   table: string,
   rejected: number,
   maxErrors: number,
@@ -366,7 +366,7 @@ function tooManyRejects(
       : ` First: line ${first.line}${first.column === undefined ? '' : `, column ${first.column}`}: ${first.reason}.`;
   return new IngestError(
     IngestErrorCode.TOO_MANY_REJECTS,
-    `${rejected} row(s) of ${basename(file)} were rejected and maxErrors is ${maxErrors}; table ${table} is unchanged.${example} Fix the rows listed in the rejects report, or raise maxErrors to load the good rows.`,
+    `${rejected} row(s) of ${name} were rejected and maxErrors is ${maxErrors}; table ${table} is unchanged.${example} Fix the rows listed in the rejects report, or raise maxErrors to load the good rows.`,
     { file, table, details: { rejected, maxErrors }, rejects, rejectsCsv: rejectsToCsv(rejects) ?? '' },
   );
 }
@@ -379,11 +379,17 @@ const DB_UNAVAILABLE_CODES = new Set(['DB_UNAVAILABLE', 'DB_LOCKED', 'DB_CLOSED'
 export function toIngestError(
   err: unknown,
   stage: Stage,
-  where: { readonly file: string; readonly table?: string; readonly signal?: AbortSignal | undefined },
+  where: {
+    readonly file: string;
+    /** The file's name for messages. @default the path's base name */
+    readonly name?: string;
+    readonly table?: string;
+    readonly signal?: AbortSignal | undefined;
+  },
 ): IngestError {
   if (isIngestError(err)) return err;
   const context = { file: where.file, ...(where.table === undefined ? {} : { table: where.table }), cause: err };
-  const name = basename(where.file);
+  const name = where.name ?? basename(where.file);
   const code = codeOf(err) ?? '';
   const message = err instanceof Error ? err.message : String(err);
   if (where.signal?.aborted) {
@@ -395,10 +401,14 @@ export function toIngestError(
       context,
     );
   }
-  if (FS_CODES.has(code) || code === 'DETECT_READ_FAILED') {
+  if (code === 'DETECT_READ_FAILED') {
+    // detect's message already names the file and says what to check.
+    return new IngestError(IngestErrorCode.FILE_UNREADABLE, message, context);
+  }
+  if (FS_CODES.has(code)) {
     return new IngestError(
       IngestErrorCode.FILE_UNREADABLE,
-      `Cannot read ${where.file} (${code}: ${message}); check that it exists and is readable.`,
+      `Cannot read ${name} (${code}); check that it exists and is readable by this process.`,
       context,
     );
   }

@@ -121,7 +121,7 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
         throw new IngestError(IngestErrorCode.OPTIONS_INVALID, 'ingest() needs the path of a file.');
       }
       settings = resolveCallSettings(this.#settings, options);
-      table = options.table ?? tableNameFromFile(stripClaimPrefix(basename(file), options.fileId));
+      table = options.table ?? tableNameFromFile(options.sourceName ?? basename(file));
     } catch (err) {
       setupError = err;
     }
@@ -243,11 +243,6 @@ function cancelledBeforeStart(file: string, table: string, signal: AbortSignal):
 }
 
 /** Drops the monitor's `<fileId>--` claim prefix from a processing file name. */
-function stripClaimPrefix(name: string, fileId: number | undefined): string {
-  const prefix = fileId === undefined ? undefined : `${fileId}--`;
-  return prefix !== undefined && name.startsWith(prefix) ? name.slice(prefix.length) : name;
-}
-
 /**
  * Creates an {@link Ingestor} over an open database (call `db.migrate()` first). The database
  * stays the caller's: close the ingestor, then the database.

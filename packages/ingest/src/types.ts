@@ -1,7 +1,7 @@
 /**
  * Public types of @refdata/ingest: the facade other teams import. The watcher app is one user.
  */
-import type { Database, LoadMode, Logger, RejectedRow } from '@refdata/db';
+import { type Database, LOAD_MODES, type LoadMode, type Logger, type RejectedRow } from '@refdata/db';
 import type { FormatInfo, FormatOverrides } from '@refdata/detect';
 
 /** What to do when the file's columns differ from the live table's. */
@@ -65,6 +65,12 @@ export interface IngestOptions {
   readonly force?: boolean;
   /** The tracking row of this file, when the caller (the watcher) has one. */
   readonly fileId?: number;
+  /**
+   * The name the file arrived under, used for the default table name, messages, logs and the
+   * backup catalogue (a watcher reads the file from its own working path).
+   * @default the path's base name
+   */
+  readonly sourceName?: string;
   /** Skip the load when a file with the same sha256 was already loaded into the table. @default true */
   readonly skipDuplicates?: boolean;
   /** Cancels the ingestion when aborted (like `handle.cancel()`): `INGEST_CANCELLED`, the table unchanged. */
@@ -190,3 +196,5 @@ export interface IngestorEvents {
 }
 
 export type { Database, FormatInfo, FormatOverrides, LoadMode, Logger, RejectedRow };
+/** The load modes `ingest()` accepts (re-exported from @refdata/db). */
+export { LOAD_MODES };

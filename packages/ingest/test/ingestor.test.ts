@@ -391,6 +391,31 @@ describe('Ingestor (facade on SQLite)', () => {
     expect(await readAll(db, 'big')).toHaveLength(2);
   });
 
+  it('names the file by its sourceName (as it arrived) in the table name, messages and the backup catalogue', async () => {
+    const { db, ingestor, dir } = await setup();
+    const first = await ingestor.ingest(await csv(dir, '7--rates_20250101.csv', `${HEADER}${rows(3)}`), {
+      sourceName: 'rates_20250101.csv',
+    });
+    expect(first.table).toBe('rates');
+    const second = await ingestor.ingest(await csv(dir, '8--rates_20250102.csv', `${HEADER}${rows(3, 5)}`), {
+      sourceName: 'rates_20250102.csv',
+    });
+    expect((await db.listBackups('rates')).find((b) => b.snapshot === second.snapshot)?.sourceFile).toBe(
+      'rates_20250102.csv',
+    );
+    const bad = await ingestor
+      .ingest(await csv(dir, '9--rates_20250103.csv', `${HEADER}${rows(3, 5)}000009,name 9,not a number\n`), {
+        sourceName: 'rates_20250103.csv',
+      })
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    expect(bad).toMatchObject({ code: 'INGEST_TOO_MANY_REJECTS' });
+    expect((bad as Error).message).toContain('rates_20250103.csv');
+    expect((bad as Error).message).not.toContain('9--');
+  });
+
   it('reports unreadable and malformed files with codes, keeping the cause code visible', async () => {
     const { db, ingestor, dir } = await setup();
     await expect(ingestor.ingest(`${dir}/missing.csv`)).rejects.toMatchObject({

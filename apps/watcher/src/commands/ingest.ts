@@ -86,6 +86,7 @@ export async function ingestTracked(
       ...base,
       ...options.overrides,
       fileId: claim.fileId,
+      sourceName: name,
       signal: controller.signal,
     });
     const progress = options.progressBar ? showProgressBar(ctx, job, info.size) : drain(job);

@@ -14,6 +14,7 @@ import {
   assertAppendable,
   assertDatasetConfig,
   compareColumnSets,
+  destructiveReplaceReason,
   type NormalizedLoadSpec,
   normalizeLoadSpec,
 } from '../../load-spec.js';
@@ -1364,22 +1365,16 @@ class MssqlLoadSession implements LoadSession {
     }
 
     const liveRows = await countIn(s, SCHEMAS.live, table);
-    if (spec.mode === 'replace' && !spec.force && liveRows > 0) {
-      const shrink = (liveRows - incoming) / liveRows;
-      if (incoming === 0 || shrink > spec.maxShrinkRatio) {
-        const reason =
-          incoming === 0
-            ? `the file has no rows and would empty ref.${table} (${liveRows} rows); re-run with force to apply it`
-            : `the file would shrink ref.${table} from ${liveRows} to ${incoming} rows (${Math.round(shrink * 100)}% fewer, more than the ${Math.round(spec.maxShrinkRatio * 100)}% allowed); re-run with force to apply it`;
-        await auditIn(s, {
-          fileId: spec.fileId,
-          step: 'commit',
-          outcome: 'held',
-          durationMs: performance.now() - started,
-          details: { table, mode: spec.mode, liveRows, incomingRows: incoming, reason },
-        });
-        return record({ status: 'held', table, reason, liveRows, incomingRows: incoming });
-      }
+    const reason = destructiveReplaceReason({ ...spec, table }, liveRows, incoming);
+    if (reason !== null) {
+      await auditIn(s, {
+        fileId: spec.fileId,
+        step: 'commit',
+        outcome: 'held',
+        durationMs: performance.now() - started,
+        details: { table, mode: spec.mode, liveRows, incomingRows: incoming, reason },
+      });
+      return record({ status: 'held', table, reason, liveRows, incomingRows: incoming });
     }
 
     const liveByFold = new Map(liveColumns.map((c) => [foldIdentifier(c.name), c.name]));

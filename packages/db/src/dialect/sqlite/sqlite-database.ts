@@ -21,6 +21,7 @@ import {
   assertAppendable,
   assertDatasetConfig,
   compareColumnSets,
+  destructiveReplaceReason,
   type NormalizedLoadSpec,
   normalizeLoadSpec,
 } from '../../load-spec.js';
@@ -1604,23 +1605,17 @@ class SqliteLoadSession implements LoadSession {
     }
 
     const liveRows = countIn(conn, live);
-    if (spec.mode === 'replace' && !spec.force && liveRows > 0) {
-      const shrink = (liveRows - incoming) / liveRows;
-      if (incoming === 0 || shrink > spec.maxShrinkRatio) {
-        conn.exec(dropTableSql(staging));
-        const reason =
-          incoming === 0
-            ? `the file has no rows and would empty ref.${spec.table} (${liveRows} rows); re-run with force to apply it`
-            : `the file would shrink ref.${spec.table} from ${liveRows} to ${incoming} rows (${Math.round(shrink * 100)}% fewer, more than the ${Math.round(spec.maxShrinkRatio * 100)}% allowed); re-run with force to apply it`;
-        auditIn(conn, {
-          fileId: spec.fileId,
-          step: 'commit',
-          outcome: 'held',
-          durationMs: performance.now() - started,
-          details: { table: spec.table, mode: spec.mode, liveRows, incomingRows: incoming, reason },
-        });
-        return { status: 'held', table: spec.table, reason, liveRows, incomingRows: incoming };
-      }
+    const reason = destructiveReplaceReason(spec, liveRows, incoming);
+    if (reason !== null) {
+      conn.exec(dropTableSql(staging));
+      auditIn(conn, {
+        fileId: spec.fileId,
+        step: 'commit',
+        outcome: 'held',
+        durationMs: performance.now() - started,
+        details: { table: spec.table, mode: spec.mode, liveRows, incomingRows: incoming, reason },
+      });
+      return { status: 'held', table: spec.table, reason, liveRows, incomingRows: incoming };
     }
 
     // Key and value columns as the live table spells them.
