@@ -800,7 +800,7 @@ export const CORPUS: readonly CorpusCase[] = [
       const path = await ctx.processingPathOf('appended_after_claim.csv');
       // After the handler started (the monitor has noted the size it handed over).
       await ctx.waitForLog(
-        (l) => l.msg === 'ingestion started' && String(l.file).endsWith('--appended_after_claim.csv'),
+        (l) => l.msg === 'ingestion started' && l.file === 'appended_after_claim.csv',
         'the load of appended_after_claim.csv to start',
       );
       const handle = await open(path, 'r+');
