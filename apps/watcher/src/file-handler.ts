@@ -9,6 +9,7 @@ import type { ClaimedFile, FileHandler, HandlerContext, HandlerResult, Sidecar }
 import type { AppConfig } from './config.js';
 import { ingestOptionsFor } from './datasets.js';
 import { errorCode, errorMessage } from './errors.js';
+import { trackingPatch } from './ingestion.js';
 import type { WatcherMetrics } from './metrics.js';
 import { rejectsCsv } from './rfc4180.js';
 
@@ -116,14 +117,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         await watching;
       }
       table = result.table;
-      await db.files.update(file.claim, {
-        sha256: result.sha256,
-        size: result.bytes,
-        rowsRead: result.rowsRead,
-        rowsLoaded: result.rowsLoaded,
-        rowsRejected: result.rowsRejected,
-        targetTable: result.table,
-      });
+      await db.files.update(file.claim, trackingPatch(result));
       metrics?.rowsLoaded.inc({}, result.status === 'loaded' ? result.rowsLoaded : 0);
       metrics?.rowsRejected.inc({}, result.rowsRejected);
       const sidecars: Sidecar[] =

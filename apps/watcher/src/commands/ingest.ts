@@ -4,12 +4,13 @@
  */
 import { basename } from 'node:path';
 import type { Database, FileClaim } from '@refdata/db';
-import { createIngestor, type IngestOptions, type IngestProgress, type IngestResult } from '@refdata/ingest';
+import type { IngestOptions, IngestProgress, IngestResult } from '@refdata/ingest';
 import { SingleBar } from 'cli-progress';
 import type { AppContext } from '../context.js';
 import { ingestOptionsFor } from '../datasets.js';
 import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { createAppIngestor, trackingPatch } from '../ingestion.js';
 import { type CommandEnv, formatDuration, inputFile, intOption, tableArgument } from './shared.js';
 
 /** Options of {@link ingestTracked}. */
@@ -68,14 +69,7 @@ export async function ingestTracked(
   );
   heartbeat.unref();
 
-  const ingestor = createIngestor({
-    db,
-    logger: logger.child({ component: 'ingest' }),
-    batchSize: config.ingest.batchSize,
-    progressIntervalSeconds: config.ingest.progressIntervalSeconds,
-    typeInference: config.ingest.typeInference,
-    typeSampleRows: config.ingest.typeSampleRows,
-  });
+  const ingestor = createAppIngestor(config, db, logger, 1);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
@@ -96,15 +90,7 @@ export async function ingestTracked(
     } finally {
       await progress;
     }
-    await db.files.update(claim, {
-      status: 'processing',
-      sha256: result.sha256,
-      size: result.bytes,
-      rowsRead: result.rowsRead,
-      rowsLoaded: result.rowsLoaded,
-      rowsRejected: result.rowsRejected,
-      targetTable: result.table,
-    });
+    await db.files.update(claim, { status: 'processing', ...trackingPatch(result) });
     const finalPath =
       result.status === 'loaded' && options.onLoaded !== undefined ? await options.onLoaded(result) : info.path;
     await db.files.finish(claim, { status: result.status === 'loaded' ? 'archived' : result.status, path: finalPath });

@@ -3,12 +3,12 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createIngestor } from '@refdata/ingest';
 import { createMonitor, type MonitorSummary } from '@refdata/monitor';
 import { createDbClaimStore } from '../claim-store.js';
 import { syncDatasets } from '../datasets.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { createFileHandler, type FileOutcome } from '../file-handler.js';
+import { createAppIngestor } from '../ingestion.js';
 import { type MetricsServer, startMetricsServer, WatcherMetrics } from '../metrics.js';
 import { ensureStageFolders } from './init.js';
 import type { CommandEnv } from './shared.js';
@@ -24,15 +24,7 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   const db = await ctx.openDb(metrics);
   await syncDatasets(db, config.datasets);
 
-  const ingestor = createIngestor({
-    db,
-    logger: logger.child({ component: 'ingest' }),
-    batchSize: config.ingest.batchSize,
-    progressIntervalSeconds: config.ingest.progressIntervalSeconds,
-    typeInference: config.ingest.typeInference,
-    typeSampleRows: config.ingest.typeSampleRows,
-    concurrency: config.monitor.concurrency,
-  });
+  const ingestor = createAppIngestor(config, db, logger);
   const detectStarted = new Map<string, number>();
   ingestor.on('started', (info) => {
     const t0 = detectStarted.get(info.file);
