@@ -81,6 +81,8 @@ describe('Monitor.stop', () => {
     const processing = await list(root, 'processing');
     expect(processing).toEqual(['1--big.csv']);
     expect(store.entries()).toMatchObject([{ fileId: 1, state: 'ready' }]);
+    // The lease is cut to one millisecond (heartbeat(claim, 1)), so it has expired a moment later.
+    await sleep(5);
     expect(store.entries()[0]!.leaseUntil!.getTime()).toBeLessThanOrEqual(Date.now());
 
     const handled: string[] = [];
@@ -122,6 +124,8 @@ describe('Monitor.stop', () => {
     await sleep(50);
     expect(await list(root, 'processing')).toEqual(['1--stubborn.csv']);
     expect(await list(root, 'archive')).toEqual([]);
+    // The lease is cut to one millisecond (heartbeat(claim, 1)), so it has expired a moment later.
+    await sleep(5);
     expect(store.entries()[0]!.leaseUntil!.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
