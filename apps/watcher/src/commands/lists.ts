@@ -131,9 +131,20 @@ export async function tablesCommand({ ctx, opts }: CommandEnv): Promise<number> 
     ['table', 'rows', 'columns'],
     tables
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((t) => [`ref.${t.name}`, t.rowCount, t.columns.map((c) => c.name).join(', ')]),
+      .map((t) => [`ref.${t.name}`, t.rowCount, columnSummary(t.columns.map((c) => c.name))]),
   );
   return 0;
+}
+
+/** The column names of a table for one cell of a list: the first ones, then how many more (`--json` has all). */
+export function columnSummary(names: readonly string[], maxChars = 80): string {
+  let text = '';
+  for (let i = 0; i < names.length; i++) {
+    const next = text === '' ? names[i]! : `${text}, ${names[i]}`;
+    if (next.length > maxChars && i > 0) return `${text}, … (${names.length} columns)`;
+    text = next;
+  }
+  return text;
 }
 
 /** Runs `refdata backups [TABLE]`. */
