@@ -15,6 +15,8 @@ export const AppErrorCode = {
   INPUT_NOT_FOUND: 'APP_INPUT_NOT_FOUND',
   /** A tracked file id does not exist. */
   FILE_NOT_FOUND: 'APP_FILE_NOT_FOUND',
+  /** A snapshot named on the command line is not catalogued for that table. */
+  SNAPSHOT_NOT_FOUND: 'APP_SNAPSHOT_NOT_FOUND',
   /** The tracked file is not in the state the command needs (e.g. `release` of a file that is not held). */
   FILE_STATE: 'APP_FILE_STATE',
   /** A file could not be loaded (the cause carries the package's code). */

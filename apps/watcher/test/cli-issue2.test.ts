@@ -131,6 +131,10 @@ describe('a second version of a file', () => {
     expect(list).toHaveLength(1);
     expect(list[0]?.rows).toBe(2);
 
+    const unknown = await runCli(['restore', 'ref.currencies', 'no-such-snapshot'], { cwd: ws.dir, env: ws.env() });
+    expect(unknown.code).toBe(5);
+    expect(unknown.stderr).toContain('APP_SNAPSHOT_NOT_FOUND');
+    expect(unknown.stderr).toContain('refdata backups currencies');
     const restored = await runCli(['restore', 'ref.currencies', list[0]?.snapshot ?? ''], {
       cwd: ws.dir,
       env: ws.env(),

@@ -34,7 +34,9 @@ async function folderWritable(dir: string): Promise<HealthCheck> {
     await rm(probe, { force: true });
     return { name: `folder ${dir}`, ok: true, detail: 'writable' };
   } catch (err) {
-    return { name: `folder ${dir}`, ok: false, detail: `not writable: ${errorMessage(err)}` };
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const detail = missing ? 'missing: run `refdata init`' : `not writable: ${errorMessage(err)}`;
+    return { name: `folder ${dir}`, ok: false, detail };
   }
 }
 

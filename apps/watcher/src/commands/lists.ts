@@ -171,6 +171,13 @@ export async function backupsCommand({ ctx, opts }: CommandEnv, tableArg: string
 export async function restoreCommand({ ctx, opts }: CommandEnv, tableArg: string, snapshot: string): Promise<number> {
   const table = tableArgument(tableArg);
   const db = await ctx.openDb();
+  const catalogued = await db.listBackups(table);
+  if (!catalogued.some((b) => b.snapshot === snapshot)) {
+    throw new AppError(
+      AppErrorCode.SNAPSHOT_NOT_FOUND,
+      `No snapshot ${JSON.stringify(snapshot)} of ref.${table} is catalogued (${catalogued.length} snapshot(s) of it are). List them with \`refdata backups ${table}\`.`,
+    );
+  }
   const saved = await db.restoreBackup(table, snapshot);
   const now = await db.describeTable(table);
   if (opts.json === true) {
