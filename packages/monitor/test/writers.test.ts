@@ -62,7 +62,9 @@ describe('Monitor with real writer processes', () => {
       expect(t?.content).toBe(expectedContent(16));
       expect(t?.readyAt).toBeGreaterThanOrEqual(doneAt(results[i]?.stdout ?? ''));
     }
-    expect(await list(root, 'archive')).toHaveLength(2);
+    // The move to archive/ follows the handler's return: wait for it instead of racing it.
+    await waitFor(async () => (await list(root, 'archive')).length === 2, 10_000, 'both archived');
+    expect(taken).toHaveLength(2);
   });
 
   it.runIf(process.platform === 'linux')(
