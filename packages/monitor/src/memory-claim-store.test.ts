@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createMemoryClaimStore } from './memory-claim-store.js';
 
 const FILE = { path: '/drop/incoming/a.csv', name: 'a.csv', size: 1, mtimeMs: 1 };
@@ -31,9 +31,16 @@ describe('createMemoryClaimStore', () => {
 
   it('re-claims only non-terminal entries whose lease expired, with a new token', async () => {
     const store = createMemoryClaimStore();
+    // The clock moves only when the test moves it: "not yet expired" must not depend on how fast
+    // this machine gets from claimNew() to reclaim() (a 30 ms stall used to expire the lease).
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const claim = (await store.claimNew(FILE, { instanceId: 'a', leaseMs: 30 }))!;
+    vi.setSystemTime(Date.now() + 29);
     expect(await store.reclaim(claim.fileId, B)).toBeNull();
-    await new Promise((r) => setTimeout(r, 40));
+    vi.setSystemTime(Date.now() + 2);
     const taken = (await store.reclaim(claim.fileId, B))!;
     expect(taken.token).not.toBe(claim.token);
     expect(await store.heartbeat(claim, 1000)).toBe(false);
