@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { openDatabase } from '@refdata/db';
 import { makeTempDir } from '@refdata/test-utils';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createDbClaimStore } from './claim-store.js';
 
 async function tempDb() {
@@ -69,13 +69,20 @@ describe('createDbClaimStore', () => {
   it('re-claims a file whose lease expired, and only then', async () => {
     const { db, dir } = await tempDb();
     const store = createDbClaimStore(db.files);
+    // The clock stands still until the test moves it: "not yet expired" must not depend on how
+    // fast this machine gets from claimNew() to reclaim() (a 50 ms stall used to expire it).
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const claim = await store.claimNew(
       { path: join(dir, 'c.csv'), name: 'c.csv', size: 1, mtimeMs: 1 },
       { instanceId: 'dead', leaseMs: 50 },
     );
     if (claim === null) throw new Error('not claimed');
+    vi.setSystemTime(Date.now() + 49);
     expect(await store.reclaim(claim.fileId, LEASE)).toBeNull();
-    await new Promise((r) => setTimeout(r, 120));
+    vi.setSystemTime(Date.now() + 2);
     const again = await store.reclaim(claim.fileId, LEASE);
     expect(again?.fileId).toBe(claim.fileId);
     expect(again?.token).not.toBe(claim.token);
