@@ -1,7 +1,14 @@
 import { link, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ClaimStore, createMemoryClaimStore, ensureStages, type MonitorEvents, stagePaths } from '../src/index.js';
+import {
+  type Claim,
+  type ClaimStore,
+  createMemoryClaimStore,
+  ensureStages,
+  type MonitorEvents,
+  stagePaths,
+} from '../src/index.js';
 import { pendingName } from '../src/names.js';
 import { list, makeRoot, monitorFor, sleep, waitFor } from './helpers.js';
 
@@ -15,7 +22,7 @@ async function crashedClaim(
   name: string,
   content: string,
   leaseMs: number,
-): Promise<{ fileId: number; path: string }> {
+): Promise<{ fileId: number; path: string; claim: Claim }> {
   const stages = await ensureStages(root);
   const incoming = join(stages.incoming, name);
   await writeFile(incoming, content);
@@ -30,7 +37,7 @@ async function crashedClaim(
   const path = join(stages.processing, `${claim.fileId}--${name}`);
   await rename(incoming, path);
   await store.transition(claim, 'processing', { path });
-  return { fileId: claim.fileId, path };
+  return { fileId: claim.fileId, path, claim };
 }
 
 describe('Monitor recovery of processing/', () => {
@@ -63,23 +70,40 @@ describe('Monitor recovery of processing/', () => {
 
   it('leaves a file with a live lease to its holder and takes it over once the lease expires', async () => {
     const root = await makeRoot();
-    const store = createMemoryClaimStore();
-    await crashedClaim(store, root, 'live.csv', 'x', 600);
-    const handled: string[] = [];
+    const inner = createMemoryClaimStore();
+    // A lease no test run can outlast, so the refusals below happen while it is surely live
+    // (a 600 ms lease and a 300 ms sleep used to race a slow start-up).
+    const { fileId, claim } = await crashedClaim(inner, root, 'live.csv', 'x', 600_000);
+    let refused = 0;
+    const store: ClaimStore = {
+      ...inner,
+      lookup: inner.lookup,
+      reclaim: async (id, lease) => {
+        const taken = await inner.reclaim(id, lease);
+        if (taken === null && id === fileId) refused++;
+        return taken;
+      },
+    };
+    const handled: Array<{ name: string; at: number }> = [];
     const monitor = monitorFor({
       root,
       ...FAST,
       store,
       handler: async (file) => {
-        handled.push(file.name);
+        handled.push({ name: file.name, at: Date.now() });
         return { state: 'archived' };
       },
     });
     await monitor.start();
-    await sleep(300);
+    await waitFor(() => refused >= 3, 10_000, 'the live claim refused on three scans');
     expect(handled).toEqual([]);
+    expect(await list(root, 'processing')).toEqual([`${fileId}--live.csv`]);
+    // The holder's lease now runs out (as if it had last renewed it for 100 ms).
+    expect(await inner.heartbeat(claim, 100)).toBe(true);
+    const leaseUntil = inner.entries()[0]!.leaseUntil!.getTime();
     await waitFor(() => handled.length === 1, 10_000, 'taken over after expiry');
-    expect(handled).toEqual(['live.csv']);
+    expect(handled.map((h) => h.name)).toEqual(['live.csv']);
+    expect(handled[0]!.at).toBeGreaterThanOrEqual(leaseUntil);
   });
 
   it('processes the abandoned file first when the store hands over its claim for a new file of the same name', async () => {
