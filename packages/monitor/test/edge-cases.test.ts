@@ -1,5 +1,5 @@
-import { unlinkSync } from 'node:fs';
-import { appendFile, chmod, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { appendFileSync, statSync, unlinkSync } from 'node:fs';
+import { appendFile, chmod, mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureStages, type HandlerResult, type MonitorEvents } from '../src/index.js';
@@ -141,10 +141,25 @@ describe('Monitor edge cases of the file system', () => {
         return { state: 'archived' };
       },
     });
+    // The writer adds its content after the monitor has seen the file empty and unchanged on
+    // three scans (two short of stable), counted by scans rather than slept for: a sleep raced
+    // the start-up. The mtime an hour ahead keeps the empty file from looking aged at first sight
+    // however long the start-up stalls (an aged file needs one confirming look; see lifecycle).
+    const ahead = new Date(Date.now() + 3_600_000);
+    await utimes(path, ahead, ahead);
+    let scansSinceSeen = -1;
+    const sizesBeforeAppend: number[] = [];
+    monitor.on('transition', (e) => {
+      if (e.name === 'grows.csv' && e.to === 'detected') scansSinceSeen = 0;
+    });
+    monitor.on('scan', () => {
+      if (scansSinceSeen < 0 || ++scansSinceSeen !== 4) return;
+      sizesBeforeAppend.push(statSync(path).size);
+      appendFileSync(path, 'code\n008\n');
+    });
     await monitor.start();
-    await sleep(250);
-    await appendFile(path, 'code\n008\n');
     await waitFor(() => contents.length === 1, 10_000, 'grows.csv taken');
+    expect(sizesBeforeAppend).toEqual([0]);
     expect(contents).toEqual(['code\n008\n']);
   });
 
