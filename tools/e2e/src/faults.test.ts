@@ -6,8 +6,7 @@
  * backup pruning and restore are proven at the database layer (packages/db/test/
  * sqlite-processes.test.ts), where the kill can be aimed at the statement.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileRecord } from '@refdata/db';
@@ -253,35 +252,38 @@ describe('the drop folder removed and recreated while watching', () => {
 describe('the database locked by another process during a load', () => {
   it('waits for the lock (claims, heartbeats and staging alike) and then loads the file once', async () => {
     const ws = await workspace('refdata-lock-');
-    const cli = { cwd: ws.dir, env: ws.env({ LOG_LEVEL: 'info' }), user: ws.user };
+    const cli = { cwd: ws.dir, env: ws.env({ LOG_LEVEL: 'debug' }), user: ws.user };
     expect((await runCli(['init'], cli)).code).toBe(0);
     const watcher = startCli(['watch'], { ...cli, timeoutMs: 120_000 });
     await watcher.waitForLog((l) => l.msg === 'watcher started', 'start');
     const db = await openTestDb(ws);
+    // Another process (this one) takes the write lock for 8 s the moment the load starts. The
+    // connection is open beforehand and the lock is taken synchronously on the log line: a
+    // holder spawned after the log line needed longer to start than a fast machine needs to
+    // load the whole file, and then found nothing to block.
+    const holder = new BetterSqlite3(ws.dbPath, { timeout: 30_000 });
+    onTestFinished(() => {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      if (holder.open) holder.close();
+    });
     const big = bigCsv(200_000);
     await dropFile(ws.incoming, 'locked.csv', big);
     await watcher.waitForLog((l) => l.msg === 'ingestion started' && l.file === 'locked.csv', 'the load to start');
-    // Another program takes the write lock for 8 s while rows are being staged.
-    const holder = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const D=require(${JSON.stringify(join(REPO, 'tools', 'e2e', 'node_modules', 'better-sqlite3'))});` +
-          `const d=new D(process.argv[1],{timeout:30000});d.exec('BEGIN IMMEDIATE');process.stdout.write('locked\\n');` +
-          `setTimeout(()=>{d.exec('COMMIT');d.close();process.stdout.write('released\\n');},8000);`,
-        ws.dbPath,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    holder.exec('BEGIN IMMEDIATE');
     const lockedAt = Date.now();
-    await once(holder.stdout, 'data');
-    await once(holder, 'exit');
+    await sleep(8_000);
+    holder.exec('COMMIT');
+    holder.close();
     const releasedAt = Date.now();
-    expect(releasedAt - lockedAt).toBeGreaterThanOrEqual(7_500);
     const done = await waitForStatus(db, 'locked.csv', ['archived', 'failed'], 90_000);
     expect(done).toMatchObject({ status: 'archived', rowsLoaded: 200_000, sha256: await sha256Of(big) });
-    // Started before the lock, finished after it: the load really waited it out.
+    // Started before the lock, finished after it: the load really waited it out, and the wait
+    // was the lock's (the database reported busy while it was held).
     expect(done.finishedAt?.getTime()).toBeGreaterThan(releasedAt - 1_000);
+    const busy = watcher
+      .logs()
+      .filter((l) => l.msg === 'sqlite database busy; waiting' && Number(l.time) >= lockedAt - 100);
+    expect(busy.filter((l) => Number(l.time) <= releasedAt).length).toBeGreaterThan(0);
     expect((await db.describeTable('locked'))?.rowCount).toBe(200_000);
     expect(watcher.logs().filter((l) => l.msg === 'file failed' || l.code === 'MONITOR_CLAIM_LOST')).toEqual([]);
     watcher.child.kill('SIGTERM');
