@@ -3,6 +3,7 @@
  * command and maps its outcome or error code to an exit code.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { addFormatOptions } from './commands/format-flags.js';
 import type { CommandEnv } from './commands/shared.js';
 import { type AppContext, bootstrapOutput, createContext, type Runtime } from './context.js';
 import { AppError, errorCode, errorMessage, hasCode } from './errors.js';
@@ -133,43 +134,46 @@ export async function run(argv: readonly string[], runtime: Runtime): Promise<nu
     .option('--grace-period <seconds>', 'time in-flight files get to finish on shutdown (env SHUTDOWN_GRACE_PERIOD)')
     .action(action('info', async (env) => (await import('./commands/watch.js')).watchCommand(env)));
 
-  program
-    .command('ingest')
-    .description('load one file now (exit code 0 loaded, 1 failed, 3 held)')
-    .argument('<file>', 'CSV file to load')
-    .option('--table <name>', 'target table (default: from the file name)')
-    .addOption(new Option('--mode <mode>', 'load mode').choices(['replace', 'append', 'upsert']))
-    .option('--key <columns>', 'key columns, comma-separated (needed for upsert)')
-    .option('--max-errors <n>', 'rejected rows tolerated before the file fails (env INGEST_MAX_ERRORS)')
-    .option('--force', 'apply a replace the destructive-replace guard would hold')
-    .option('--reload', 'load even when the same content was already loaded into the table')
-    .option('--json', 'print the result as JSON')
-    .action(
-      action('warn', async (env, file: string) => (await import('./commands/ingest.js')).ingestCommand(env, file)),
-    );
+  addFormatOptions(
+    program
+      .command('ingest')
+      .description('load one file now (exit code 0 loaded, 1 failed, 3 held)')
+      .argument('<file>', 'CSV file to load')
+      .option('--table <name>', 'target table (default: from the file name)')
+      .addOption(new Option('--mode <mode>', 'load mode').choices(['replace', 'append', 'upsert']))
+      .option('--key <columns>', 'key columns, comma-separated (needed for upsert)')
+      .option('--max-errors <n>', 'rejected rows tolerated before the file fails (env INGEST_MAX_ERRORS)')
+      .option('--force', 'apply a replace the destructive-replace guard would hold')
+      .option('--reload', 'load even when the same content was already loaded into the table')
+      .option('--json', 'print the result as JSON'),
+  ).action(
+    action('warn', async (env, file: string) => (await import('./commands/ingest.js')).ingestCommand(env, file)),
+  );
 
-  program
-    .command('detect')
-    .description('detect the format of a file and explain each decision')
-    .argument('<file>', 'file to inspect')
-    .option('--json', 'print the FormatInfo as JSON')
-    .action(
-      action('warn', async (env, file: string) => (await import('./commands/detect.js')).detectCommand(env, file)),
-    );
+  addFormatOptions(
+    program
+      .command('detect')
+      .description('detect the format of a file and explain each decision')
+      .argument('<file>', 'file to inspect')
+      .option('--json', 'print the FormatInfo as JSON'),
+  ).action(
+    action('warn', async (env, file: string) => (await import('./commands/detect.js')).detectCommand(env, file)),
+  );
 
-  program
-    .command('convert')
-    .description('convert files to RFC 4180 CSV with the detected format (one process for any number of inputs)')
-    .argument('<inputs...>', 'input files')
-    .option('--out <file>', 'output file (one input only)')
-    .option('--out-dir <dir>', 'output folder: each input is written as DIR/<input file name>')
-    .option('--max-errors <n>', 'rejected rows tolerated per input before it fails')
-    .option('--concurrency <n>', 'inputs converted at once', '4')
-    .action(
-      action('warn', async (env, inputs: string[]) =>
-        (await import('./commands/convert.js')).convertCommand(env, inputs),
-      ),
-    );
+  addFormatOptions(
+    program
+      .command('convert')
+      .description('convert files to RFC 4180 CSV with the detected format (one process for any number of inputs)')
+      .argument('<inputs...>', 'input files')
+      .option('--out <file>', 'output file (one input only)')
+      .option('--out-dir <dir>', 'output folder: each input is written as DIR/<input file name>')
+      .option('--max-errors <n>', 'rejected rows tolerated per input before it fails')
+      .option('--concurrency <n>', 'inputs converted at once', '4'),
+  ).action(
+    action('warn', async (env, inputs: string[]) =>
+      (await import('./commands/convert.js')).convertCommand(env, inputs),
+    ),
+  );
 
   program
     .command('export')

@@ -9,6 +9,7 @@ import { convertFile } from '@refdata/detect';
 import { DIR_MODE } from '../context.js';
 import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { formatOverridesFrom } from './format-flags.js';
 import { type CommandEnv, intOption } from './shared.js';
 
 /** The content written for an input that cannot be loaded at all. */
@@ -29,7 +30,11 @@ export async function convertCommand({ ctx, opts }: CommandEnv, inputs: readonly
     );
   }
   // Without --max-errors, rejected rows are reported and counted but never fail an input.
-  const convertOptions = opts.maxErrors === undefined ? {} : { maxErrors: intOption('--max-errors', opts.maxErrors) };
+  const overrides = formatOverridesFrom(opts);
+  const convertOptions = {
+    ...(opts.maxErrors === undefined ? {} : { maxErrors: intOption('--max-errors', opts.maxErrors) }),
+    ...(overrides === undefined ? {} : { overrides }),
+  };
   const concurrency = intOption('--concurrency', opts.concurrency ?? 4, 1);
   const cwd = ctx.runtime.cwd;
   if (outDir !== undefined) await mkdir(resolve(cwd, outDir), { recursive: true, mode: DIR_MODE });

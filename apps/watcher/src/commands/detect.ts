@@ -2,6 +2,7 @@
  * `refdata detect FILE [--json]`: what the detector decided, how sure it is and why.
  */
 import { type ColumnType, detectFormat, type FormatInfo } from '@refdata/detect';
+import { formatOverridesFrom } from './format-flags.js';
 import { type CommandEnv, inputFile } from './shared.js';
 
 /**
@@ -50,9 +51,11 @@ function pct(confidence: number): string {
 export async function detectCommand({ ctx, opts }: CommandEnv, file: string): Promise<number> {
   const { out, config } = ctx;
   const { path } = await inputFile(ctx, file);
+  const overrides = formatOverridesFrom(opts);
   const format: FormatInfo = await detectFormat(path, {
     sampleRows: config.ingest.typeSampleRows,
     inferTypes: config.ingest.typeInference,
+    ...(overrides === undefined ? {} : { overrides }),
   });
   if (opts.json === true) {
     out.json(format);

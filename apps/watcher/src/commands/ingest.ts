@@ -11,6 +11,7 @@ import { ingestOptionsFor } from '../datasets.js';
 import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createAppIngestor, trackingPatch } from '../ingestion.js';
+import { formatOverridesFrom, mergeFormatOverrides } from './format-flags.js';
 import { type CommandEnv, formatDuration, inputFile, intOption, tableArgument } from './shared.js';
 
 /** Options of {@link ingestTracked}. */
@@ -76,9 +77,11 @@ export async function ingestTracked(
   process.once('SIGTERM', onSignal);
   try {
     const base = ingestOptionsFor(config, name, options.overrides.table);
+    const format = mergeFormatOverrides(base.format, options.overrides.format);
     const job = ingestor.ingest(info.path, {
       ...base,
       ...options.overrides,
+      ...(format === undefined ? {} : { format }),
       fileId: claim.fileId,
       sourceName: name,
       signal: controller.signal,
@@ -170,6 +173,8 @@ export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Pr
   if (opts.maxErrors !== undefined) overrides.maxErrors = intOption('--max-errors', opts.maxErrors);
   if (opts.force === true) overrides.force = true;
   if (opts.reload === true) overrides.skipDuplicates = false;
+  const format = formatOverridesFrom(opts);
+  if (format !== undefined) overrides.format = format;
   if (overrides.mode === 'upsert' && overrides.keyColumns === undefined) {
     const ds = ingestOptionsFor(ctx.config, basename(file), overrides.table);
     if (ds.keyColumns === undefined) {
