@@ -13,3 +13,4 @@ export async function makeTempDir(prefix = 'refdata-'): Promise<{ dir: string; c
 
 /** Absolute path of the shared public corpus, when it exists on this machine. */
 export const SHARED_CORPUS: string = new URL('../../../../shared/corpus/', import.meta.url).pathname;
+export { buildStalePackages } from './build.js';
