@@ -361,27 +361,27 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
     this.#queue.start();
   }
 
-  #end(): void {
-    this.#mode = 'idle';
-    this.#closed = true;
+  /** Stops every timer and the fs.watch watcher: nothing new is observed after this. */
+  #stopObserving(): void {
     if (this.#scanTimer !== null) clearTimeout(this.#scanTimer);
     if (this.#quickScanTimer !== null) clearTimeout(this.#quickScanTimer);
     this.#scanTimer = null;
     this.#quickScanTimer = null;
     this.#closeWatcher();
     this.#clearFileTimers();
+  }
+
+  #end(): void {
+    this.#mode = 'idle';
+    this.#closed = true;
+    this.#stopObserving();
     this.#files.clear();
   }
 
   async #stopNow(): Promise<void> {
     this.#stopping = true;
     this.#closed = true;
-    if (this.#scanTimer !== null) clearTimeout(this.#scanTimer);
-    if (this.#quickScanTimer !== null) clearTimeout(this.#quickScanTimer);
-    this.#scanTimer = null;
-    this.#quickScanTimer = null;
-    this.#closeWatcher();
-    this.#clearFileTimers();
+    this.#stopObserving();
     this.#queue.clear();
     const idle = this.#queue.onIdle();
     const inTime = await Promise.race([idle.then(() => true), sleep(this.#opts.gracePeriodMs).then(() => false)]);
