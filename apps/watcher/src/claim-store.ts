@@ -33,7 +33,9 @@ export function createDbClaimStore(files: FileTracking, options: DbClaimStoreOpt
     heartbeat: (claim, leaseMs) => files.heartbeat(claim, leaseMs),
     lookup: async (fileId) => {
       const record = await files.get(fileId);
-      return record === undefined ? null : { state: record.status, path: record.path };
+      if (record === undefined) return null;
+      // A released file was held, then applied by `refdata release` and moved to archive/.
+      return { state: record.status === 'released' ? 'archived' : record.status, path: record.path };
     },
     transition: (claim, state, details) => files.update(claim, { status: state, path: details.path }),
     finish: (claim, state, details) =>

@@ -125,6 +125,7 @@ export class Output {
   status(status: string): string {
     switch (status) {
       case 'archived':
+      case 'released':
         return this.paint.green(status);
       case 'failed':
         return this.paint.red(status);

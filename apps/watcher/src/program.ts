@@ -2,6 +2,7 @@
  * The `refdata` command line (commander): parses arguments, builds the context, runs the
  * command and maps its outcome or error code to an exit code.
  */
+import { FILE_STATUSES } from '@refdata/db';
 import { Command, CommanderError, Option } from 'commander';
 import { addFormatOptions } from './commands/format-flags.js';
 import type { CommandEnv } from './commands/shared.js';
@@ -10,18 +11,6 @@ import { AppError, errorCode, errorMessage, hasCode } from './errors.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { Output } from './output.js';
-
-const FILE_STATUS_CHOICES = [
-  'detected',
-  'stabilizing',
-  'ready',
-  'claimed',
-  'processing',
-  'archived',
-  'failed',
-  'duplicate',
-  'held',
-] as const;
 
 /** Global options every command accepts. */
 interface GlobalOptions {
@@ -187,7 +176,7 @@ export async function run(argv: readonly string[], runtime: Runtime): Promise<nu
   program
     .command('files')
     .description('list tracked files')
-    .addOption(new Option('--status <status>', 'only files in this status').choices(FILE_STATUS_CHOICES))
+    .addOption(new Option('--status <status>', 'only files in this status').choices(FILE_STATUSES))
     .option('--limit <n>', 'at most this many files', '100')
     .option('--json', 'print as JSON')
     .action(action('warn', async (env) => (await import('./commands/lists.js')).filesCommand(env)));

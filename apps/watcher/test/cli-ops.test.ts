@@ -103,9 +103,17 @@ describe('refdata ingest', () => {
       'code,numeric_code,name,minor_units,introduced\nEUR,978,Euro,2,1999-01-01\n',
     );
     const show = JSON.parse((await runCli(['show', heldId, '--json'], { cwd: ws.dir, env: ws.env() })).stdout) as {
+      file: { status: string };
       audit: { step: string }[];
     };
     expect(show.audit.map((a) => a.step)).toContain('release');
+    // The held row is released (no longer waiting), and a second release is refused.
+    expect(show.file.status).toBe('released');
+    const stillHeld = await runCli(['files', '--status', 'held', '--json'], { cwd: ws.dir, env: ws.env() });
+    expect(JSON.parse(stillHeld.stdout)).toEqual([]);
+    const again = await runCli(['release', heldId], { cwd: ws.dir, env: ws.env() });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already released as file \d+/);
 
     const bad = join(ws.dir, 'bad.csv');
     await writeCsv(bad, 'code,minor_units', ['A,1', 'B,2', 'C,x', 'D,4']);

@@ -24,11 +24,15 @@ export const FILE_STATUSES = [
   'failed',
   'duplicate',
   'held',
+  'released',
 ] as const;
 /** One of {@link FILE_STATUSES}. */
 export type FileStatus = (typeof FILE_STATUSES)[number];
-/** Statuses after which a file is never touched again by a watcher. */
-export const TERMINAL_FILE_STATUSES: readonly FileStatus[] = ['archived', 'failed', 'duplicate', 'held'];
+/**
+ * Statuses after which a file is never touched again by a watcher. `released` is a `held` file
+ * whose load was later applied with force ({@link FileTracking.markReleased}).
+ */
+export const TERMINAL_FILE_STATUSES: readonly FileStatus[] = ['archived', 'failed', 'duplicate', 'held', 'released'];
 
 /**
  * Logical column types. Each dialect maps them to physical types that keep values exact
@@ -267,6 +271,12 @@ export interface FileTracking {
   list(filter?: { readonly status?: FileStatus; readonly limit?: number }): Promise<FileRecord[]>;
   /** Non-terminal rows whose lease has expired. */
   listExpired(): Promise<FileRecord[]>;
+  /**
+   * Marks a `held` file as `released` — its load was applied later, with force, and recorded as
+   * another file — and stores where the file now lies. Atomic: returns false (and changes
+   * nothing) when the file is not `held`, so a file is released at most once.
+   */
+  markReleased(fileId: number, path: string): Promise<boolean>;
   /** Files with this content hash, optionally only those archived into `table`. */
   findBySha256(sha256: string, table?: string): Promise<FileRecord[]>;
 }

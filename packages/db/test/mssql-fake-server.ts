@@ -48,6 +48,8 @@ export function fakeServer(): {
   audit: Record<string, unknown>[];
   /** Staged text values the fake "server" refuses to convert (simulating a TRY_CONVERT failure). */
   unconvertible: Set<string>;
+  /** Rows of [refdata].[files]. */
+  files: Record<string, unknown>[];
 } {
   const unconvertible = new Set<string>();
   const tables = new Map<string, Table>();
@@ -334,6 +336,12 @@ export function fakeServer(): {
       sql.startsWith('SELECT TOP (@limit) * FROM [refdata].[files]')
     )
       return { rows: files };
+    if (sql.startsWith("UPDATE [refdata].[files] SET status = N'released'")) {
+      const f = files.find((x) => x.id === String(param(s, 'id')));
+      if (f?.status !== 'held') return { rowCount: 0 };
+      Object.assign(f, { status: 'released', path: param(s, 'path') });
+      return { rowCount: 1 };
+    }
     if (sql.startsWith('UPDATE [refdata].[files]') || sql.startsWith('DECLARE @now')) {
       const f = files.find((x) => x.id === String(param(s, 'id')));
       if (f === undefined || (param(s, 'token') !== f.token && !sql.startsWith('DECLARE'))) return { rowCount: 0 };
@@ -351,5 +359,5 @@ export function fakeServer(): {
     const [schema, name] = idents(b.table) as [string, string];
     (table(schema, name) as Table).rows.push(...b.rows.map((r) => [...r]));
   };
-  return { respond, onBulk, tables, log, catalogue, audit, unconvertible };
+  return { respond, onBulk, tables, log, catalogue, audit, unconvertible, files };
 }

@@ -222,7 +222,7 @@ describe('MssqlDatabase statement flows (fake server)', () => {
   });
 
   it('tracks files, audits, rejects and datasets through parameterised statements', async () => {
-    const { db } = await open();
+    const { db, server } = await open();
     const claim = await db.files.claimNew(
       { path: '/in/a.csv', name: 'a.csv', size: 1 },
       { instanceId: 'i', leaseMs: 1000 },
@@ -239,6 +239,10 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     expect(await db.files.listExpired()).toHaveLength(1);
     expect(await db.files.findBySha256('ab', 'cur')).toHaveLength(1);
     expect(await db.files.reclaim(1, { instanceId: 'j', leaseMs: 1000 })).toBeNull();
+    expect(await db.files.markReleased(1, '/archive/a.csv')).toBe(false); // not held
+    server.files[0]!.status = 'held';
+    expect(await db.files.markReleased(1, '/archive/a.csv')).toBe(true);
+    expect(server.files[0]).toMatchObject({ status: 'released', path: '/archive/a.csv' });
     await db.recordAudit({ fileId: 1, step: 'detect', outcome: 'ok', details: { a: 1 } });
     expect(await db.listAudit(1)).toMatchObject([{ step: 'detect', outcome: 'ok', details: { a: 1 }, fileId: 1 }]);
     await db.recordRejects(

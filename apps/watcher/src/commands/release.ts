@@ -1,7 +1,7 @@
 /**
  * `refdata release FILE_ID`: applies a load the destructive-replace guard held, by re-ingesting
- * the held file with `force`. On success the file moves from `held/` to `archive/`; on failure
- * it stays in `held/`.
+ * the held file with `force`. On success the file moves from `held/` to `archive/`, the load is
+ * recorded as a new file and the held row becomes `released`; on failure it stays in `held/`.
  */
 import { access, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -41,13 +41,6 @@ export async function releaseCommand({ ctx, opts }: CommandEnv, idArg: string): 
       `No tracked file has id ${id}. List held files with \`refdata files --status held\`.`,
     );
   }
-  if (held.status !== 'held') {
-    throw new AppError(
-      AppErrorCode.FILE_STATE,
-      `File ${id} (${held.name}) is ${held.status}, not held; only held files can be released. ` +
-        'List them with `refdata files --status held`.',
-    );
-  }
   const earlier = (await db.listAudit(id)).find((a) => a.step === 'release' && a.outcome === 'ok');
   if (earlier !== undefined) {
     const as = (earlier.details as { releasedAs?: unknown } | undefined)?.releasedAs;
@@ -55,6 +48,13 @@ export async function releaseCommand({ ctx, opts }: CommandEnv, idArg: string): 
       AppErrorCode.FILE_STATE,
       `File ${id} (${held.name}) was already released${as === undefined ? '' : ` as file ${String(as)}`}. ` +
         'See `refdata show` for what was loaded.',
+    );
+  }
+  if (held.status !== 'held') {
+    throw new AppError(
+      AppErrorCode.FILE_STATE,
+      `File ${id} (${held.name}) is ${held.status}, not held; only held files can be released. ` +
+        'List them with `refdata files --status held`.',
     );
   }
   if (!(await exists(held.path))) {
@@ -98,6 +98,8 @@ export async function releaseCommand({ ctx, opts }: CommandEnv, idArg: string): 
     );
   }
   const finalPath = outcome.path;
+  // The held row now says where the file went and no longer shows as waiting for a release.
+  await db.files.markReleased(id, finalPath);
   const r = outcome.result;
   if (opts.json === true) {
     ctx.out.json({

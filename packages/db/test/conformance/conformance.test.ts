@@ -356,6 +356,17 @@ for (const dialect of DIALECTS) {
         same({ status: 'held', rowsRead: 3, lease: null })[dialect],
       );
       expect(await db.files.heartbeat(claim!, 1000)).toBe(false);
+
+      // A held file is released once: the row moves to 'released' with its new path, and stays
+      // out of crash recovery (terminal); releasing it again, or a file that is not held, changes nothing.
+      const archived = path.replace('/incoming/', '/archive/');
+      expect(await db.files.markReleased(claim!.fileId, archived)).toBe(same(true)[dialect]);
+      expect(await db.files.markReleased(claim!.fileId, '/elsewhere.csv')).toBe(same(false)[dialect]);
+      const released = await db.files.get(claim!.fileId);
+      expect({ status: released?.status, path: released?.path }).toEqual(
+        same({ status: 'released', path: archived })[dialect],
+      );
+      expect((await db.files.listExpired()).map((f) => f.id)).not.toContain(claim!.fileId);
     });
 
     it('records audit events and rejected rows per file', async () => {

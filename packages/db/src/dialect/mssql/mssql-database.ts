@@ -76,6 +76,7 @@ import {
   HEARTBEAT_SQL,
   LIST_EXPIRED_SQL,
   LIST_TABLES_SQL,
+  MARK_RELEASED_SQL,
   MAX_COLUMNS,
   MIGRATION_LOCK_SQL,
   MSSQL_MIGRATIONS,
@@ -948,6 +949,15 @@ class MssqlFileTracking implements FileTracking {
     return (
       await this.#client.unit('files.listExpired', (s) => s.query<FileRowMs>(LIST_EXPIRED_SQL), { transaction: false })
     ).map(toFileRecord);
+  }
+
+  async markReleased(fileId: number, path: string): Promise<boolean> {
+    const n = await this.#client.unit(
+      'files.markReleased',
+      (s) => s.execute(MARK_RELEASED_SQL, [nv('path', path), big('id', fileId)]),
+      { transaction: false },
+    );
+    return n === 1;
   }
 
   async findBySha256(sha256: string, table?: string): Promise<FileRecord[]> {

@@ -25,6 +25,7 @@ import {
   HEARTBEAT_SQL,
   LIST_EXPIRED_SQL,
   LIST_TABLES_SQL,
+  MARK_RELEASED_SQL,
   MAX_PARAMS_PER_STATEMENT,
   MIGRATION_LOCK_SQL,
   MSSQL_MIGRATIONS,
@@ -189,16 +190,19 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
 UPDATE f SET status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
 OUTPUT inserted.lease_until
 FROM [refdata].[files] AS f WITH (UPDLOCK, READPAST, ROWLOCK)
-WHERE f.id = @id AND f.status NOT IN (N'archived', N'failed', N'duplicate', N'held') AND (f.lease_until IS NULL OR f.lease_until <= @now);`);
+WHERE f.id = @id AND f.status NOT IN (N'archived', N'failed', N'duplicate', N'held', N'released') AND (f.lease_until IS NULL OR f.lease_until <= @now);`);
     expect(HEARTBEAT_SQL).toBe(
-      "UPDATE [refdata].[files] SET lease_until = DATEADD(MILLISECOND, @lease_ms, SYSUTCDATETIME()) WHERE id = @id AND token = @token AND status NOT IN (N'archived', N'failed', N'duplicate', N'held');",
+      "UPDATE [refdata].[files] SET lease_until = DATEADD(MILLISECOND, @lease_ms, SYSUTCDATETIME()) WHERE id = @id AND token = @token AND status NOT IN (N'archived', N'failed', N'duplicate', N'held', N'released');",
     );
     expect(updateFileSql(['rows_read = @rows_read'], false)).toBe(
-      "UPDATE [refdata].[files] SET rows_read = @rows_read WHERE id = @id AND token = @token AND status NOT IN (N'archived', N'failed', N'duplicate', N'held');",
+      "UPDATE [refdata].[files] SET rows_read = @rows_read WHERE id = @id AND token = @token AND status NOT IN (N'archived', N'failed', N'duplicate', N'held', N'released');",
     );
     expect(updateFileSql([], true)).toBe('UPDATE [refdata].[files] SET id = id WHERE id = @id AND token = @token;');
     expect(LIST_EXPIRED_SQL).toBe(
-      "SELECT * FROM [refdata].[files] WHERE status NOT IN (N'archived', N'failed', N'duplicate', N'held') AND (lease_until IS NULL OR lease_until <= SYSUTCDATETIME()) ORDER BY id;",
+      "SELECT * FROM [refdata].[files] WHERE status NOT IN (N'archived', N'failed', N'duplicate', N'held', N'released') AND (lease_until IS NULL OR lease_until <= SYSUTCDATETIME()) ORDER BY id;",
+    );
+    expect(MARK_RELEASED_SQL).toBe(
+      "UPDATE [refdata].[files] SET status = N'released', path = @path WHERE id = @id AND status = N'held';",
     );
     for (const sql of [CLAIM_NEW_SQL, RECLAIM_SQL, HEARTBEAT_SQL]) expect(sql).not.toMatch(/GETDATE\(\)|@now_client/);
   });

@@ -4,7 +4,7 @@
  * with generated names (`@p0`, `@path`, …), never text from data.
  */
 import { quoteMssqlIdentifier as q } from '../../identifiers.js';
-import type { ColumnDef } from '../../types.js';
+import { type ColumnDef, TERMINAL_FILE_STATUSES } from '../../types.js';
 import {
   mssqlStagingType,
   mssqlType,
@@ -25,7 +25,7 @@ export const MAX_ROWS_PER_VALUES = 1000;
 /** SQL Server limit on columns per (non-wide) table. */
 export const MAX_COLUMNS = 1024;
 
-const TERMINAL = "(N'archived', N'failed', N'duplicate', N'held')";
+const TERMINAL = `(${TERMINAL_FILE_STATUSES.map((s) => `N'${s}'`).join(', ')})`;
 const pathKey = (param: string): string => `CAST(HASHBYTES('SHA2_256', ${param}) AS BINARY(32))`;
 
 /** Creates the four schemas and the version table when missing (idempotent). */
@@ -382,6 +382,10 @@ export const HEARTBEAT_SQL: string = `UPDATE [refdata].[files] SET lease_until =
 export function updateFileSql(sets: readonly string[], terminalAllowed: boolean): string {
   return `UPDATE [refdata].[files] SET ${sets.length === 0 ? 'id = id' : sets.join(', ')} WHERE id = @id AND token = @token${terminalAllowed ? '' : ` AND status NOT IN ${TERMINAL}`};`;
 }
+
+/** `held` → `released`, with the file's new path; zero rows when it is not held. */
+export const MARK_RELEASED_SQL: string =
+  "UPDATE [refdata].[files] SET status = N'released', path = @path WHERE id = @id AND status = N'held';";
 
 /** Expired non-terminal rows. */
 export const LIST_EXPIRED_SQL: string = `SELECT * FROM [refdata].[files] WHERE status NOT IN ${TERMINAL} AND (lease_until IS NULL OR lease_until <= SYSUTCDATETIME()) ORDER BY id;`;

@@ -1215,6 +1215,17 @@ WHERE id = ? AND status NOT IN ${TERMINAL_SQL} AND (lease_until IS NULL OR lease
     );
   }
 
+  async markReleased(fileId: number, path: string): Promise<boolean> {
+    return this.#run(
+      'markReleased',
+      (conn) =>
+        conn
+          .prepare(`UPDATE ${q(META.files)} SET status = 'released', path = ? WHERE id = ? AND status = 'held'`)
+          .run(path, fileId).changes === 1,
+      true,
+    );
+  }
+
   async findBySha256(sha256: string, table?: string): Promise<FileRecord[]> {
     return this.#run(
       'findBySha256',

@@ -3,7 +3,7 @@
  * {@link quoteSqliteIdentifier}; every value is a bound parameter.
  */
 import { quoteSqliteIdentifier as q } from '../../identifiers.js';
-import type { ColumnDef } from '../../types.js';
+import { type ColumnDef, TERMINAL_FILE_STATUSES } from '../../types.js';
 import { sqliteDeclaredType } from './sqlite-types.js';
 
 /** Physical name of the live table of `table`. */
@@ -24,7 +24,7 @@ export const META = {
 } as const;
 
 /** Terminal statuses as an SQL list literal (constants, not user data). */
-export const TERMINAL_SQL = "('archived','failed','duplicate','held')";
+export const TERMINAL_SQL: string = `(${TERMINAL_FILE_STATUSES.map((s) => `'${s}'`).join(',')})`;
 
 /**
  * Versioned migrations of our own metadata objects. Index i holds the statements that bring the
