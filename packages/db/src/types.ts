@@ -339,7 +339,11 @@ export interface Database {
   /** Lists live `ref` tables. */
   listTables(): Promise<TableDescription[]>;
   compareColumns(table: string, incoming: readonly ColumnDef[]): Promise<SchemaComparison>;
-  /** Streams the rows of `ref.<table>` in column order, values in canonical form. */
+  /**
+   * Streams the rows of `ref.<table>` in column order, values in canonical form. Row order:
+   * SQLite, load order; SQL Server, the dataset's key columns when it declares them (a heap
+   * has no order of its own), else the server's.
+   */
   readTable(table: string, options?: { readonly signal?: AbortSignal }): AsyncIterable<readonly DbValue[]>;
 
   /** Starts a load; rows go to a staging table until commit. */

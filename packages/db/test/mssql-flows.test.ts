@@ -131,6 +131,25 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     ]);
   });
 
+  it("reads a table in its dataset's key order, and in the server's order without keys", async () => {
+    const { db, fake } = await open();
+    await loadRows(db, { table: 'cur', columns: cols }, [
+      ['USD', '1.00'],
+      ['EUR', '1.10'],
+    ]);
+    const reads = (): string[] =>
+      fake.statements.filter((st) => st.sql.startsWith('SELECT [code] AS [v0]')).map((st) => st.sql);
+    await readAll(db, 'cur');
+    expect(reads().at(-1)).toMatch(/ FROM \[ref\]\.\[cur\];$/);
+    await db.setDataset({ table: 'cur', mode: 'upsert', keyColumns: ['CODE'], typeOverrides: {} });
+    await readAll(db, 'cur');
+    expect(reads().at(-1)).toMatch(/ FROM \[ref\]\.\[cur\] ORDER BY \[code\];$/);
+    // A key the table lacks (renamed upstream) gives no order rather than a failing read.
+    await db.setDataset({ table: 'cur', mode: 'upsert', keyColumns: ['iso'], typeOverrides: {} });
+    expect(await readAll(db, 'cur')).toHaveLength(2);
+    expect(reads().at(-1)).toMatch(/ FROM \[ref\]\.\[cur\];$/);
+  });
+
   it('holds a shrinking replace without touching any table', async () => {
     const { db, server } = await open();
     await loadRows(

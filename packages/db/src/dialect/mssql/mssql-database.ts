@@ -487,7 +487,7 @@ export class MssqlDatabase implements Database {
               );
             }
             const cols = columns;
-            const st = s.stream(readTableSql(table, cols), [], (raw) => {
+            const st = s.stream(readTableSql(table, cols, await keyOrder(s, table, cols)), [], (raw) => {
               queue.push(raw.map((v, i) => mssqlReadValue((cols[i] as ColumnDef).type, v)));
               if (queue.length >= 1000 && !paused) {
                 paused = true;
@@ -721,16 +721,7 @@ export class MssqlDatabase implements Database {
 
   async getDataset(table: string): Promise<DatasetConfig | undefined> {
     assertIdentifier(table, 'table');
-    return this.#unit(
-      'getDataset',
-      async (s) => {
-        const [row] = await s.query<DatasetRowMs>('SELECT * FROM [refdata].[datasets] WHERE table_name = @table;', [
-          nv('table', table, 128),
-        ]);
-        return row === undefined ? undefined : toDataset(row);
-      },
-      false,
-    );
+    return this.#unit('getDataset', (s) => datasetIn(s, table), false);
   }
 
   async setDataset(config: DatasetConfig): Promise<void> {
@@ -775,6 +766,21 @@ interface DatasetRowMs {
   mode: string;
   key_columns: string;
   type_overrides: string;
+}
+
+async function datasetIn(s: MssqlSession, table: string): Promise<DatasetConfig | undefined> {
+  const [row] = await s.query<DatasetRowMs>('SELECT * FROM [refdata].[datasets] WHERE table_name = @table;', [
+    nv('table', table, 128),
+  ]);
+  return row === undefined ? undefined : toDataset(row);
+}
+
+/** The dataset's key columns as the table spells them, when every one exists; else none. */
+async function keyOrder(s: MssqlSession, table: string, columns: readonly ColumnDef[]): Promise<string[]> {
+  const keys = ((await datasetIn(s, table))?.keyColumns ?? []).map((k) =>
+    columns.find((c) => foldIdentifier(c.name) === foldIdentifier(k)),
+  );
+  return keys.every((c) => c !== undefined) ? keys.map((c) => c.name) : [];
 }
 
 function toDataset(row: DatasetRowMs): DatasetConfig {

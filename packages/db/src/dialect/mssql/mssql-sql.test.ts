@@ -162,6 +162,9 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(readTableSql('cur', cols)).toBe(
       'SELECT [code] AS [v0], CONVERT(NVARCHAR(64), [rate]]x]) AS [v1], CONVERT(NVARCHAR(10), [day], 23) AS [v2], [n] AS [v3] FROM [ref].[cur];',
     );
+    expect(readTableSql('cur', cols.slice(0, 1), ['code', 'n]'])).toBe(
+      'SELECT [code] AS [v0] FROM [ref].[cur] ORDER BY [code], [n]]];',
+    );
     expect(
       addColumnSql('cur', { name: 'at', type: { kind: 'datetime', offset: true, fractionDigits: 3 }, nullable: false }),
     ).toBe('ALTER TABLE [ref].[cur] ADD [at] DATETIMEOFFSET(3) NULL;');

@@ -313,8 +313,10 @@ export function addColumnSql(live: string, column: ColumnDef): string {
 }
 
 /** Reads a live table exactly (see readExpressionSql). */
-export function readTableSql(live: string, columns: readonly ColumnDef[]): string {
-  return `SELECT ${readListSql(columns)} FROM ${qualified(SCHEMAS.live, live)};`;
+export function readTableSql(live: string, columns: readonly ColumnDef[], orderBy: readonly string[] = []): string {
+  // A heap returns rows in no defined order; the dataset's key columns give exports a stable one.
+  const order = orderBy.length === 0 ? '' : ` ORDER BY ${orderBy.map(q).join(', ')}`;
+  return `SELECT ${readListSql(columns)} FROM ${qualified(SCHEMAS.live, live)}${order};`;
 }
 
 /**
