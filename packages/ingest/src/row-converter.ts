@@ -60,48 +60,35 @@ export class RowConverter {
         } else {
           const parsed = parser(raw);
           if (!parsed.ok) {
-            out.dropRow();
-            return {
-              line: record.line,
-              raw: record.raw,
-              column: this.#names[i] as string,
-              value: raw,
-              reason: parsed.reason,
-            };
+            return this.#reject(record, i, raw, parsed.reason, out);
           }
           value = parsed.value;
         }
       }
       if (value === null) {
         if (!this.#nullable[i]) {
-          out.dropRow();
-          return {
-            line: record.line,
-            raw: record.raw,
-            column: this.#names[i] as string,
-            value: raw,
-            reason:
-              parser === undefined
-                ? 'column is missing from the file and must not be NULL'
-                : 'empty or NULL value in a column that must have one',
-          };
+          const reason =
+            parser === undefined
+              ? 'column is missing from the file and must not be NULL'
+              : 'empty or NULL value in a column that must have one';
+          return this.#reject(record, i, raw, reason, out);
         }
       } else {
         const max = this.#maxLength[i];
         if (max !== undefined && typeof value === 'string' && value.length > max) {
-          out.dropRow();
-          return {
-            line: record.line,
-            raw: record.raw,
-            column: this.#names[i] as string,
-            value: raw,
-            reason: `text of ${value.length} characters is longer than the column's ${max}`,
-          };
+          const reason = `text of ${value.length} characters is longer than the column's ${max}`;
+          return this.#reject(record, i, raw, reason, out);
         }
       }
       out.push(value);
     }
     out.endRow(record.line);
     return undefined;
+  }
+
+  /** Drops the row begun in `out` and describes why column `i` rejects it. */
+  #reject(record: SourceRecord, i: number, value: string, reason: string, out: PackedRowsWriter): RejectedRow {
+    out.dropRow();
+    return { line: record.line, raw: record.raw, column: this.#names[i] as string, value, reason };
   }
 }
