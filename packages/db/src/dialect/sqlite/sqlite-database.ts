@@ -1485,11 +1485,9 @@ class SqliteLoadSession implements LoadSession {
           const del = conn.prepare(deleteLineSql(this.#staging, this.#rowid));
           const toValues = (raw: unknown[], offset: number): DbValue[] => readers.map((r, i) => r(raw[i + offset]));
           const keyIndex = keys.map((k) => names.indexOf(k));
-          const nulls = conn
-            .prepare(nullKeysSql(this.#staging, this.#rowid, keys, names))
-            .raw(true)
-            .safeIntegers(true)
-            .all() as unknown[][];
+          const rawRows = (sql: string): unknown[][] =>
+            conn.prepare(sql).raw(true).safeIntegers(true).all() as unknown[][];
+          const nulls = rawRows(nullKeysSql(this.#staging, this.#rowid, keys, names));
           for (const raw of nulls) {
             const values = toValues(raw, 1);
             const empty = keys.filter((_k, i) => values[keyIndex[i] as number] === null);
@@ -1502,11 +1500,7 @@ class SqliteLoadSession implements LoadSession {
             });
             removed += del.run(raw[0]).changes;
           }
-          const dups = conn
-            .prepare(duplicateKeysSql(this.#staging, this.#rowid, keys, names))
-            .raw(true)
-            .safeIntegers(true)
-            .all() as unknown[][];
+          const dups = rawRows(duplicateKeysSql(this.#staging, this.#rowid, keys, names));
           for (const raw of dups) {
             const values = toValues(raw, 2);
             const keyValues = keyIndex.map((i) => String(values[i]));
