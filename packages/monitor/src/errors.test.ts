@@ -1,3 +1,4 @@
+/** MonitorError, its codes and the isMonitorError guard. */
 import { describe, expect, it } from 'vitest';
 import { isMonitorError, MonitorError, MonitorErrorCode } from './errors.js';
 

@@ -1,3 +1,4 @@
+/** moveNoClobber and writeFileAtomic on real files. */
 import { link, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '@refdata/test-utils';

@@ -1,3 +1,4 @@
+/** File operations the monitor needs beyond node:fs: a move that never overwrites, and atomic writes. */
 import { randomBytes } from 'node:crypto';
 import { link, lstat, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

@@ -1,3 +1,4 @@
+/** The memory claim store's claim, lease and finish rules. */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createMemoryClaimStore } from './memory-claim-store.js';
 

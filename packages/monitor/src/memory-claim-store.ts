@@ -1,3 +1,4 @@
+/** A {@link ClaimStore} in memory: single process, for tests and for use without a database. */
 import { randomUUID } from 'node:crypto';
 import { MonitorError, MonitorErrorCode } from './errors.js';
 import type { Claim, ClaimRecord, ClaimStore, LifecycleState, SeenFile, TerminalState } from './types.js';

@@ -1,3 +1,4 @@
+/** Name rules: ignored names, markers, processing/pending/final names within 255 bytes. */
 import { describe, expect, it } from 'vitest';
 import {
   finalName,

@@ -1,3 +1,4 @@
+/** The monitor's names: ignored names and markers, `processing/` and pending names, final names, sidecar suffixes. */
 import { createHash, randomBytes } from 'node:crypto';
 import { extname } from 'node:path';
 

@@ -1,3 +1,4 @@
+/** The /proc open-writer check against real child processes. */
 import { spawn } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

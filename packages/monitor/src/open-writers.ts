@@ -1,3 +1,4 @@
+/** Finds processes holding a file open for writing, through `/proc` (Linux); elsewhere it reports unsupported. */
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 
 /** Identity of a file: device and inode (as decimal strings, exact for 64-bit inodes). */

@@ -1,3 +1,4 @@
+/** Option validation and defaults. */
 import { describe, expect, it } from 'vitest';
 import { MONITOR_DEFAULTS, resolveOptions } from './options.js';
 import type { MonitorOptions } from './types.js';

@@ -1,3 +1,4 @@
+/** Validation of {@link MonitorOptions} and their defaults; the rest of the monitor reads only the frozen result. */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { MonitorError, MonitorErrorCode } from './errors.js';

@@ -1,3 +1,4 @@
+/** The stage folders under the root: their paths, creation with safe modes, and the folder a terminal state lands in. */
 import type { Stats } from 'node:fs';
 import { lstat, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

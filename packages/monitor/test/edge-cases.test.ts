@@ -1,3 +1,4 @@
+/** Files that are not plain files, vanishing files and folders, odd names, files changed after the claim. */
 import { appendFileSync, statSync, unlinkSync } from 'node:fs';
 import { appendFile, chmod, mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -1,3 +1,4 @@
+/** Helpers of the monitor's tests: temp roots, monitors stopped at the end, folder listings, waits, writer processes. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';

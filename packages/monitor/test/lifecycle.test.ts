@@ -1,3 +1,4 @@
+/** The life of a file through the stages: readiness rules, claims, handler outcomes, sidecars, events. */
 import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+/** Real monitor processes: 20 SIGKILLs while files flow, and two processes sharing one folder. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** Recovery of processing/: expired and live leases, roll-forward, lost claims, crash leftovers. */
 import { link, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

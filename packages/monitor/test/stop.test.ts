@@ -1,3 +1,4 @@
+/** stop(): grace period, cancel, handlers that ignore the abort, restart. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+/** Real writer processes (appending, preallocating, tmp-then-rename, markers, watch mode): never a half-written file. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
