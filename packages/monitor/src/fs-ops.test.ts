@@ -54,6 +54,14 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(join(dir, 'missing', 'y'), 'y', 0o640)).rejects.toThrow(/ENOENT/);
     expect(await readdir(dir)).toEqual(['x.error.json']);
   });
+
+  it('writes a sidecar whose name has the full 255 bytes (the temporary name never grows past the limit)', async () => {
+    const dir = await tempDir();
+    const name = `${'ü'.repeat(97)}.20250101T120000Z-3fa9c2.csv.a-forty-byte-sidecar-suffix.json`;
+    expect(Buffer.byteLength(name)).toBe(255);
+    await writeFileAtomic(join(dir, name), 'x', 0o640);
+    expect(await readdir(dir)).toEqual([name]);
+  });
 });
 
 describe('errnoCode', () => {

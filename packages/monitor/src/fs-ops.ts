@@ -1,7 +1,7 @@
 /** File operations the monitor needs beyond node:fs: a move that never overwrites, and atomic writes. */
-import { randomBytes } from 'node:crypto';
 import { link, lstat, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { tempName } from './names.js';
 
 /** Error codes for which hard links are unavailable and a checked rename is used instead. */
 const NO_LINK_CODES = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS']);
@@ -52,18 +52,31 @@ export async function moveNoClobber(src: string, dst: string): Promise<'moved' |
   return 'moved';
 }
 
+/** Temporary files this process is writing now (recovery of any monitor in the process leaves them alone). */
+const writing = new Set<string>();
+
+/** True while this process writes the temporary file at `path`. */
+export function isBeingWritten(path: string): boolean {
+  return writing.has(path);
+}
+
 /**
- * Writes `content` to `path` through a hidden temporary file in the same folder and a rename, so
- * readers never see a partial file. The file is created with `mode` (reduced by the umask).
+ * Writes `content` to `path` through a hidden temporary file in the same folder (named by
+ * {@link tempName}) and a rename, so readers never see a partial file. The file is created with
+ * `mode` (reduced by the umask). A crash before the rename leaves the temporary file, which
+ * recovery removes.
  */
 export async function writeFileAtomic(path: string, content: string | Uint8Array, mode: number): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dirname(path), tempName(basename(path)));
+  writing.add(tmp);
   try {
     await writeFile(tmp, content, { mode, flag: 'wx' });
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
+  } finally {
+    writing.delete(tmp);
   }
 }
 

@@ -214,6 +214,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
     this.#run.mode = mode;
     this.#run.stopping = false;
     this.#run.closed = false;
+    this.#recovery.sweepSoon();
     this.#ctx.queue.start();
   }
 

@@ -5,11 +5,13 @@ import {
   fitName,
   isIgnoredName,
   isSafeSidecarSuffix,
+  isTempName,
   markerTarget,
   parsePendingName,
   parseProcessingName,
   pendingName,
   processingName,
+  tempName,
 } from './names.js';
 
 const AT = new Date('2025-03-04T05:06:07.890Z');
@@ -85,5 +87,30 @@ describe('names', () => {
     for (const bad of ['rejects.csv', '.', '..', '/../x', '.a/b', '.a\\b', '.a\0', `.${'x'.repeat(60)}`]) {
       expect(isSafeSidecarSuffix(bad), bad).toBe(false);
     }
+  });
+});
+
+describe('tempName', () => {
+  it('is hidden, recognised by isTempName, and never longer than 255 bytes', () => {
+    const short = tempName('rates.csv.error.json');
+    expect(short).toMatch(/^\.refdata-tmp-[0-9a-f]{16}--rates\.csv\.error\.json$/);
+    expect(isIgnoredName(short)).toBe(true);
+    expect(isTempName(short)).toBe(true);
+    const long = tempName(`${'ü'.repeat(120)}.csv.error.json`);
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(255);
+    expect(isTempName(long)).toBe(true);
+  });
+
+  it("isTempName refuses other tools' temporary files and near misses", () => {
+    for (const name of [
+      '.rates.csv.3fa9c2d1.tmp',
+      '.rates.csv.AbC123',
+      'rates.csv.tmp',
+      '.refdata-tmp-0123456789abcdef--',
+      '.refdata-tmp-0123456789abcde--x',
+      '.refdata-tmp-0123456789ABCDEF--x',
+      'refdata-tmp-0123456789abcdef--x',
+    ])
+      expect(isTempName(name), name).toBe(false);
   });
 });

@@ -15,6 +15,9 @@ export const MARKER_SUFFIXES: readonly string[] = ['.done', '.ok'];
 
 /** Prefix of a file moved into `processing/` whose claim is not recorded yet. */
 const PENDING_PREFIX = '.pending-';
+/** Prefix of the monitor's own temporary files (a sidecar being written), before 16 hex digits and `--`. */
+const TEMP_PREFIX = '.refdata-tmp-';
+const TEMP_NAME = /^\.refdata-tmp-[0-9a-f]{16}--./s;
 
 /**
  * True for names that are never data: hidden (`.*`), editor/lock files (`~*`) and files still
@@ -127,6 +130,31 @@ export function parsePendingName(entry: string): { createdAt: number; name: stri
   const match = /^\.pending-([0-9a-z]+)-[0-9a-f]+--(.+)$/s.exec(entry);
   if (match === null) return null;
   return { createdAt: Number.parseInt(match[1] as string, 36), name: match[2] as string };
+}
+
+/**
+ * Name of the temporary file through which `name` is written atomically, in the same folder:
+ * `.refdata-tmp-<16 hex digits>--<name>`, shortened to stay within 255 bytes. Hidden (so never
+ * taken as data) and unmistakable, so recovery can remove what a crash left without ever touching
+ * a file of somebody else's (see {@link isTempName}).
+ *
+ * @example
+ * ```ts
+ * tempName('rates.20250101T120000Z-3fa9c2.csv.error.json'); // '.refdata-tmp-9c1e…--rates.…error.json'
+ * ```
+ */
+export function tempName(name: string): string {
+  const prefix = `${TEMP_PREFIX}${randomBytes(8).toString('hex')}--`;
+  return prefix + fitName(name, NAME_MAX_BYTES - Buffer.byteLength(prefix));
+}
+
+/**
+ * True for names written by {@link tempName} only: the prefix, exactly 16 lower-case hex
+ * digits, `--` and a name. Other tools' temporary files (`.x.tmp`, `.x.3fa9c2d1.tmp`, rsync's
+ * `.x.AbC123`) never match.
+ */
+export function isTempName(entry: string): boolean {
+  return TEMP_NAME.test(entry);
 }
 
 /** `20250101T120000Z` for a date. */

@@ -1,23 +1,25 @@
 /**
- * Recovery of `processing/` on every scan: files whose lease expired are re-claimed and
+ * Recovery on every scan: files in `processing/` whose lease expired are re-claimed and
  * processed again from scratch, ended files are moved on from their record (roll-forward), and
  * the leftovers of a crashed instance (old pending moves, files without a claim id, the second
- * name of an interrupted no-clobber move) go back to `incoming/` or away.
+ * name of an interrupted no-clobber move, temporary files in any stage) go back or away.
  */
 import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Claimer } from './claimer.js';
 import { leaseOf, type MonitorContext, messageOf } from './context.js';
 import { MonitorErrorCode } from './errors.js';
-import { errnoCode } from './fs-ops.js';
-import { finalName, isIgnoredName, parsePendingName, parseProcessingName } from './names.js';
+import { errnoCode, isBeingWritten } from './fs-ops.js';
+import { finalName, isIgnoredName, isTempName, parsePendingName, parseProcessingName } from './names.js';
 import type { Runner } from './runner.js';
 import type { Settler } from './settler.js';
 import { observe, type Sig } from './signature.js';
 import { stageOf } from './stages.js';
-import type { Claim, ClaimRecord, LifecycleState, TerminalState } from './types.js';
+import { type Claim, type ClaimRecord, type LifecycleState, STAGES, type TerminalState } from './types.js';
 
 const TERMINAL: ReadonlySet<LifecycleState> = new Set<LifecycleState>(['archived', 'failed', 'duplicate', 'held']);
+/** Stage folders are listed for temporary files at the first pass after a start, then this often. */
+const TEMP_SWEEP_EVERY_MS = 10 * 60_000;
 
 /** Looks after what crashed or stopped instances left in `processing/`. */
 export class Recovery {
@@ -37,6 +39,16 @@ export class Recovery {
     this.#claimer = claimer;
   }
 
+  /** When the stage folders are next listed for temporary files (0: at the next pass). */
+  #nextSweepAt = 0;
+  /** Temporary files seen too young to remove: looked at again on every pass. */
+  readonly #youngTemps = new Set<string>();
+
+  /** Lists every stage folder for leftover temporary files on the next pass (called at start). */
+  sweepSoon(): void {
+    this.#nextSweepAt = 0;
+  }
+
   /** Re-claims are queued or running. */
   get busy(): boolean {
     return this.#recovering.size > 0;
@@ -54,6 +66,7 @@ export class Recovery {
       return;
     }
     const now = Date.now();
+    await this.#sweepTemporaries(now);
     const present = new Set(entries.map((e) => parseProcessingName(e)?.fileId));
     for (const id of this.#reclaimNotBefore.keys()) if (!present.has(id)) this.#reclaimNotBefore.delete(id);
     for (const entry of entries) {
@@ -100,6 +113,52 @@ export class Recovery {
       }
       log.info({ file: { name: entry } }, 'file without a claim id in processing/; moving it back to incoming/');
       await this.#claimer.putBack(path, join(paths.incoming, entry), '');
+    }
+  }
+
+  /**
+   * Removes the temporary files of atomic writes (sidecars) that a crash left in any stage folder:
+   * names of the monitor's own pattern only ({@link isTempName}), regular files only, and only
+   * once unchanged for a whole lease (mtime and ctime), so a write of another live instance is
+   * never cut short. A file this process is writing is never touched.
+   */
+  async #sweepTemporaries(now: number): Promise<void> {
+    const { paths, opts, log, report } = this.#ctx;
+    const candidates = new Set(this.#youngTemps);
+    this.#youngTemps.clear();
+    if (now >= this.#nextSweepAt) {
+      this.#nextSweepAt = now + Math.max(TEMP_SWEEP_EVERY_MS, opts.leaseMs);
+      for (const stage of STAGES) {
+        const entries = await readdir(paths[stage]).catch(() => [] as string[]);
+        for (const entry of entries) if (isTempName(entry)) candidates.add(join(paths[stage], entry));
+      }
+    }
+    for (const path of candidates) {
+      if (this.#ctx.run.closed) return;
+      if (isBeingWritten(path)) {
+        this.#youngTemps.add(path);
+        continue;
+      }
+      const sig = await observe(path).catch(() => null);
+      if (sig === null || sig.kind !== 'file') continue;
+      if (now - Math.max(sig.mtimeMs, sig.ctimeMs) < opts.leaseMs) {
+        this.#youngTemps.add(path);
+        continue;
+      }
+      try {
+        await unlink(path);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') {
+          report.problem(
+            MonitorErrorCode.MoveFailed,
+            `Cannot remove the temporary file ${path} left by a crash: ${messageOf(err)}. Remove it by hand.`,
+            path,
+            `temp:${path}`,
+          );
+        }
+        continue;
+      }
+      log.info({ file: { name: basename(path) }, path }, 'removed a temporary file left by a crash');
     }
   }
 

@@ -129,6 +129,14 @@ describe('Monitor processes', () => {
       },
     );
     await waitFor(async () => (await readdir(stages.processing)).length === 0, 10_000, 'processing/ empty');
+    // A kill while a sidecar was written leaves its temporary file; recovery removes it.
+    const hidden = async (): Promise<string[]> =>
+      [...(await readdir(stages.archive)), ...(await readdir(stages.failed))].filter((n) => n.startsWith('.'));
+    await waitFor(async () => (await hidden()).length === 0, 10_000, 'no temporary files left').catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}: ${(await hidden()).join(', ')}`);
+      },
+    );
     last.process.kill('SIGTERM');
     expect(await last.exited).toBe(0);
 
@@ -168,6 +176,47 @@ describe('Monitor processes', () => {
         }),
       );
     expect(open).toEqual([]);
+  });
+
+  it('removes the temporary file of a process SIGKILLed while it wrote NAME.error.json, and settles the file once', async () => {
+    const root = await makeRoot();
+    const stages = await ensureStages(root);
+    const config: ChildConfig = {
+      root,
+      storeDir: join(root, '..', 'store'),
+      ledger: join(root, '..', 'ledger.tsv'),
+      leaseMs: 300,
+      intervalSeconds: 0.05,
+      stabilityChecks: 2,
+      concurrency: 1,
+      minDelayMs: 0,
+      maxDelayMs: 10,
+      gracePeriodMs: 1_000,
+    };
+    const dying = await startChild({ ...config, killWhenRenamingTo: '.error.json' });
+    await drop(stages, 'bad-1.csv', 'bad bytes\n');
+    expect(await dying.exited).toBeNull();
+    // The crash hit the window: the error report is still a hidden temporary file in failed/.
+    const left = await readdir(stages.failed);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^\.[^/]*error\.json/);
+    expect(await readdir(stages.processing)).toHaveLength(1);
+
+    const next = await startChild(config);
+    const clean = async (): Promise<boolean> => {
+      const names = await readdir(stages.failed);
+      return names.length === 2 && names.every((n) => !n.startsWith('.'));
+    };
+    await waitFor(clean, 20_000, 'failed/ holding the file and its report only').catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${(await readdir(stages.failed)).join(', ')}; ${next.stderr.join('')}`);
+    });
+    next.process.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+    const [file, report] = (await readdir(stages.failed)).sort() as [string, string];
+    expect(report).toBe(`${file}.error.json`);
+    expect(JSON.parse(await readFile(join(stages.failed, report), 'utf8'))).toMatchObject({ code: 'TEST_BAD' });
+    expect(await readFile(join(stages.failed, file), 'utf8')).toBe('bad bytes\n');
+    expect(await readdir(stages.processing)).toEqual([]);
   });
 
   it('two monitor processes on the same folders process 200 files with no duplicate and no loss', async () => {

@@ -1,5 +1,5 @@
 /** Recovery of processing/: expired and live leases, roll-forward, lost claims, crash leftovers. */
-import { link, readFile, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +8,7 @@ import {
   createMemoryClaimStore,
   ensureStages,
   type MonitorEvents,
+  STAGES,
   stagePaths,
 } from '../src/index.js';
 import { pendingName } from '../src/names.js';
@@ -364,5 +365,47 @@ describe('Monitor recovery of a move interrupted between its link and its unlink
     expect(handled).toEqual(['e1']);
     expect(await list(root, 'processing')).toEqual([]);
     expect((await list(root, 'archive')).filter((n) => n.endsWith('.csv'))).toHaveLength(1);
+  });
+});
+
+describe('Monitor sweep of its own temporary files', () => {
+  it('removes the temporary files a crash left in every stage folder, and never a file that only looks like one', async () => {
+    const root = await makeRoot();
+    const stages = await ensureStages(root);
+    // What a process killed while writing a sidecar leaves: `.refdata-tmp-<16 hex>--<name>`.
+    const own = '.refdata-tmp-0123456789abcdef--rates.20250101T120000Z-3fa9c2.csv.error.json';
+    for (const stage of STAGES) await writeFile(join(stages[stage], own), '{"code":');
+    // Names that are not the monitor's own: another tool's temporary files, near misses, a
+    // directory and a link under the exact pattern.
+    const others = [
+      '.rates.csv.error.json.0a1b2c3d.tmp',
+      '.refdata-tmp-0123456789abcde--short-hex.csv',
+      '.refdata-tmp-0123456789ABCDEF--upper-hex.csv',
+      'refdata-tmp-0123456789abcdef--not-hidden.csv.tmp',
+      '.refdata-tmp-0123456789abcdef-one-dash.csv',
+    ];
+    for (const name of others) await writeFile(join(stages.failed, name), 'user');
+    await mkdir(join(stages.failed, '.refdata-tmp-fedcba9876543210--a-directory'));
+    await symlink(join(stages.archive, 'elsewhere'), join(stages.failed, '.refdata-tmp-fedcba9876543210--a-link'));
+    await sleep(80);
+    const problems: string[] = [];
+    const monitor = monitorFor({ root, ...FAST, leaseMs: 50, handler: async () => ({ state: 'archived' }) });
+    monitor.on('problem', (p) => problems.push(p.code));
+    await monitor.runOnce();
+    for (const stage of STAGES) expect(await list(root, stage), stage).not.toContain(own);
+    expect(await list(root, 'failed')).toEqual(
+      [...others, '.refdata-tmp-fedcba9876543210--a-directory', '.refdata-tmp-fedcba9876543210--a-link'].sort(),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('leaves a temporary file younger than a lease to its writer (another instance may be writing it)', async () => {
+    const root = await makeRoot();
+    const stages = await ensureStages(root);
+    const young = '.refdata-tmp-0123456789abcdef--x.csv.rejects.csv';
+    await writeFile(join(stages.held, young), 'partial');
+    const monitor = monitorFor({ root, ...FAST, leaseMs: 600_000, handler: async () => ({ state: 'archived' }) });
+    await monitor.runOnce();
+    expect(await list(root, 'held')).toEqual([young]);
   });
 });

@@ -3,10 +3,14 @@
  * time). argv[2] is a JSON {@link ChildConfig}. Prints `started` once running; SIGTERM stops it
  * gracefully. The handler reads the whole file, waits a random delay (honouring the signal),
  * appends `name<TAB>fileId<TAB>pid<TAB>JSON(content)` to the ledger with O_APPEND and fails names
- * containing `bad`.
+ * containing `bad`. With `killWhenRenamingTo`, the process SIGKILLs itself at the rename that would
+ * complete an atomic write of a file whose name ends so (e.g. `.error.json`): the crash window
+ * between the temporary file and its rename, hit every time.
  */
 import { appendFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import fsp, { readFile } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
+import { basename } from 'node:path';
 import { createMonitor } from '../../src/index.js';
 import { createFileClaimStore } from '../file-claim-store.js';
 
@@ -21,9 +25,21 @@ export interface ChildConfig {
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
   readonly gracePeriodMs: number;
+  readonly killWhenRenamingTo?: string;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+
+const killAt = config.killWhenRenamingTo;
+if (killAt !== undefined) {
+  const rename = fsp.rename;
+  fsp.rename = (async (from, to) => {
+    if (basename(String(from)).startsWith('.') && String(to).endsWith(killAt)) process.kill(process.pid, 'SIGKILL');
+    return rename(from, to);
+  }) as typeof fsp.rename;
+  // The monitor imports rename by name: make the named export follow the patched one.
+  syncBuiltinESMExports();
+}
 
 const monitor = createMonitor({
   root: config.root,
