@@ -56,6 +56,7 @@ export class Claimer {
       const open = await findOpenWriters([{ dev: sig.dev, ino: sig.ino }]);
       if (open.writers.size > 0) {
         scanner.changed(t, sig);
+        scanner.observed(t, 'waiting', { reason: 'open-for-writing', writers: [...open.writers.values()].flat() });
         return backInLine();
       }
     }

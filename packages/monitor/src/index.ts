@@ -26,8 +26,12 @@ export type {
   MonitorSummary,
   SeenFile,
   Sidecar,
+  SignatureChange,
+  StabilityEvent,
+  StabilityRule,
   Stage,
   TerminalState,
   TransitionEvent,
+  WaitReason,
 } from './types.js';
-export { LIFECYCLE_STATES, STAGES } from './types.js';
+export { LIFECYCLE_STATES, STABILITY_RULES, STAGES, WAIT_REASONS } from './types.js';

@@ -1,7 +1,7 @@
 /**
  * Polling and stability: lists `incoming/`, keeps one record per file seen, counts unchanged
- * observations, applies the aged-file and marker rules, checks for open writers and hands ready
- * files to the queue.
+ * observations, applies the aged-file and marker rules, checks for open writers, reports each
+ * step as a `stability` event and hands ready files to the queue.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { type MonitorContext, messageOf } from './context.js';
 import { MonitorErrorCode } from './errors.js';
 import { isIgnoredName, markerTarget } from './names.js';
 import { findOpenWriters, identityKey } from './open-writers.js';
-import { observe, type Sig, sameSig } from './signature.js';
+import { changesOf, observe, type Sig, sameSig } from './signature.js';
+import type { SignatureChange, StabilityEvent, StabilityRule, WaitReason } from './types.js';
 
 /** Longest pause before the one confirming observation of an aged file or a marked file. */
 export const CONFIRM_MAX_MS = 1_000;
@@ -23,6 +24,8 @@ export interface Tracked {
   count: number;
   /** Confirmed by the aged-file, marker or watch-quiet rule. */
   confirmed: boolean;
+  /** Unchanged for longer than a whole window when first seen (the aged-file rule applies). */
+  aged: boolean;
   state: 'detected' | 'stabilizing' | 'queued';
   /** When it was handed to the queue. */
   readyAt: number;
@@ -31,6 +34,13 @@ export interface Tracked {
   lastEventAt: number;
   eventSig: Sig | null;
   quietTimer: NodeJS.Timeout | null;
+}
+
+/** Extra facts of a `waiting` stability event. */
+export interface WaitDetails {
+  readonly reason: WaitReason;
+  readonly changes?: readonly SignatureChange[];
+  readonly writers?: readonly number[];
 }
 
 /** Outcome of one {@link Scanner.scan}: listed and promoted, listing failed, or stop began. */
@@ -135,6 +145,8 @@ export class Scanner {
           t.state = 'stabilizing';
           report.transition(name, join(paths.incoming, name), 'detected', 'stabilizing');
         }
+        // A ready file is reported by the hand-over (stable, or held back by a writer).
+        if (count && !this.#isReady(t)) this.observed(t, 'waiting', { reason: this.#waitReason(t) });
       } else {
         this.changed(t, sig);
       }
@@ -145,14 +157,15 @@ export class Scanner {
     return 'done';
   }
 
-  /** Starts tracking a file seen for the first time. */
-  track(name: string, sig: Sig): Tracked {
+  /** Starts tracking a file seen for the first time (`announce`: emit its `seen` event now). */
+  track(name: string, sig: Sig, announce = true): Tracked {
     const { paths, report, opts } = this.#ctx;
     const t: Tracked = {
       name,
       sig,
       count: 0,
       confirmed: false,
+      aged: false,
       state: 'detected',
       readyAt: 0,
       confirmTimer: null,
@@ -174,9 +187,60 @@ export class Scanner {
     }
     // Unchanged (mtime and ctime) for longer than a whole window: one confirming look is enough.
     const age = Date.now() - Math.max(sig.mtimeMs, sig.ctimeMs);
-    if (sig.kind === 'file' && age >= this.#ctx.windowMs) this.#scheduleConfirm(t);
+    if (sig.kind === 'file' && age >= this.#ctx.windowMs) {
+      t.aged = true;
+      this.#scheduleConfirm(t);
+    }
     if (opts.requireMarker && this.#markers.has(name)) this.#scheduleConfirm(t);
+    if (announce) this.observed(t, 'seen');
     return t;
+  }
+
+  /** Emits a `stability` event about `t` (nothing for directories and other non-files). */
+  observed(t: Tracked, kind: StabilityEvent['kind'], details?: WaitDetails): void {
+    if (t.sig.kind === 'other') return;
+    const { rule, checks, required, readyInMs } = this.#progress(t);
+    const blocked = details?.reason === 'open-for-writing' || details?.reason === 'waiting-for-marker';
+    this.#ctx.report.emit('stability', {
+      kind,
+      name: t.name,
+      path: join(this.#ctx.paths.incoming, t.name),
+      size: t.sig.size,
+      mtimeMs: t.sig.mtimeMs,
+      rule,
+      checks,
+      required,
+      ...(details === undefined ? {} : { reason: details.reason }),
+      ...(details?.changes === undefined ? {} : { changes: details.changes }),
+      ...(details?.writers === undefined ? {} : { writers: details.writers }),
+      readyInMs: kind === 'stable' ? 0 : blocked ? null : readyInMs,
+      at: new Date(),
+    });
+  }
+
+  /** The rule `t` waits under, its unchanged observations so far, how many it needs and about how long that takes. */
+  #progress(t: Tracked): { rule: StabilityRule; checks: number; required: number; readyInMs: number | null } {
+    const { opts } = this.#ctx;
+    const confirmMs = Math.min(opts.intervalMs, CONFIRM_MAX_MS);
+    if (opts.requireMarker && t.sig.kind !== 'symlink') {
+      const checks = t.confirmed || t.count >= 1 ? 1 : 0;
+      return { rule: 'marker', checks, required: 1, readyInMs: this.#markers.has(t.name) ? confirmMs : null };
+    }
+    if (t.aged && (t.confirmTimer !== null || t.confirmed)) {
+      return { rule: 'aged', checks: t.confirmed ? 1 : 0, required: 1, readyInMs: t.confirmed ? 0 : confirmMs };
+    }
+    if (t.eventSig !== null && (t.quietTimer !== null || t.confirmed)) {
+      const quietIn = Math.max(0, t.lastEventAt + opts.watchQuietMs - Date.now());
+      return { rule: 'watch', checks: t.confirmed ? 1 : 0, required: 1, readyInMs: t.confirmed ? 0 : quietIn };
+    }
+    const required = opts.stabilityChecks;
+    const checks = Math.min(t.count, required);
+    return { rule: 'polling', checks, required, readyInMs: (required - checks) * opts.intervalMs };
+  }
+
+  #waitReason(t: Tracked): WaitReason {
+    const marker = this.#ctx.opts.requireMarker && t.sig.kind !== 'symlink';
+    return marker && !this.#markers.has(t.name) ? 'waiting-for-marker' : 'unchanged';
   }
 
   /** Stops tracking a file (gone, or handed on). */
@@ -185,11 +249,13 @@ export class Scanner {
     if (this.files.get(t.name) === t) this.files.delete(t.name);
   }
 
-  /** The file changed: its window starts again. */
+  /** The file changed (or must be looked at again): its window starts again. */
   changed(t: Tracked, sig: Sig): void {
+    const changes = changesOf(t.sig, sig);
     t.sig = sig;
     t.count = 0;
     t.confirmed = false;
+    if (changes.length > 0) this.observed(t, 'waiting', { reason: 'changed', changes });
   }
 
   /** Clears every file's timers (nothing is observed after this). */
@@ -262,8 +328,10 @@ export class Scanner {
       if (pids !== undefined) {
         t.confirmed = false;
         log.debug({ file: { name: t.name }, pids }, 'stable but still open for writing; waiting');
+        this.observed(t, 'waiting', { reason: 'open-for-writing', writers: pids });
         continue;
       }
+      this.observed(t, 'stable');
       const from = t.state;
       t.state = 'queued';
       t.readyAt = Date.now();

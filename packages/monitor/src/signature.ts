@@ -4,6 +4,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { errnoCode } from './fs-ops.js';
+import type { SignatureChange } from './types.js';
 
 /** One observation of a directory entry. */
 export interface Sig {
@@ -50,6 +51,16 @@ export function sameSig(a: Sig, b: Sig): boolean {
     a.mtimeNs === b.mtimeNs &&
     a.ctimeNs === b.ctimeNs
   );
+}
+
+/** What changed from `a` to `b` (empty when {@link sameSig}). */
+export function changesOf(a: Sig, b: Sig): SignatureChange[] {
+  if (a.kind !== b.kind || a.dev !== b.dev || a.ino !== b.ino) return ['replaced'];
+  const changes: SignatureChange[] = [];
+  if (a.size !== b.size) changes.push('size');
+  if (a.mtimeNs !== b.mtimeNs) changes.push('mtime');
+  if (a.ctimeNs !== b.ctimeNs) changes.push('ctime');
+  return changes;
 }
 
 /** Same content as far as metadata tells (ctime excluded: our own renames change it). */

@@ -178,10 +178,81 @@ export interface TransitionEvent {
   readonly at: Date;
 }
 
+/**
+ * The rule under which a file in `incoming/` is waiting to become ready: `polling` (the
+ * `stabilityChecks` × `intervalSeconds` window), `aged` (unchanged for longer than the window when
+ * first seen: one confirming look), `watch` (reported by fs.watch: `watchQuietMs` without events),
+ * `marker` (`requireMarker`: a `NAME.done`/`NAME.ok` marker, then one confirming look).
+ */
+export const STABILITY_RULES = ['polling', 'aged', 'watch', 'marker'] as const;
+/** One of {@link STABILITY_RULES}. */
+export type StabilityRule = (typeof STABILITY_RULES)[number];
+
+/**
+ * Why an observation did not make a file ready: `unchanged` (counting towards `required`),
+ * `changed` (size, mtime, ctime or the file itself changed: the count starts again),
+ * `open-for-writing` (a process holds it open for writing, Linux), `waiting-for-marker`
+ * (`requireMarker` and no `NAME.done`/`NAME.ok` yet).
+ */
+export const WAIT_REASONS = ['unchanged', 'changed', 'open-for-writing', 'waiting-for-marker'] as const;
+/** One of {@link WAIT_REASONS}. */
+export type WaitReason = (typeof WAIT_REASONS)[number];
+
+/** What changed between two observations of a file: `replaced` means another inode (or kind) under the name. */
+export type SignatureChange = 'size' | 'mtime' | 'ctime' | 'replaced';
+
+/**
+ * One step of a file's wait in `incoming/`, for a display or a log: `seen` once when the file is
+ * first observed, `waiting` on each observation that does not make it ready (each polling
+ * observation, a change seen by fs.watch or a confirming look, an open writer), `stable` once when
+ * it is ready and handed on to be claimed (the `transition` to `claimed` follows). Directories and
+ * other non-files get no stability events (they are reported as problems).
+ *
+ * @example
+ * ```ts
+ * monitor.on('stability', (e) => {
+ *   if (e.kind === 'waiting') console.log(`${e.name}: ${e.checks}/${e.required} ${e.reason}`);
+ * });
+ * ```
+ */
+export interface StabilityEvent {
+  /** `seen`, `waiting` or `stable` (see above). */
+  readonly kind: 'seen' | 'waiting' | 'stable';
+  /** The file name in `incoming/`. */
+  readonly name: string;
+  /** Absolute path in `incoming/`. */
+  readonly path: string;
+  /** Size in bytes at this observation. */
+  readonly size: number;
+  /** Modification time (ms since the epoch) at this observation. */
+  readonly mtimeMs: number;
+  /** The rule the file is waiting under. */
+  readonly rule: StabilityRule;
+  /** Unchanged observations so far under `rule` (0 after a change). */
+  readonly checks: number;
+  /** Observations `rule` needs: `stabilityChecks` for `polling`, 1 for the others. */
+  readonly required: number;
+  /** Kind `waiting` only: why it is not ready. */
+  readonly reason?: WaitReason;
+  /** Reason `changed` only: what changed since the previous observation. */
+  readonly changes?: readonly SignatureChange[];
+  /** Reason `open-for-writing` only: the ids of the processes holding it open for writing. */
+  readonly writers?: readonly number[];
+  /**
+   * About how long until it is ready if nothing changes, in ms (0 for `stable`); null while that
+   * depends on someone else (a missing marker, an open writer).
+   */
+  readonly readyInMs: number | null;
+  /** When the observation was made. */
+  readonly at: Date;
+}
+
 /** Typed events of the monitor. */
 export interface MonitorEvents {
   /** Any state change of a file. */
   transition: (event: TransitionEvent) => void;
+  /** A file in `incoming/` was first seen, observed while waiting, or became stable. */
+  stability: (event: StabilityEvent) => void;
   /** A file reached a terminal state. */
   settled: (event: TransitionEvent & { readonly to: TerminalState; readonly finalPath: string }) => void;
   /** A scan finished; `pending` counts files seen but not yet ready. */

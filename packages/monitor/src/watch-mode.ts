@@ -132,13 +132,16 @@ export class WatchMode {
       if (t !== undefined && t.state !== 'queued') this.#scanner.forget(t);
       return;
     }
-    if (t === undefined) t = this.#scanner.track(name, sig);
+    const seen = t === undefined;
+    if (t === undefined) t = this.#scanner.track(name, sig, false);
     else if (t.state === 'queued') return;
     else if (!sameSig(t.sig, sig)) this.#scanner.changed(t, sig);
     if (t.sig.kind === 'other') return;
     t.lastEventAt = Math.max(t.lastEventAt, at);
     t.eventSig = sig;
     this.#armQuiet(t);
+    // Announced once the watch rule applies, so the event names it.
+    if (seen) this.#scanner.observed(t, 'seen');
   }
 
   #armQuiet(t: Tracked): void {

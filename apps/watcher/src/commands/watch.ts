@@ -69,6 +69,18 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     metrics.files.inc({ status: e.to });
     if (e.to === 'archived') metrics.lastSuccess.set(Date.now() / 1000);
   });
+  // One line when a file is first seen and one when it is stable, not one per observation (the
+  // stability window is 90 s by default: the operator learns at once that the file was noticed).
+  monitor.on('stability', (e) => {
+    if (e.kind === 'seen') {
+      logger.info(
+        { file: { name: e.name }, size: e.size, rule: e.rule, checks: e.required, readyInMs: e.readyInMs },
+        'file seen; waiting until it is stable',
+      );
+    } else if (e.kind === 'stable') {
+      logger.info({ file: { name: e.name }, size: e.size, rule: e.rule }, 'file stable; claiming it');
+    }
+  });
   // Problems need no listener here: the monitor logs each one (once) through this logger, whose
   // destination scrubs secrets from every line.
   metrics.queueDepth.onCollect(() => {
