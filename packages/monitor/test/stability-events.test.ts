@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { appendFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ensureStages, type StabilityEvent } from '../src/index.js';
+import { ensureStages, type Monitor, type MonitorOptions, type StabilityEvent } from '../src/index.js';
 import { makeRoot, monitorFor, sleep, waitFor } from './helpers.js';
 
 /** Writes a file whose mtime lies in the future, so the aged-file rule can never apply to it. */
@@ -25,6 +25,17 @@ async function holdOpen(path: string): Promise<{ pid: number; kill: () => void }
   });
   await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
   return { pid: child.pid as number, kill: () => child.kill('SIGKILL') };
+}
+
+/** A monitor over `root` that archives everything, and the stability events it emits. */
+function observed(
+  root: string,
+  options: Omit<MonitorOptions, 'root' | 'handler'>,
+): { monitor: Monitor; events: StabilityEvent[] } {
+  const monitor = monitorFor({ root, ...options, handler: async () => ({ state: 'archived' }) });
+  const events: StabilityEvent[] = [];
+  monitor.on('stability', (e) => events.push(e));
+  return { monitor, events };
 }
 
 const summary = (e: StabilityEvent): string =>
@@ -78,14 +89,10 @@ describe('Monitor stability events', () => {
     const stages = await ensureStages(root);
     const path = join(stages.incoming, 'growing.csv');
     await fresh(path, 'code\n');
-    const monitor = monitorFor({
-      root,
+    const { monitor, events } = observed(root, {
       intervalSeconds: 0.05,
       stabilityChecks: 20,
-      handler: async () => ({ state: 'archived' }),
     });
-    const events: StabilityEvent[] = [];
-    monitor.on('stability', (e) => events.push(e));
     await monitor.start();
     await waitFor(() => events.some((e) => e.checks >= 1), 10_000, 'one unchanged observation');
     await appendFile(path, 'A\n');
@@ -108,14 +115,10 @@ describe('Monitor stability events', () => {
       const path = join(stages.incoming, 'held-open.csv');
       await fresh(path, 'code\nA\n');
       const writer = await holdOpen(path);
-      const monitor = monitorFor({
-        root,
+      const { monitor, events } = observed(root, {
         intervalSeconds: 0.05,
         stabilityChecks: 2,
-        handler: async () => ({ state: 'archived' }),
       });
-      const events: StabilityEvent[] = [];
-      monitor.on('stability', (e) => events.push(e));
       await monitor.start();
       await waitFor(() => events.some((e) => e.reason === 'open-for-writing'), 10_000, 'open writer reported');
       const blocked = events.find((e) => e.reason === 'open-for-writing');
@@ -130,15 +133,11 @@ describe('Monitor stability events', () => {
     const root = await makeRoot();
     const stages = await ensureStages(root);
     await fresh(join(stages.incoming, 'm.csv'), 'code\nA\n');
-    const monitor = monitorFor({
-      root,
+    const { monitor, events } = observed(root, {
       intervalSeconds: 0.05,
       stabilityChecks: 3,
       requireMarker: true,
-      handler: async () => ({ state: 'archived' }),
     });
-    const events: StabilityEvent[] = [];
-    monitor.on('stability', (e) => events.push(e));
     await monitor.start();
     await waitFor(() => events.filter((e) => e.reason === 'waiting-for-marker').length >= 3, 10_000, 'marker waits');
     expect(events[0]).toMatchObject({ kind: 'seen', rule: 'marker', checks: 0, required: 1, readyInMs: null });
@@ -153,14 +152,10 @@ describe('Monitor stability events', () => {
     const stages = await ensureStages(root);
     await writeFile(join(stages.incoming, 'old.csv'), 'code\nA\n');
     await sleep(250); // longer than the 2 × 50 ms window: mtime and ctime are both old
-    const monitor = monitorFor({
-      root,
+    const { monitor, events } = observed(root, {
       intervalSeconds: 0.05,
       stabilityChecks: 2,
-      handler: async () => ({ state: 'archived' }),
     });
-    const events: StabilityEvent[] = [];
-    monitor.on('stability', (e) => events.push(e));
     await monitor.runOnce();
     expect(events[0]).toMatchObject({ kind: 'seen', rule: 'aged', checks: 0, required: 1, readyInMs: 50 });
     expect(events.at(-1)).toMatchObject({ kind: 'stable', checks: 1, required: 1, readyInMs: 0 });
@@ -169,16 +164,12 @@ describe('Monitor stability events', () => {
   it('in watch mode, reports the file under the watch rule from its first event', async () => {
     const root = await makeRoot();
     const stages = await ensureStages(root);
-    const monitor = monitorFor({
-      root,
+    const { monitor, events } = observed(root, {
       intervalSeconds: 60,
       stabilityChecks: 6,
       mode: 'watch',
       watchQuietMs: 300,
-      handler: async () => ({ state: 'archived' }),
     });
-    const events: StabilityEvent[] = [];
-    monitor.on('stability', (e) => events.push(e));
     await monitor.start();
     await writeFile(join(stages.incoming, 'w.csv'), 'code\nA\n');
     await waitFor(() => events.some((e) => e.kind === 'stable'), 10_000, 'stable from events');
