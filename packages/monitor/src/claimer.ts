@@ -4,17 +4,17 @@
  * `processing/<fileId>--<name>` lets a restart find it. A refused or failed claim puts the file
  * back into `incoming/` without overwriting a newer file of the same name.
  */
-import { readdir, rename, unlink } from 'node:fs/promises';
+import { readdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { leaseOf, type MonitorContext, messageOf } from './context.js';
 import { MonitorErrorCode } from './errors.js';
-import { errnoCode, moveNoClobber } from './fs-ops.js';
+import { errnoCode, moveNoClobber, removeFile } from './fs-ops.js';
 import { markerTarget, pendingName, processingName } from './names.js';
 import { findOpenWriters } from './open-writers.js';
 import type { Runner } from './runner.js';
 import { CONFIRM_MAX_MS, type Scanner, type Tracked } from './scanner.js';
 import { observe, sameSig } from './signature.js';
-import type { Claim } from './types.js';
+import type { Claim, FileOperationReason } from './types.js';
 
 /** Takes ready files out of `incoming/` and claims them. */
 export class Claimer {
@@ -81,6 +81,14 @@ export class Claimer {
       return backInLine();
     }
     scanner.forget(t);
+    report.operation({
+      operation: 'moved',
+      reason: 'claim',
+      name: t.name,
+      from: src,
+      to: pendingPath,
+      stage: 'processing',
+    });
     let claim: Claim | null;
     const claimedAt = Date.now();
     try {
@@ -94,14 +102,23 @@ export class Claimer {
         `Claiming ${t.name} failed: ${messageOf(err)}. The file is put back into incoming/ and tried again.`,
         src,
       );
-      await this.putBack(pendingPath, src, pending);
+      await this.putBack(pendingPath, src, pending, 'claim-failed');
       return;
     }
     if (claim === null) {
       log.debug({ file: { name: t.name } }, 'another instance holds a claim for this path; putting it back');
-      await this.putBack(pendingPath, src, pending);
+      await this.putBack(pendingPath, src, pending, 'claim-refused');
       return;
     }
+    const { fileId } = claim;
+    report.operation({
+      operation: 'claimed',
+      name: t.name,
+      fileId,
+      from: pendingPath,
+      to: pendingPath,
+      stage: 'processing',
+    });
     const processingPath = join(paths.processing, processingName(claim.fileId, t.name));
     let moved: 'moved' | 'exists';
     try {
@@ -120,22 +137,36 @@ export class Claimer {
       // after moving it here but before recording it. That file is the one this claim is about:
       // process it now, and put ours back in line.
       log.info({ file: { name: t.name }, fileId: claim.fileId }, 'claim belongs to an abandoned file in processing/');
-      await this.putBack(pendingPath, src, pending);
+      await this.putBack(pendingPath, src, pending, 'abandoned-first');
       const sig = await observe(processingPath).catch(() => null);
       if (sig === null) return;
+      const at = processingPath;
+      report.operation({ operation: 'claimed', name: t.name, fileId, from: at, to: at, stage: 'processing' });
       await this.#runner.run({ claim, name: t.name, seenPath: src, processingPath, sig, claimedAt }, null);
       return;
     }
     this.#pendingOwned.delete(pending);
+    report.operation({
+      operation: 'moved',
+      reason: 'claim',
+      name: t.name,
+      fileId,
+      from: pendingPath,
+      to: processingPath,
+      stage: 'processing',
+    });
     await this.#removeMarkers(t.name);
     await this.#runner.run({ claim, name: t.name, seenPath: src, processingPath, sig, claimedAt }, 'ready');
   }
 
   /** Moves a pending file back to `incoming/` without overwriting a newer file of the same name. */
-  async putBack(pendingPath: string, dst: string, pending: string): Promise<void> {
+  async putBack(pendingPath: string, dst: string, pending: string, reason: FileOperationReason): Promise<void> {
     try {
       const outcome = await moveNoClobber(pendingPath, dst);
-      if (outcome === 'exists') {
+      if (outcome === 'moved') {
+        const name = basename(dst);
+        this.#ctx.report.operation({ operation: 'moved', reason, name, from: pendingPath, to: dst, stage: 'incoming' });
+      } else {
         this.#ctx.log.info(
           { file: { name: basename(dst) } },
           'a newer file took the name; retrying the move back later',
@@ -160,7 +191,19 @@ export class Claimer {
     const incoming = this.#ctx.paths.incoming;
     const entries = await readdir(incoming).catch(() => [] as string[]);
     for (const entry of entries) {
-      if (markerTarget(entry) === name) await unlink(join(incoming, entry)).catch(() => undefined);
+      if (markerTarget(entry) !== name) continue;
+      const path = join(incoming, entry);
+      const removed = await removeFile(path);
+      if (removed) {
+        this.#ctx.report.operation({
+          operation: 'removed',
+          reason: 'marker',
+          name,
+          from: path,
+          to: null,
+          stage: 'incoming',
+        });
+      }
     }
   }
 }

@@ -2,11 +2,19 @@
  * What the monitor's parts share: options, folders, store, queue, logger, the reporter of
  * events and problems, and the run flags the coordinator sets. Internal.
  */
+import { userInfo } from 'node:os';
 import type { EventEmitter } from 'eventemitter3';
 import type PQueue from 'p-queue';
 import type { ResolvedOptions } from './options.js';
 import type { StagePaths } from './stages.js';
-import type { ClaimStore, LifecycleState, Logger, MonitorEvents, TransitionEvent } from './types.js';
+import type {
+  ClaimStore,
+  FileOperationEvent,
+  LifecycleState,
+  Logger,
+  MonitorEvents,
+  TransitionEvent,
+} from './types.js';
 
 /** Run flags, written by the coordinator only. */
 export interface RunFlags {
@@ -36,16 +44,49 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The operating-system user this process runs as; `uid:<n>` when it has no name (e.g. in a container). */
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return typeof process.getuid === 'function' ? `uid:${process.getuid()}` : 'unknown';
+  }
+}
+
+/** What a part says about an operation; the reporter adds who and when. */
+export type OperationFacts = Omit<FileOperationEvent, 'instanceId' | 'user' | 'at'>;
+
 /** Emits the monitor's events (a throwing listener is logged, never fatal) and reports problems. */
 export class Reporter {
   readonly #emitter: EventEmitter<MonitorEvents>;
   readonly #log: Logger;
+  readonly #instanceId: string;
+  readonly #user: string = osUser();
   /** Problems reported once per condition until it clears. */
   readonly #reported = new Set<string>();
 
-  constructor(emitter: EventEmitter<MonitorEvents>, log: Logger) {
+  constructor(emitter: EventEmitter<MonitorEvents>, log: Logger, instanceId: string) {
     this.#emitter = emitter;
     this.#log = log;
+    this.#instanceId = instanceId;
+  }
+
+  /** Emits (and logs at debug) one operation on a file, with this instance, the OS user and the time. */
+  operation(facts: OperationFacts): void {
+    const event: FileOperationEvent = { ...facts, instanceId: this.#instanceId, user: this.#user, at: new Date() };
+    this.#log.debug(
+      {
+        operation: event.operation,
+        reason: event.reason,
+        file: { name: event.name },
+        fileId: event.fileId,
+        from: event.from,
+        to: event.to,
+        user: event.user,
+      },
+      'file operation',
+    );
+    this.emit('operation', event);
   }
 
   /** Emits `event`; a listener that throws is logged. */

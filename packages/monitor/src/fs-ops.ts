@@ -80,6 +80,14 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
   }
 }
 
+/** Removes the file at `path`: true when removed, false when it was gone already or could not be removed. */
+export async function removeFile(path: string): Promise<boolean> {
+  return unlink(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** `err.code` when it is a Node.js system error. */
 export function errnoCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;

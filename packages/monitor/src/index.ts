@@ -16,6 +16,9 @@ export type {
   ClaimRecord,
   ClaimStore,
   FileHandler,
+  FileOperation,
+  FileOperationEvent,
+  FileOperationReason,
   HandlerContext,
   HandlerResult,
   LifecycleState,
@@ -34,4 +37,11 @@ export type {
   TransitionEvent,
   WaitReason,
 } from './types.js';
-export { LIFECYCLE_STATES, STABILITY_RULES, STAGES, WAIT_REASONS } from './types.js';
+export {
+  FILE_OPERATION_REASONS,
+  FILE_OPERATIONS,
+  LIFECYCLE_STATES,
+  STABILITY_RULES,
+  STAGES,
+  WAIT_REASONS,
+} from './types.js';

@@ -70,7 +70,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements MonitorApi {
       store: opts.store ?? createMemoryClaimStore(),
       log,
       queue: new PQueue({ concurrency: opts.concurrency }),
-      report: new Reporter(this, log),
+      report: new Reporter(this, log, opts.instanceId),
       run: this.#run,
       windowMs: opts.intervalMs * opts.stabilityChecks,
     };

@@ -9,13 +9,13 @@ import { basename, dirname, join } from 'node:path';
 import type { Claimer } from './claimer.js';
 import { leaseOf, type MonitorContext, messageOf } from './context.js';
 import { MonitorErrorCode } from './errors.js';
-import { errnoCode, isBeingWritten } from './fs-ops.js';
+import { errnoCode, isBeingWritten, removeFile } from './fs-ops.js';
 import { finalName, isIgnoredName, isTempName, parsePendingName, parseProcessingName } from './names.js';
 import type { Runner } from './runner.js';
 import type { Settler } from './settler.js';
 import { observe, type Sig } from './signature.js';
 import { stageOf } from './stages.js';
-import { type Claim, type ClaimRecord, type LifecycleState, STAGES, type TerminalState } from './types.js';
+import { type Claim, type ClaimRecord, type LifecycleState, STAGES, type Stage, type TerminalState } from './types.js';
 
 const TERMINAL: ReadonlySet<LifecycleState> = new Set<LifecycleState>(['archived', 'failed', 'duplicate', 'held']);
 /** Stage folders are listed for temporary files at the first pass after a start, then this often. */
@@ -41,8 +41,8 @@ export class Recovery {
 
   /** When the stage folders are next listed for temporary files (0: at the next pass). */
   #nextSweepAt = 0;
-  /** Temporary files seen too young to remove: looked at again on every pass. */
-  readonly #youngTemps = new Set<string>();
+  /** Temporary files seen too young to remove, with their stage: looked at again on every pass. */
+  readonly #youngTemps = new Map<string, Stage>();
 
   /** Lists every stage folder for leftover temporary files on the next pass (called at start). */
   sweepSoon(): void {
@@ -93,8 +93,8 @@ export class Recovery {
         if (sig === null) continue;
         // Another instance may be between its move and its claim: only take over old ones.
         if (now - Math.max(pending.createdAt, sig.ctimeMs) < opts.leaseMs) continue;
-        if (await this.#dropHalfMovedLink(path, sig)) continue;
-        await this.#claimer.putBack(path, join(paths.incoming, pending.name), entry);
+        if (await this.#dropHalfMovedLink(path, sig, pending.name)) continue;
+        await this.#claimer.putBack(path, join(paths.incoming, pending.name), entry, 'abandoned-pending');
         continue;
       }
       if (isIgnoredName(entry)) continue;
@@ -112,7 +112,7 @@ export class Recovery {
         continue;
       }
       log.info({ file: { name: entry } }, 'file without a claim id in processing/; moving it back to incoming/');
-      await this.#claimer.putBack(path, join(paths.incoming, entry), '');
+      await this.#claimer.putBack(path, join(paths.incoming, entry), '', 'no-claim-id');
     }
   }
 
@@ -124,25 +124,25 @@ export class Recovery {
    */
   async #sweepTemporaries(now: number): Promise<void> {
     const { paths, opts, log, report } = this.#ctx;
-    const candidates = new Set(this.#youngTemps);
+    const candidates = new Map(this.#youngTemps);
     this.#youngTemps.clear();
     if (now >= this.#nextSweepAt) {
       this.#nextSweepAt = now + Math.max(TEMP_SWEEP_EVERY_MS, opts.leaseMs);
       for (const stage of STAGES) {
         const entries = await readdir(paths[stage]).catch(() => [] as string[]);
-        for (const entry of entries) if (isTempName(entry)) candidates.add(join(paths[stage], entry));
+        for (const entry of entries) if (isTempName(entry)) candidates.set(join(paths[stage], entry), stage);
       }
     }
-    for (const path of candidates) {
+    for (const [path, stage] of candidates) {
       if (this.#ctx.run.closed) return;
       if (isBeingWritten(path)) {
-        this.#youngTemps.add(path);
+        this.#youngTemps.set(path, stage);
         continue;
       }
       const sig = await observe(path).catch(() => null);
       if (sig === null || sig.kind !== 'file') continue;
       if (now - Math.max(sig.mtimeMs, sig.ctimeMs) < opts.leaseMs) {
-        this.#youngTemps.add(path);
+        this.#youngTemps.set(path, stage);
         continue;
       }
       try {
@@ -159,6 +159,8 @@ export class Recovery {
         continue;
       }
       log.info({ file: { name: basename(path) }, path }, 'removed a temporary file left by a crash');
+      const name = basename(path);
+      report.operation({ operation: 'removed', reason: 'temporary-file', name, from: path, to: null, stage });
     }
   }
 
@@ -169,7 +171,7 @@ export class Recovery {
    * the move left it (not yet moved, moved, or already settled). A pending file whose other link
    * lies outside the stages (a user's own hard link) is kept. Only runs for such rare leftovers.
    */
-  async #dropHalfMovedLink(path: string, sig: Sig): Promise<boolean> {
+  async #dropHalfMovedLink(path: string, sig: Sig, name: string): Promise<boolean> {
     if (sig.nlink < 2) return false;
     const { processing, incoming, archive, failed, held } = this.#ctx.paths;
     for (const dir of [processing, incoming, archive, failed, held]) {
@@ -179,8 +181,18 @@ export class Recovery {
         if (other === path) continue;
         const twin = await observe(other).catch(() => null);
         if (twin === null || twin.dev !== sig.dev || twin.ino !== sig.ino) continue;
-        await unlink(path).catch(() => undefined);
+        const removed = await removeFile(path);
         this.#ctx.log.info({ file: { name: entry } }, 'removed the leftover name of a move interrupted by a crash');
+        if (removed) {
+          this.#ctx.report.operation({
+            operation: 'removed',
+            reason: 'half-moved-link',
+            name,
+            from: path,
+            to: null,
+            stage: 'processing',
+          });
+        }
         return true;
       }
     }
@@ -221,6 +233,14 @@ export class Recovery {
       return;
     }
     this.#reclaimNotBefore.delete(fileId);
+    report.operation({
+      operation: 'reclaimed',
+      name,
+      fileId,
+      from: processingPath,
+      to: processingPath,
+      stage: 'processing',
+    });
     const sig = await observe(processingPath).catch(() => null);
     if (sig === null) {
       const message = `${name} (file ${fileId}) was no longer in processing/ when it was re-claimed; nothing to process.`;
@@ -263,6 +283,15 @@ export class Recovery {
       return;
     }
     this.#ctx.log.info({ file: { name }, fileId, state }, 'completed a move interrupted by a crash');
+    this.#ctx.report.operation({
+      operation: 'moved',
+      reason: 'roll-forward',
+      name,
+      fileId,
+      from: processingPath,
+      to: target,
+      stage: stageOf(state),
+    });
     this.#settler.recordSettled(name, target, state, fileId);
   }
 }

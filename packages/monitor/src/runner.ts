@@ -268,6 +268,15 @@ export class Runner {
       );
     }
     this.#ctx.report.transition(job.name, job.processingPath, 'processing', 'ready', entry.claim.fileId);
+    this.#ctx.report.operation({
+      operation: 'released',
+      reason: 'cancelled',
+      name: job.name,
+      fileId: entry.claim.fileId,
+      from: job.processingPath,
+      to: job.processingPath,
+      stage: 'processing',
+    });
     this.#ctx.log.info({ file: { name: job.name }, fileId: entry.claim.fileId }, 'cancelled; back in line');
   }
 }

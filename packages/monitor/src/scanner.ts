@@ -176,6 +176,7 @@ export class Scanner {
     this.files.set(name, t);
     const path = join(paths.incoming, name);
     report.transition(name, path, null, 'detected');
+    if (sig.kind !== 'other') report.operation({ operation: 'seen', name, from: path, to: path, stage: 'incoming' });
     if (sig.kind === 'other') {
       report.problem(
         MonitorErrorCode.NotAFile,

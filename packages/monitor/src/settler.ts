@@ -3,11 +3,11 @@
  * records the end in the store and moves the file into `archive/`, `failed/` or `held/` under
  * a name that never collides; keeps the counts of settled files.
  */
-import { lstat, rename, unlink } from 'node:fs/promises';
+import { lstat, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type MonitorContext, messageOf } from './context.js';
 import { isMonitorError, MonitorErrorCode } from './errors.js';
-import { errnoCode, writeFileAtomic } from './fs-ops.js';
+import { errnoCode, removeFile, writeFileAtomic } from './fs-ops.js';
 import { finalName, isSafeSidecarSuffix } from './names.js';
 import type { InFlight, Job } from './runner.js';
 import { stageOf } from './stages.js';
@@ -44,13 +44,30 @@ export class Settler {
     const at = new Date();
     const final = await this.#freeFinalName(dir, name, at, claim);
     const finalPath = join(dir, final);
+    const stage = stageOf(state);
     const written = await this.#writeSidecars(finalPath, name, final, claim, at, outcome);
     const details =
       outcome.state === 'failed'
         ? { path: finalPath, error: { code: outcome.error.code, message: outcome.error.message } }
         : { path: finalPath };
     const unwrite = async (): Promise<void> => {
-      for (const path of written) await unlink(path).catch(() => undefined);
+      for (const path of written) {
+        const removed = await removeFile(path);
+        if (!removed) continue;
+        const { fileId } = claim;
+        report.operation({ operation: 'removed', reason: 'sidecar-undone', name, fileId, from: path, to: null, stage });
+      }
+    };
+    const moved = (): void => {
+      report.operation({
+        operation: 'moved',
+        reason: 'settle',
+        name,
+        fileId: claim.fileId,
+        from: processingPath,
+        to: finalPath,
+        stage,
+      });
     };
     if (entry.lost) {
       await unwrite();
@@ -80,6 +97,7 @@ export class Settler {
           );
           return;
         }
+        moved();
       }
     } else {
       if (fileExists) {
@@ -94,6 +112,7 @@ export class Settler {
           );
           return;
         }
+        moved();
       }
       try {
         await store.finish(claim, state, details);
@@ -150,6 +169,8 @@ export class Settler {
       try {
         await writeFileAtomic(path, sidecar.content, SIDECAR_MODE);
         written.push(path);
+        const { fileId } = claim;
+        report.operation({ operation: 'written', name, fileId, from: path, to: path, stage: stageOf(outcome.state) });
       } catch (err) {
         report.problem(MonitorErrorCode.MoveFailed, `Cannot write ${basename(path)}: ${messageOf(err)}`, path);
       }

@@ -247,12 +247,95 @@ export interface StabilityEvent {
   readonly at: Date;
 }
 
+/**
+ * What the monitor did to a file (the access trail):
+ * - `seen`: found in `incoming/` (`from` = `to` = its path);
+ * - `moved`: renamed between stages (into `processing/` to claim it, into `archive/`, `failed/` or
+ *   `held/` at the end, back into `incoming/`, see `reason`);
+ * - `claimed` / `reclaimed`: the store granted this instance a claim on a new file / on a file
+ *   left in `processing/` by an instance whose lease expired (`from` = `to` = where it lies);
+ * - `written`: a sidecar (`NAME.error.json`, the handler's) was written beside the final file;
+ * - `removed`: a file the monitor owns was deleted (a ready marker, a temporary file a crash left,
+ *   the second name of an interrupted move, a sidecar undone because the end could not be recorded);
+ * - `released`: the claim was given up at stop (the file stays in `processing/` for the next start).
+ */
+export const FILE_OPERATIONS = ['seen', 'moved', 'claimed', 'reclaimed', 'written', 'removed', 'released'] as const;
+/** One of {@link FILE_OPERATIONS}. */
+export type FileOperation = (typeof FILE_OPERATIONS)[number];
+
+/**
+ * Why a file was moved back or removed:
+ * - `moved` into `processing/`: `claim`; into a final folder: `settle`, or `roll-forward` (recovery
+ *   finishing a move a crash interrupted after the end was recorded);
+ * - `moved` back into `incoming/`: `claim-refused` (another instance holds it), `claim-failed` (the
+ *   store threw), `abandoned-pending` (a crashed instance's move older than a lease), `no-claim-id`
+ *   (a file put into `processing/` by hand), `abandoned-first` (the store handed this claim to an
+ *   earlier file of the same name that a crash left in `processing/`: that one is processed first);
+ * - `removed`: `marker` (`NAME.done`/`NAME.ok` of a claimed file), `temporary-file`,
+ *   `half-moved-link`, `sidecar-undone`;
+ * - `released`: `cancelled` (stop's grace period ran out).
+ */
+export const FILE_OPERATION_REASONS = [
+  'claim',
+  'settle',
+  'roll-forward',
+  'claim-refused',
+  'claim-failed',
+  'abandoned-pending',
+  'no-claim-id',
+  'abandoned-first',
+  'marker',
+  'temporary-file',
+  'half-moved-link',
+  'sidecar-undone',
+  'cancelled',
+] as const;
+/** One of {@link FILE_OPERATION_REASONS}. */
+export type FileOperationReason = (typeof FILE_OPERATION_REASONS)[number];
+
+/**
+ * One operation the monitor performed on a file, emitted as `operation` right after it
+ * succeeded: who (instance and OS user), what, from where to where, and when. Enough for an
+ * access trail that answers "who moved this file, when".
+ *
+ * @example
+ * ```ts
+ * monitor.on('operation', (op) =>
+ *   audit.insert({ fileId: op.fileId ?? null, op: op.operation, from: op.from, to: op.to, by: `${op.user}@${op.instanceId}`, at: op.at }),
+ * );
+ * ```
+ */
+export interface FileOperationEvent {
+  /** What was done. */
+  readonly operation: FileOperation;
+  /** Why, for moves and removals (see {@link FileOperationReason}). */
+  readonly reason?: FileOperationReason;
+  /** The file's name: the original name for a data file and for its marker or sidecar; its own name for a temporary file. */
+  readonly name: string;
+  /** The claim id, once the file has one. */
+  readonly fileId?: number;
+  /** Absolute path the operation acted on (where the file was). */
+  readonly from: string;
+  /** Absolute path after it (equal to `from` when nothing moved); null when the file was removed. */
+  readonly to: string | null;
+  /** The stage folder of `to` (of `from` for a removal). */
+  readonly stage: Stage;
+  /** The monitor instance that did it (`MonitorOptions.instanceId`). */
+  readonly instanceId: string;
+  /** The operating-system user the monitor runs as (`uid:<n>` when the name is unknown). */
+  readonly user: string;
+  /** When it was done. */
+  readonly at: Date;
+}
+
 /** Typed events of the monitor. */
 export interface MonitorEvents {
   /** Any state change of a file. */
   transition: (event: TransitionEvent) => void;
   /** A file in `incoming/` was first seen, observed while waiting, or became stable. */
   stability: (event: StabilityEvent) => void;
+  /** The monitor performed an operation on a file (seen, moved, claimed, written, removed, released). */
+  operation: (event: FileOperationEvent) => void;
   /** A file reached a terminal state. */
   settled: (event: TransitionEvent & { readonly to: TerminalState; readonly finalPath: string }) => void;
   /** A scan finished; `pending` counts files seen but not yet ready. */
