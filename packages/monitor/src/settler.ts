@@ -40,11 +40,11 @@ export class Settler {
     const { store, report } = this.#ctx;
     const { claim, name, processingPath } = job;
     const state: TerminalState = outcome.state;
-    const dir = this.#ctx.paths[stageOf(state)];
+    const stage = stageOf(state);
+    const dir = this.#ctx.paths[stage];
     const at = new Date();
     const final = await this.#freeFinalName(dir, name, at, claim);
     const finalPath = join(dir, final);
-    const stage = stageOf(state);
     const written = await this.#writeSidecars(finalPath, name, final, claim, at, outcome);
     const details =
       outcome.state === 'failed'
@@ -52,8 +52,7 @@ export class Settler {
         : { path: finalPath };
     const unwrite = async (): Promise<void> => {
       for (const path of written) {
-        const removed = await removeFile(path);
-        if (!removed) continue;
+        if (!(await removeFile(path))) continue;
         const { fileId } = claim;
         report.operation({ operation: 'removed', reason: 'sidecar-undone', name, fileId, from: path, to: null, stage });
       }
@@ -92,7 +91,7 @@ export class Settler {
         } catch (err) {
           report.problem(
             MonitorErrorCode.MoveFailed,
-            `Cannot move ${name} to ${stageOf(state)}/: ${messageOf(err)}. The move is completed on the next recovery.`,
+            `Cannot move ${name} to ${stage}/: ${messageOf(err)}. The move is completed on the next recovery.`,
             processingPath,
           );
           return;
@@ -107,7 +106,7 @@ export class Settler {
           await unwrite();
           report.problem(
             MonitorErrorCode.MoveFailed,
-            `Cannot move ${name} to ${stageOf(state)}/: ${messageOf(err)}. It stays in processing/ and is processed again once its lease expires.`,
+            `Cannot move ${name} to ${stage}/: ${messageOf(err)}. It stays in processing/ and is processed again once its lease expires.`,
             processingPath,
           );
           return;
@@ -119,7 +118,7 @@ export class Settler {
       } catch (err) {
         report.problem(
           MonitorErrorCode.StoreFailed,
-          `${name} is in ${stageOf(state)}/ but recording its end failed: ${messageOf(err)}.`,
+          `${name} is in ${stage}/ but recording its end failed: ${messageOf(err)}.`,
           finalPath,
         );
       }
