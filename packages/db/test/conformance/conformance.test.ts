@@ -369,6 +369,24 @@ for (const dialect of DIALECTS) {
       expect((await db.files.listExpired()).map((f) => f.id)).not.toContain(claim!.fileId);
     });
 
+    it('refuses a lease longer than 24 days (2^31 − 1 ms) in claimNew, reclaim and heartbeat, and claims nothing', async () => {
+      const db = await target.open();
+      const path = `/drop/incoming/${uniqueTable('lease')}.csv`;
+      const tooLong = 2_147_483_648;
+      const refused = expect.objectContaining({ code: 'DB_OPTION_INVALID' });
+      await expect(
+        db.files.claimNew({ path, name: 'l.csv', size: 1 }, { instanceId: 'conf', leaseMs: tooLong }),
+      ).rejects.toThrow(refused);
+      const claim = await db.files.claimNew(
+        { path, name: 'l.csv', size: 1 },
+        { instanceId: 'conf', leaseMs: 2_147_483_647 },
+      );
+      expect(claim).not.toBeNull();
+      await expect(db.files.heartbeat(claim!, tooLong)).rejects.toThrow(refused);
+      await expect(db.files.reclaim(claim!.fileId, { instanceId: 'conf', leaseMs: tooLong })).rejects.toThrow(refused);
+      expect((await db.files.get(claim!.fileId))?.leaseUntil?.getTime()).toBe(claim!.leaseUntil.getTime());
+    });
+
     it('records audit events and rejected rows per file', async () => {
       const db = await target.open();
       const fileId = 800_000 + Math.floor(Math.random() * 100_000);

@@ -52,6 +52,7 @@ import type {
 import { AUDIT_OUTCOMES, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
 import { type MssqlUrl, redactDatabaseUrl } from '../../url.js';
 import { formatDbType, renderCsvLine, snapshotStamp, toJson, type ValueChecker, valueChecker } from '../../values.js';
+import { assertLease, claimLost, closedError, commitDetails } from '../shared.js';
 import { MssqlClient, type MssqlSession, type SqlParam } from './mssql-client.js';
 import {
   addColumnSql,
@@ -287,10 +288,6 @@ async function pruneIn(s: MssqlSession, table: string, keep: number): Promise<Ba
     await s.execute('DELETE FROM [bkp].[catalogue] WHERE snapshot = @snapshot;', [nv('snapshot', r.snapshot, 128)]);
   }
   return rows.map(toBackupInfo);
-}
-
-function closedError(): DbError {
-  return new DbError(DbErrorCode.CLOSED, 'The database was closed; open it again with openDatabase().');
 }
 
 /**
@@ -984,22 +981,6 @@ class MssqlFileTracking implements FileTracking {
   }
 }
 
-function assertLease(leaseMs: number): void {
-  if (!(Number.isFinite(leaseMs) && leaseMs > 0 && leaseMs <= 2_147_483_647)) {
-    throw new DbError(
-      DbErrorCode.OPTION_INVALID,
-      `leaseMs ${String(leaseMs)} must be a positive number of milliseconds (at most 24 days).`,
-    );
-  }
-}
-
-function claimLost(claim: FileClaim): DbError {
-  return new DbError(
-    DbErrorCode.CLAIM_LOST,
-    `The claim on file ${claim.fileId} is no longer held (its lease expired and another instance took it, or it was finished); stop processing it.`,
-  );
-}
-
 function patchSql(patch: FileProgressPatch): { sets: string[]; params: SqlParam[] } {
   if (patch.status !== undefined && !FILE_STATUSES.includes(patch.status)) {
     throw new DbError(
@@ -1507,20 +1488,6 @@ class MssqlLoadSession implements LoadSession {
     this.#state = 'closed';
     this.#onClose();
   }
-}
-
-function commitDetails(
-  outcome: Extract<LoadOutcome, { status: 'applied' }>,
-  pruned: readonly BackupInfo[],
-): Record<string, unknown> {
-  return {
-    table: outcome.table,
-    mode: outcome.mode,
-    rowsLoaded: outcome.rowsLoaded,
-    snapshot: outcome.snapshot?.snapshot ?? null,
-    changes: outcome.changes,
-    pruned: pruned.map((p) => p.snapshot),
-  };
 }
 
 /** Parses an outcome stored in load_commits (dates come back as ISO strings). */

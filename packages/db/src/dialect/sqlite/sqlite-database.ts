@@ -59,6 +59,7 @@ import type {
 import { AUDIT_OUTCOMES, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
 import type { SqliteUrl } from '../../url.js';
 import { renderCsvLine, snapshotStamp, toJson, type ValueChecker } from '../../values.js';
+import { assertLease, assertValidId, claimLost, closedError, commitDetails, validateOpenOptions } from '../shared.js';
 import { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 import {
   isSqliteBusy,
@@ -239,11 +240,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function assertValidId(id: number, what: string): void {
-  if (!Number.isSafeInteger(id))
-    throw new DbError(DbErrorCode.OPTION_INVALID, `${what} ${String(id)} is not an integer.`);
-}
-
 /** Internal state shared by the database object and its load sessions. */
 interface Core {
   readonly conn: SqliteConnection;
@@ -312,7 +308,7 @@ export class SqliteDatabase implements Database {
 
   /** Opens (creating when needed) the SQLite database at `url.path`. */
   static async open(url: SqliteUrl, options: OpenDatabaseOptions = {}): Promise<SqliteDatabase> {
-    validateOptions(options);
+    validateOpenOptions(options);
     const Driver = await loadBetterSqlite3();
     const memory = url.path === ':memory:';
     const path = memory ? ':memory:' : resolve(url.path);
@@ -908,25 +904,6 @@ function toDataset(row: DatasetRow): DatasetConfig {
   };
 }
 
-function validateOptions(options: OpenDatabaseOptions): void {
-  const check = (value: number | undefined, name: string, min: number): void => {
-    if (value !== undefined && !(Number.isFinite(value) && value >= min)) {
-      throw new DbError(
-        DbErrorCode.OPTION_INVALID,
-        `Option ${name} is ${String(value)}; it must be a number ≥ ${min}.`,
-      );
-    }
-  };
-  check(options.busyTimeoutMs, 'busyTimeoutMs', 0);
-  check(options.maxRetries, 'maxRetries', 0);
-  check(options.retryBackoffSeconds, 'retryBackoffSeconds', 0);
-  check(options.keepBackups, 'keepBackups', 0);
-  check(options.poolSize, 'poolSize', 1);
-}
-
-const closedError = (): DbError =>
-  new DbError(DbErrorCode.CLOSED, 'The database was closed; open it again with openDatabase().');
-
 // ---- helpers that run inside a transaction ---------------------------------------------------
 
 function existsIn(conn: SqliteConnection, physical: string): boolean {
@@ -1244,22 +1221,6 @@ WHERE id = ? AND status NOT IN ${TERMINAL_SQL} AND (lease_until IS NULL OR lease
       false,
     );
   }
-}
-
-function assertLease(leaseMs: number): void {
-  if (!(Number.isFinite(leaseMs) && leaseMs > 0)) {
-    throw new DbError(
-      DbErrorCode.OPTION_INVALID,
-      `leaseMs ${String(leaseMs)} must be a positive number of milliseconds.`,
-    );
-  }
-}
-
-function claimLost(claim: FileClaim): DbError {
-  return new DbError(
-    DbErrorCode.CLAIM_LOST,
-    `The claim on file ${claim.fileId} is no longer held (its lease expired and another instance took it, or it was finished); stop processing it.`,
-  );
 }
 
 function patchSql(patch: FileProgressPatch): { sets: string[]; values: (string | number | null)[] } {
@@ -1746,18 +1707,4 @@ class SqliteLoadSession implements LoadSession {
       throw err;
     }
   }
-}
-
-function commitDetails(
-  outcome: Extract<LoadOutcome, { status: 'applied' }>,
-  pruned: readonly BackupInfo[],
-): Record<string, unknown> {
-  return {
-    table: outcome.table,
-    mode: outcome.mode,
-    rowsLoaded: outcome.rowsLoaded,
-    snapshot: outcome.snapshot?.snapshot ?? null,
-    changes: outcome.changes,
-    pruned: pruned.map((p) => p.snapshot),
-  };
 }
