@@ -52,7 +52,8 @@ import type {
 import { AUDIT_OUTCOMES, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
 import { type MssqlUrl, redactDatabaseUrl } from '../../url.js';
 import { formatDbType, renderCsvLine, snapshotStamp, toJson, type ValueChecker, valueChecker } from '../../values.js';
-import { assertLease, claimLost, closedError, commitDetails } from '../shared.js';
+import { assertLease, claimLost, closedError } from '../shared.js';
+import { commitAudit, heldOutcome } from '../shared-load.js';
 import { MssqlClient, type MssqlSession, type SqlParam } from './mssql-client.js';
 import {
   addColumnSql,
@@ -1351,27 +1352,16 @@ class MssqlLoadSession implements LoadSession {
         changes: spec.keyColumns.length > 0 ? { added: incoming, removed: 0, changed: 0, unchanged: 0 } : null,
         durationMs: performance.now() - started,
       };
-      await auditIn(s, {
-        fileId: spec.fileId,
-        step: 'commit',
-        outcome: 'ok',
-        durationMs: outcome.durationMs,
-        details: commitDetails(outcome, []),
-      });
+      await auditIn(s, commitAudit(spec, outcome, started));
       return record(outcome);
     }
 
     const liveRows = await countIn(s, SCHEMAS.live, table);
     const reason = destructiveReplaceReason({ ...spec, table }, liveRows, incoming);
     if (reason !== null) {
-      await auditIn(s, {
-        fileId: spec.fileId,
-        step: 'commit',
-        outcome: 'held',
-        durationMs: performance.now() - started,
-        details: { table, mode: spec.mode, liveRows, incomingRows: incoming, reason },
-      });
-      return record({ status: 'held', table, reason, liveRows, incomingRows: incoming });
+      const held = heldOutcome(spec, reason, liveRows, incoming);
+      await auditIn(s, commitAudit(spec, held, started));
+      return record(held);
     }
 
     const liveByFold = new Map(liveColumns.map((c) => [foldIdentifier(c.name), c.name]));
@@ -1442,13 +1432,7 @@ class MssqlLoadSession implements LoadSession {
       changes,
       durationMs: performance.now() - started,
     };
-    await auditIn(s, {
-      fileId: spec.fileId,
-      step: 'commit',
-      outcome: 'ok',
-      durationMs: outcome.durationMs,
-      details: commitDetails(outcome, pruned),
-    });
+    await auditIn(s, commitAudit(spec, outcome, started, pruned));
     return record(outcome);
   }
 
