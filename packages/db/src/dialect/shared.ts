@@ -5,6 +5,7 @@
  */
 import { DbError, DbErrorCode } from '../errors.js';
 import type {
+  AuditEvent,
   AuditRecord,
   BackupInfo,
   DatasetConfig,
@@ -346,12 +347,22 @@ export function* snapshotCandidates(
   }
 }
 
-/** Details of the `restore` audit step. */
-export function restoreDetails(table: string, from: BackupInfo, taken: BackupInfo | null): Record<string, unknown> {
-  return { table, from: from.snapshot, rows: from.rows, snapshot: taken?.snapshot ?? null };
+/** The catalogue entry of the snapshot a restore takes of the live table first. */
+export function restoreSnapshot(table: string, name: string, takenAt: Date, rows: number): BackupInfo {
+  return { table, snapshot: name, takenAt, rows, sourceFile: null, fileId: null, reason: 'restore' };
 }
 
-/** Details of the `prune` audit step. */
-export function pruneDetails(table: string, keep: number, dropped: readonly BackupInfo[]): Record<string, unknown> {
-  return { table, keep, dropped: dropped.map((d) => d.snapshot) };
+/** The `restore` audit event: which snapshot became live, and which snapshot kept the old contents. */
+export function restoreAudit(table: string, from: BackupInfo, taken: BackupInfo | null, started: number): AuditEvent {
+  return {
+    step: 'restore',
+    outcome: 'ok',
+    durationMs: performance.now() - started,
+    details: { table, from: from.snapshot, rows: from.rows, snapshot: taken?.snapshot ?? null },
+  };
+}
+
+/** The `prune` audit event. */
+export function pruneAudit(table: string, keep: number, dropped: readonly BackupInfo[]): AuditEvent {
+  return { step: 'prune', outcome: 'ok', details: { table, keep, dropped: dropped.map((d) => d.snapshot) } };
 }

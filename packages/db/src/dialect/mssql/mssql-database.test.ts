@@ -116,6 +116,23 @@ describe('MssqlDatabase (fake tedious)', () => {
     expect(fake.bulks).toHaveLength(0);
   });
 
+  it('refuses an out-of-range option, a non-integer line and a lease over 24 days before any statement', async () => {
+    const fake = fakeTedious(() => ({}));
+    const Pool = await loadTarn();
+    expect(() => new MssqlDatabase(url, { poolSize: 0 }, fake.module, Pool)).toThrow(
+      expect.objectContaining({ code: 'DB_OPTION_INVALID' }),
+    );
+    const { db, fake: used } = await fakeDb(() => ({}));
+    const load = await db.beginLoad({ table: 'rates', columns });
+    const before = used.statements.length;
+    await expect(load.write([{ line: 2.5, values: row }])).rejects.toMatchObject({ code: 'DB_VALUE_INVALID' });
+    await expect(
+      db.files.claimNew({ path: '/a.csv', name: 'a.csv', size: 1 }, { instanceId: 'i', leaseMs: 2 ** 31 }),
+    ).rejects.toMatchObject({ code: 'DB_OPTION_INVALID' });
+    expect(used.statements.length).toBe(before);
+    expect(fake.connections).toHaveLength(0);
+  });
+
   it('claims through the OUTPUT of one atomic statement and maps the row', async () => {
     const leaseUntil = new Date('2030-01-01T00:00:00.000Z');
     const { db, fake } = await fakeDb((s) =>

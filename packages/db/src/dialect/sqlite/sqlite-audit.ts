@@ -4,14 +4,7 @@
  */
 import type { AuditEvent, AuditRecord, RejectedRow } from '../../types.js';
 import { toJson } from '../../values.js';
-import {
-  type AuditRowLike,
-  assertAuditOutcome,
-  assertValidId,
-  auditRecordFrom,
-  type RejectRowLike,
-  rejectFrom,
-} from '../shared.js';
+import { type AuditRowLike, auditRecordFrom, type RejectRowLike, rejectFrom } from '../shared.js';
 import type { SqliteClient } from './sqlite-client.js';
 import type { SqliteConnection } from './sqlite-driver.js';
 import { INSERT_AUDIT_SQL, INSERT_REJECT_SQL, LIST_AUDIT_SQL, LIST_REJECTS_SQL } from './sqlite-sql.js';
@@ -38,13 +31,11 @@ export function rejectsIn(conn: SqliteConnection, fileId: number, rows: readonly
 
 /** {@link Database.recordAudit}. */
 export function recordAudit(client: SqliteClient, event: AuditEvent): Promise<void> {
-  assertAuditOutcome(event.outcome);
   return client.run('recordAudit', (conn) => auditIn(conn, event), { write: true });
 }
 
 /** {@link Database.listAudit}. */
 export function listAudit(client: SqliteClient, fileId: number): Promise<AuditRecord[]> {
-  assertValidId(fileId, 'fileId');
   return client.run(
     'listAudit',
     (conn) => (conn.prepare(LIST_AUDIT_SQL).all(fileId) as AuditRowLike[]).map(auditRecordFrom),
@@ -54,22 +45,15 @@ export function listAudit(client: SqliteClient, fileId: number): Promise<AuditRe
 
 /** {@link Database.recordRejects}. */
 export async function recordRejects(client: SqliteClient, fileId: number, rows: readonly RejectedRow[]): Promise<void> {
-  assertValidId(fileId, 'fileId');
-  if (rows.length === 0) return;
   return client.run('recordRejects', (conn) => rejectsIn(conn, fileId, rows), { write: true });
 }
 
 /** {@link Database.listRejects}. */
-export function listRejects(
-  client: SqliteClient,
-  fileId: number,
-  options: { readonly limit?: number },
-): Promise<RejectedRow[]> {
-  assertValidId(fileId, 'fileId');
-  const limit = options.limit ?? -1;
+export function listRejects(client: SqliteClient, fileId: number, limit: number | undefined): Promise<RejectedRow[]> {
+  const all = limit ?? -1;
   return client.run(
     'listRejects',
-    (conn) => (conn.prepare(LIST_REJECTS_SQL).all(fileId, limit) as RejectRowLike[]).map(rejectFrom),
+    (conn) => (conn.prepare(LIST_REJECTS_SQL).all(fileId, all) as RejectRowLike[]).map(rejectFrom),
     { write: false },
   );
 }

@@ -3,14 +3,13 @@
  * cataloguing and pruning inside a unit of work, and `listBackups`, `restoreBackup`, `pruneBackups`.
  */
 import { DbError, DbErrorCode } from '../../errors.js';
-import { assertIdentifier } from '../../identifiers.js';
 import type { BackupInfo, Logger } from '../../types.js';
 import {
-  assertKeep,
   backupInfoFrom,
   type CatalogueRowLike,
-  pruneDetails,
-  restoreDetails,
+  pruneAudit,
+  restoreAudit,
+  restoreSnapshot,
   snapshotCandidates,
 } from '../shared.js';
 import { auditIn } from './sqlite-audit.js';
@@ -62,8 +61,7 @@ export function pruneIn(conn: SqliteConnection, table: string, keep: number, log
 }
 
 /** {@link Database.listBackups}. */
-export function listBackups(client: SqliteClient, table?: string): Promise<BackupInfo[]> {
-  if (table !== undefined) assertIdentifier(table, 'table');
+export function listBackups(client: SqliteClient, table: string | undefined): Promise<BackupInfo[]> {
   return client.run(
     'listBackups',
     (conn) => {
@@ -81,7 +79,6 @@ export function listBackups(client: SqliteClient, table?: string): Promise<Backu
  * `restore` snapshot and a copy of the chosen snapshot becomes live.
  */
 export function restoreBackup(client: SqliteClient, table: string, snapshot: string): Promise<BackupInfo> {
-  assertIdentifier(table, 'table');
   return client.run(
     'restoreBackup',
     (conn) => {
@@ -103,18 +100,13 @@ export function restoreBackup(client: SqliteClient, table: string, snapshot: str
         const name = takeSnapshotName(conn, table, now);
         const rows = countIn(conn, live);
         conn.exec(renameTableSql(live, snapshotTableName(name)));
-        taken = { table, snapshot: name, takenAt: now, rows, sourceFile: null, fileId: null, reason: 'restore' };
+        taken = restoreSnapshot(table, name, now, rows);
         catalogueIn(conn, taken);
       }
       const names = columns.map((c) => c.name);
       conn.exec(createTableSql(live, columns));
       conn.exec(copyRowsSql(source, live, names, pickRowidAlias(names)));
-      auditIn(conn, {
-        step: 'restore',
-        outcome: 'ok',
-        durationMs: performance.now() - started,
-        details: restoreDetails(table, from, taken),
-      });
+      auditIn(conn, restoreAudit(table, from, taken, started));
       return taken ?? from;
     },
     { write: true, durable: true },
@@ -122,15 +114,12 @@ export function restoreBackup(client: SqliteClient, table: string, snapshot: str
 }
 
 /** {@link Database.pruneBackups}. */
-export function pruneBackups(client: SqliteClient, table: string, keep?: number): Promise<BackupInfo[]> {
-  assertIdentifier(table, 'table');
-  const k = keep ?? client.keepBackups;
-  assertKeep(k);
+export function pruneBackups(client: SqliteClient, table: string, k: number): Promise<BackupInfo[]> {
   return client.run(
     'pruneBackups',
     (conn) => {
       const dropped = pruneIn(conn, table, k, client.logger);
-      if (dropped.length > 0) auditIn(conn, { step: 'prune', outcome: 'ok', details: pruneDetails(table, k, dropped) });
+      if (dropped.length > 0) auditIn(conn, pruneAudit(table, k, dropped));
       return dropped;
     },
     { write: true, durable: true },

@@ -1,31 +1,15 @@
 /**
- * The embedded SQLite dialect (better-sqlite3): opening, migrating, health and closing, with
- * every other part of the {@link Database} contract in its own file of this folder.
+ * The embedded SQLite dialect (better-sqlite3): opening, migrating, health and closing; every
+ * other part of the {@link Database} contract is in its own file of this folder (see SQLITE_PARTS).
  *
  * One database file holds everything; namespaces are part of the (always quoted) table names:
  * `"ref.<table>"`, `"bkp.<table>.<stamp>"`, `"stg.<table>.<pid>.<id>"`, `"refdata.*"`. Attached
  * databases would not be atomic across files in WAL mode (https://www.sqlite.org/lang_attach.html),
  * so one file keeps every commit atomic even on a crash. Concurrency: see sqlite-client.ts.
  */
-import { compareColumnSets } from '../../load-spec.js';
-import type {
-  AuditEvent,
-  AuditRecord,
-  BackupInfo,
-  ColumnDef,
-  Database,
-  DatasetConfig,
-  DbValue,
-  FileTracking,
-  HealthReport,
-  LoadSession,
-  LoadSpec,
-  OpenDatabaseOptions,
-  RejectedRow,
-  SchemaComparison,
-  TableDescription,
-} from '../../types.js';
+import type { Database, FileTracking, HealthReport, OpenDatabaseOptions } from '../../types.js';
 import type { SqliteUrl } from '../../url.js';
+import { DialectDatabase, type DialectParts } from '../dialect-database.js';
 import { assertSchemaVersion, healthReport, validateOpenOptions } from '../shared.js';
 import { listAudit, listRejects, recordAudit, recordRejects } from './sqlite-audit.js';
 import { listBackups, pruneBackups, restoreBackup } from './sqlite-backups.js';
@@ -42,7 +26,7 @@ import {
   SQLITE_MIGRATIONS,
   STAGING_TABLES_SQL,
 } from './sqlite-sql.js';
-import { describeTable, existsIn, listTables, readTable } from './sqlite-tables.js';
+import { describeTable, existsIn, listTables, readRows } from './sqlite-tables.js';
 
 /** The schema version this release writes. */
 export const SQLITE_SCHEMA_VERSION: number = SQLITE_MIGRATIONS.length;
@@ -57,17 +41,36 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Where each part of the contract lives in this dialect. */
+const SQLITE_PARTS: DialectParts<SqliteClient> = {
+  describeTable,
+  listTables,
+  readRows,
+  beginLoad,
+  listBackups,
+  restoreBackup,
+  pruneBackups,
+  recordAudit,
+  listAudit,
+  recordRejects,
+  listRejects,
+  getDataset,
+  setDataset,
+  listDatasets,
+};
+
 /**
  * The SQLite implementation of {@link Database}. Create it with `openDatabase('sqlite:PATH')`.
  * @internal
  */
-export class SqliteDatabase implements Database {
+export class SqliteDatabase extends DialectDatabase<SqliteClient> {
   readonly dialect = 'sqlite' as const;
   readonly displayUrl: string;
   readonly files: FileTracking;
   readonly #client: SqliteClient;
 
   private constructor(client: SqliteClient) {
+    super(client, SQLITE_PARTS);
     this.#client = client;
     this.displayUrl = `sqlite:${client.path}`;
     this.files = new SqliteFileTracking(client);
@@ -124,66 +127,5 @@ export class SqliteDatabase implements Database {
     if (this.#client.closed) return;
     await this.#client.close();
     this.#client.logger.debug({}, 'sqlite database closed');
-  }
-
-  async describeTable(table: string): Promise<TableDescription | undefined> {
-    return describeTable(this.#client, table);
-  }
-
-  async listTables(): Promise<TableDescription[]> {
-    return listTables(this.#client);
-  }
-
-  async compareColumns(table: string, incoming: readonly ColumnDef[]): Promise<SchemaComparison> {
-    const description = await this.describeTable(table);
-    return compareColumnSets(description?.columns, incoming);
-  }
-
-  readTable(table: string, options: { readonly signal?: AbortSignal } = {}): AsyncIterable<readonly DbValue[]> {
-    return readTable(this.#client, table, options);
-  }
-
-  async beginLoad(spec: LoadSpec): Promise<LoadSession> {
-    return beginLoad(this.#client, spec);
-  }
-
-  async listBackups(table?: string): Promise<BackupInfo[]> {
-    return listBackups(this.#client, table);
-  }
-
-  async restoreBackup(table: string, snapshot: string): Promise<BackupInfo> {
-    return restoreBackup(this.#client, table, snapshot);
-  }
-
-  async pruneBackups(table: string, keep?: number): Promise<BackupInfo[]> {
-    return pruneBackups(this.#client, table, keep);
-  }
-
-  async recordAudit(event: AuditEvent): Promise<void> {
-    return recordAudit(this.#client, event);
-  }
-
-  async listAudit(fileId: number): Promise<AuditRecord[]> {
-    return listAudit(this.#client, fileId);
-  }
-
-  async recordRejects(fileId: number, rows: readonly RejectedRow[]): Promise<void> {
-    return recordRejects(this.#client, fileId, rows);
-  }
-
-  async listRejects(fileId: number, options: { readonly limit?: number } = {}): Promise<RejectedRow[]> {
-    return listRejects(this.#client, fileId, options);
-  }
-
-  async getDataset(table: string): Promise<DatasetConfig | undefined> {
-    return getDataset(this.#client, table);
-  }
-
-  async setDataset(config: DatasetConfig): Promise<void> {
-    return setDataset(this.#client, config);
-  }
-
-  async listDatasets(): Promise<DatasetConfig[]> {
-    return listDatasets(this.#client);
   }
 }

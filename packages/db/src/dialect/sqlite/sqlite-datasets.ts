@@ -1,8 +1,6 @@
 /**
  * Per-table settings in SQLite (`"refdata.datasets"`): `getDataset`, `setDataset`, `listDatasets`.
  */
-import { assertIdentifier } from '../../identifiers.js';
-import { assertDatasetConfig } from '../../load-spec.js';
 import type { DatasetConfig } from '../../types.js';
 import { type DatasetRowLike, datasetFrom } from '../shared.js';
 import type { SqliteClient } from './sqlite-client.js';
@@ -10,7 +8,6 @@ import { GET_DATASET_SQL, LIST_DATASETS_SQL, UPSERT_DATASET_SQL } from './sqlite
 
 /** {@link Database.getDataset}. */
 export function getDataset(client: SqliteClient, table: string): Promise<DatasetConfig | undefined> {
-  assertIdentifier(table, 'table');
   return client.run(
     'getDataset',
     (conn) => {
@@ -23,7 +20,6 @@ export function getDataset(client: SqliteClient, table: string): Promise<Dataset
 
 /** {@link Database.setDataset}. */
 export function setDataset(client: SqliteClient, config: DatasetConfig): Promise<void> {
-  assertDatasetConfig(config);
   return client.run(
     'setDataset',
     (conn) => {

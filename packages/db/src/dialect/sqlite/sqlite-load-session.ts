@@ -5,14 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DbError, DbErrorCode } from '../../errors.js';
-import { type NormalizedLoadSpec, normalizeLoadSpec } from '../../load-spec.js';
-import { abortError } from '../../retry.js';
+import type { NormalizedLoadSpec } from '../../load-spec.js';
 import type {
   ColumnDef,
   DbValue,
   LoadOutcome,
   LoadSession,
-  LoadSpec,
   RejectedRow,
   StagedRow,
   StagingReport,
@@ -64,10 +62,8 @@ const MAX_PARAMS_PER_INSERT = 4096;
 /** SQLITE_MAX_COLUMN (2000) less the line number each staged row carries. */
 const SQLITE_MAX_DATA_COLUMNS = 1999;
 
-/** {@link Database.beginLoad}: checks the spec, creates the staging table and opens a session. */
-export async function beginLoad(client: SqliteClient, spec: LoadSpec): Promise<LoadSession> {
-  const normalized = normalizeLoadSpec(spec);
-  if (normalized.signal?.aborted) throw abortError(normalized.signal);
+/** {@link Database.beginLoad}: checks the column count, creates the staging table and opens a session. */
+export async function beginLoad(client: SqliteClient, normalized: NormalizedLoadSpec): Promise<LoadSession> {
   if (normalized.columns.length > SQLITE_MAX_DATA_COLUMNS) {
     throw new DbError(
       DbErrorCode.OPTION_INVALID,

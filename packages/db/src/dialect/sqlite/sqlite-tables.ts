@@ -3,10 +3,9 @@
  * `describeTable`, `listTables` and `readTable` (a stream from one consistent WAL snapshot).
  */
 import { DbError, DbErrorCode } from '../../errors.js';
-import { assertIdentifier, foldIdentifier } from '../../identifiers.js';
+import { foldIdentifier } from '../../identifiers.js';
 import { abortError } from '../../retry.js';
 import type { ColumnDef, DbValue, TableDescription } from '../../types.js';
-import { closedError } from '../shared.js';
 import type { SqliteClient } from './sqlite-client.js';
 import { type SqliteConnection, wrapSqliteError } from './sqlite-driver.js';
 import {
@@ -63,7 +62,6 @@ export function countIn(conn: SqliteConnection, physical: string): number {
 
 /** {@link Database.describeTable}. */
 export function describeTable(client: SqliteClient, table: string): Promise<TableDescription | undefined> {
-  assertIdentifier(table, 'table');
   return client.run(
     'describeTable',
     (conn) => {
@@ -93,68 +91,61 @@ export function listTables(client: SqliteClient): Promise<TableDescription[]> {
 }
 
 /**
- * {@link Database.readTable}: a separate read-only connection holds one read transaction (a
+ * The rows of {@link Database.readTable}: a separate read-only connection holds one read transaction (a
  * consistent WAL snapshot) for the whole stream, so a replace committed meanwhile is not seen
  * half-way and the main connection stays free (better-sqlite3 forbids other statements while an
  * iterator is open).
  */
-export function readTable(
+export async function* readRows(
   client: SqliteClient,
   table: string,
-  options: { readonly signal?: AbortSignal },
-): AsyncIterable<readonly DbValue[]> {
-  assertIdentifier(table, 'table');
-  const signal = options.signal;
-  return {
-    async *[Symbol.asyncIterator](): AsyncGenerator<readonly DbValue[]> {
-      if (client.closed) throw closedError();
-      const memory = client.conn.memory;
-      const reader = client.openReader();
-      try {
-        const physical = liveTableName(table);
-        const { columns, rows } = await client.busyLoop(
-          'readTable',
-          () => {
-            if (!memory) reader.exec('BEGIN');
-            const cols = describeIn(reader, physical);
-            if (cols === undefined) {
-              throw new DbError(
-                DbErrorCode.TABLE_NOT_FOUND,
-                `The table ref.${table} does not exist; list the tables with listTables().`,
-              );
-            }
-            const stmt = reader.prepare(
-              selectAllSql(
-                physical,
-                cols.map((c) => c.name),
-                pickRowidAlias(cols.map((c) => c.name)),
-              ),
-            );
-            stmt.raw(true).safeIntegers(true);
-            // In-memory databases cannot be shared with a second connection: materialise.
-            const it: Iterable<unknown[]> = memory
-              ? (stmt.all() as unknown[][])
-              : (stmt.iterate() as IterableIterator<unknown[]>);
-            return { columns: cols, rows: it };
-          },
-          signal,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<readonly DbValue[]> {
+  const memory = client.conn.memory;
+  const reader = client.openReader();
+  try {
+    const physical = liveTableName(table);
+    const { columns, rows } = await client.busyLoop(
+      'readTable',
+      () => {
+        if (!memory) reader.exec('BEGIN');
+        const cols = describeIn(reader, physical);
+        if (cols === undefined) {
+          throw new DbError(
+            DbErrorCode.TABLE_NOT_FOUND,
+            `The table ref.${table} does not exist; list the tables with listTables().`,
+          );
+        }
+        const stmt = reader.prepare(
+          selectAllSql(
+            physical,
+            cols.map((c) => c.name),
+            pickRowidAlias(cols.map((c) => c.name)),
+          ),
         );
-        const readers = columns.map((c) => sqliteReader(c.type));
-        let n = 0;
-        for (const raw of rows) {
-          if ((++n & 1023) === 0 && signal?.aborted) throw abortError(signal);
-          const out = new Array<DbValue>(readers.length);
-          for (let i = 0; i < readers.length; i++) out[i] = (readers[i] as (v: unknown) => DbValue)(raw[i]);
-          yield out;
-        }
-      } catch (err) {
-        throw wrapSqliteError(err, `reading ref.${table}`);
-      } finally {
-        if (!memory) {
-          if (reader.inTransaction) reader.exec('ROLLBACK');
-          reader.close();
-        }
-      }
-    },
-  };
+        stmt.raw(true).safeIntegers(true);
+        // In-memory databases cannot be shared with a second connection: materialise.
+        const it: Iterable<unknown[]> = memory
+          ? (stmt.all() as unknown[][])
+          : (stmt.iterate() as IterableIterator<unknown[]>);
+        return { columns: cols, rows: it };
+      },
+      signal,
+    );
+    const readers = columns.map((c) => sqliteReader(c.type));
+    let n = 0;
+    for (const raw of rows) {
+      if ((++n & 1023) === 0 && signal?.aborted) throw abortError(signal);
+      const out = new Array<DbValue>(readers.length);
+      for (let i = 0; i < readers.length; i++) out[i] = (readers[i] as (v: unknown) => DbValue)(raw[i]);
+      yield out;
+    }
+  } catch (err) {
+    throw wrapSqliteError(err, `reading ref.${table}`);
+  } finally {
+    if (!memory) {
+      if (reader.inTransaction) reader.exec('ROLLBACK');
+      reader.close();
+    }
+  }
 }
