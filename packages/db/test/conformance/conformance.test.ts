@@ -225,6 +225,28 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('keeps every rejected row with the file when commit() runs without validate(): repeated keys and values that do not fit', async () => {
+      const db = await target.open();
+      const table = uniqueTable('novalidate');
+      const fileId = 700_000 + Math.floor(Math.random() * 100_000);
+      const session = await db.beginLoad({ table, columns: cols, keyColumns: ['code'], fileId });
+      await session.write(
+        staged([
+          ['EUR', 'Euro', 2],
+          ['EUR', 'Euro again', 2],
+          ['LONG', 'too long a code', 2],
+          ['USD', 'Dollar', 2],
+        ]),
+      );
+      expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 2 });
+      expect((await db.listRejects(fileId)).map((r) => [r.line, r.column])).toEqual(
+        same([
+          [3, 'code'],
+          [4, 'code'],
+        ])[dialect],
+      );
+    });
+
     it('holds a replace that would shrink the table by more than half or empty it, until forced', async () => {
       const db = await target.open();
       const table = uniqueTable('held');

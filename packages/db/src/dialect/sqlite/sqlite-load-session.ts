@@ -285,7 +285,7 @@ class SqliteLoadSession implements LoadSession {
         const rejected = [...report.duplicateKeys, ...report.conversionErrors];
         const fileId = spec.fileId;
         if (rejected.length > 0 && fileId !== null) {
-          await this.#client.tx('recordRejects', (conn) => rejectsIn(conn, fileId, report.duplicateKeys), {
+          await this.#client.tx('recordRejects', (conn) => rejectsIn(conn, fileId, rejected), {
             write: true,
           });
         }
