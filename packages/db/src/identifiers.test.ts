@@ -1,3 +1,4 @@
+// Identifier rules, quoting, and the table a file names.
 import { describe, expect, it } from 'vitest';
 import {
   assertColumnNames,

@@ -10,6 +10,7 @@ import type {
   AuditEvent,
   AuditRecord,
   BackupInfo,
+  CallerAuditStep,
   ColumnDef,
   Database,
   DatasetConfig,
@@ -23,7 +24,7 @@ import type {
   SchemaComparison,
   TableDescription,
 } from '../types.js';
-import { assertAuditOutcome, assertKeep, assertValidId, closedError } from './shared.js';
+import { assertAuditEvent, assertKeep, assertValidId, closedError } from './shared.js';
 
 /** What the shared database needs to know of a dialect's client. */
 export interface DialectClient {
@@ -47,7 +48,7 @@ export interface DialectParts<C extends DialectClient> {
   listBackups(client: C, table: string | undefined): Promise<BackupInfo[]>;
   restoreBackup(client: C, table: string, snapshot: string): Promise<BackupInfo>;
   pruneBackups(client: C, table: string, keep: number): Promise<BackupInfo[]>;
-  recordAudit(client: C, event: AuditEvent): Promise<void>;
+  recordAudit(client: C, event: AuditEvent<CallerAuditStep>): Promise<void>;
   listAudit(client: C, fileId: number): Promise<AuditRecord[]>;
   /** Called with at least one row. */
   recordRejects(client: C, fileId: number, rows: readonly RejectedRow[]): Promise<void>;
@@ -130,8 +131,8 @@ export abstract class DialectDatabase<C extends DialectClient> implements Databa
     return this.#parts.pruneBackups(this.#client, table, k);
   }
 
-  async recordAudit(event: AuditEvent): Promise<void> {
-    assertAuditOutcome(event.outcome);
+  async recordAudit(event: AuditEvent<CallerAuditStep>): Promise<void> {
+    assertAuditEvent(event);
     return this.#parts.recordAudit(this.#client, event);
   }
 

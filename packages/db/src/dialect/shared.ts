@@ -19,7 +19,7 @@ import type {
   OpenDatabaseOptions,
   RejectedRow,
 } from '../types.js';
-import { AUDIT_OUTCOMES, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../types.js';
+import { AUDIT_OUTCOMES, AUDIT_STEPS, DATABASE_AUDIT_STEPS, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../types.js';
 import { snapshotStamp } from '../values.js';
 
 // ---- opening, closing, migrating --------------------------------------------------------------
@@ -99,12 +99,25 @@ export function assertKeep(keep: number): void {
     throw new DbError(DbErrorCode.OPTION_INVALID, `keep ${String(keep)} must be a whole number ≥ 0.`);
 }
 
-/** Throws `DB_OPTION_INVALID` unless `outcome` is one of {@link AUDIT_OUTCOMES}. */
-export function assertAuditOutcome(outcome: string): void {
-  if (!(AUDIT_OUTCOMES as readonly string[]).includes(outcome)) {
+const CALLER_AUDIT_STEPS: readonly string[] = AUDIT_STEPS.filter(
+  (s) => !(DATABASE_AUDIT_STEPS as readonly string[]).includes(s),
+);
+
+/**
+ * Throws `DB_OPTION_INVALID` unless a caller may record the event: its step is one of
+ * {@link AUDIT_STEPS} but not the database's own, and its outcome one of {@link AUDIT_OUTCOMES}.
+ */
+export function assertAuditEvent(event: { readonly step: string; readonly outcome: string }): void {
+  if (!CALLER_AUDIT_STEPS.includes(event.step)) {
     throw new DbError(
       DbErrorCode.OPTION_INVALID,
-      `Audit outcome ${JSON.stringify(outcome)} is not one of ${AUDIT_OUTCOMES.join(', ')}.`,
+      `Audit step ${JSON.stringify(event.step)} ${(DATABASE_AUDIT_STEPS as readonly string[]).includes(event.step) ? 'is recorded by the database itself' : 'is unknown'}; record one of ${CALLER_AUDIT_STEPS.join(', ')}.`,
+    );
+  }
+  if (!(AUDIT_OUTCOMES as readonly string[]).includes(event.outcome)) {
+    throw new DbError(
+      DbErrorCode.OPTION_INVALID,
+      `Audit outcome ${JSON.stringify(event.outcome)} is not one of ${AUDIT_OUTCOMES.join(', ')}.`,
     );
   }
 }
@@ -293,7 +306,7 @@ export interface AuditRowLike {
   readonly at: unknown;
 }
 
-/** An audit row as an {@link AuditRecord}. */
+/** An audit row as an {@link AuditRecord} (its step and details as they were recorded). */
 export function auditRecordFrom(r: AuditRowLike): AuditRecord {
   return {
     id: num(r.id),
@@ -303,7 +316,7 @@ export function auditRecordFrom(r: AuditRowLike): AuditRecord {
     outcome: r.outcome as AuditRecord['outcome'],
     ...(r.duration_ms === null ? {} : { durationMs: r.duration_ms }),
     ...(r.details === null ? {} : { details: JSON.parse(r.details) as Record<string, unknown> }),
-  };
+  } as AuditRecord;
 }
 
 /** A row of the rejects table. */

@@ -1,8 +1,9 @@
+// The Database contract, once per dialect: every expectation is stated per dialect (Record<Dialect, T>).
 import { describe, expect, it } from 'vitest';
 import type { ColumnDef, Database, DbValue, Dialect, LoadOutcome, LoadSpec } from '../../src/index.js';
 import { DIALECTS } from '../../src/index.js';
 import { staged } from '../helpers.js';
-import { same, TARGETS, uniqueTable } from './targets.js';
+import { randomHex, same, TARGETS, uniqueTable } from './targets.js';
 
 const cols: ColumnDef[] = [
   { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
@@ -407,6 +408,29 @@ for (const dialect of DIALECTS) {
       await expect(db.files.heartbeat(claim!, tooLong)).rejects.toThrow(refused);
       await expect(db.files.reclaim(claim!.fileId, { instanceId: 'conf', leaseMs: tooLong })).rejects.toThrow(refused);
       expect((await db.files.get(claim!.fileId))?.leaseUntil?.getTime()).toBe(claim!.leaseUntil.getTime());
+    });
+
+    it('answers whether content was loaded into a table: archived files only, other than the one asking', async () => {
+      const db = await target.open();
+      const table = uniqueTable('loaded');
+      const sha256 = randomHex(32);
+      const lease = { instanceId: 'conf', leaseMs: 60_000 };
+      const track = async (name: string, status: 'archived' | 'failed', into: string): Promise<number> => {
+        const claim = await db.files.claimNew({ path: `/drop/incoming/${table}-${name}`, name, size: 1 }, lease);
+        await db.files.finish(claim!, { status, sha256, targetTable: into });
+        return claim!.fileId;
+      };
+      const failed = await track('a.csv', 'failed', table);
+      expect(await db.files.findLoaded({ sha256, table })).toBeUndefined();
+      const first = await track('b.csv', 'archived', table);
+      const second = await track('c.csv', 'archived', table);
+      await track('d.csv', 'archived', `${table}_other`);
+      const found = (q: Parameters<typeof db.files.findLoaded>[0]) => db.files.findLoaded(q).then((f) => f?.id);
+      expect(await found({ sha256, table: table.toUpperCase() })).toBe(same(first)[dialect]);
+      expect(await found({ sha256, table, excludeFileId: first })).toBe(same(second)[dialect]);
+      expect(await found({ sha256, table, excludeFileId: failed })).toBe(same(first)[dialect]);
+      expect(await found({ sha256: randomHex(32), table })).toBeUndefined();
+      expect(await found({ sha256, table: uniqueTable('none') })).toBeUndefined();
     });
 
     it('records audit events and rejected rows per file', async () => {

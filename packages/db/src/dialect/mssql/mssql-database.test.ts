@@ -1,3 +1,4 @@
+// The SQL Server dialect and its client against a structural fake of tedious and the real tarn pool.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type FakeResponse, type FakeStatement, fakeTedious, recordingLogger } from '../../../test/mssql-fakes.js';
 import type { ColumnDef } from '../../types.js';

@@ -27,9 +27,9 @@ import {
 import type { MssqlClient, MssqlSession, SqlParam } from './mssql-client.js';
 import { big, guid, int, nv } from './mssql-params.js';
 import {
-  ARCHIVED_BY_SHA256_SQL,
   CLAIM_NEW_SQL,
   FILES_BY_SHA256_SQL,
+  FIND_LOADED_SQL,
   GET_FILE_SQL,
   HEARTBEAT_SQL,
   LIST_EXPIRED_SQL,
@@ -178,12 +178,27 @@ export class MssqlFileTracking implements FileTracking {
     return n === 1;
   }
 
-  async findBySha256(sha256: string, table?: string): Promise<FileRecord[]> {
+  async findBySha256(sha256: string): Promise<FileRecord[]> {
     const rows = await this.#unit('findBySha256', (s) =>
-      table === undefined
-        ? s.query<FileRowLike>(FILES_BY_SHA256_SQL, [nv('sha', sha256, 64)])
-        : s.query<FileRowLike>(ARCHIVED_BY_SHA256_SQL, [nv('sha', sha256, 64), nv('table', table, 128)]),
+      s.query<FileRowLike>(FILES_BY_SHA256_SQL, [nv('sha', sha256, 64)]),
     );
     return rows.map(fileRecordFrom);
+  }
+
+  async findLoaded(query: {
+    readonly sha256: string;
+    readonly table: string;
+    readonly excludeFileId?: number | undefined;
+  }): Promise<FileRecord | undefined> {
+    const exclude = query.excludeFileId ?? null;
+    if (exclude !== null) assertValidId(exclude, 'excludeFileId');
+    const [row] = await this.#unit('findLoaded', (s) =>
+      s.query<FileRowLike>(FIND_LOADED_SQL, [
+        nv('sha', query.sha256, 64),
+        nv('table', query.table, 128),
+        big('exclude', exclude),
+      ]),
+    );
+    return row === undefined ? undefined : fileRecordFrom(row);
   }
 }

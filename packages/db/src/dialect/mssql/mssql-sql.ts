@@ -467,9 +467,9 @@ export const LIST_FILES_BY_STATUS_SQL: string =
   'SELECT TOP (@limit) * FROM [refdata].[files] WHERE status = @status ORDER BY id DESC;';
 /** Files with a content hash (@sha). */
 export const FILES_BY_SHA256_SQL: string = 'SELECT * FROM [refdata].[files] WHERE sha256 = @sha ORDER BY id;';
-/** Files with a content hash (@sha) archived into a table (@table). */
-export const ARCHIVED_BY_SHA256_SQL: string =
-  "SELECT * FROM [refdata].[files] WHERE sha256 = @sha AND status = N'archived' AND target_table = @table ORDER BY id;";
+/** The oldest file whose content (@sha) was loaded (archived) into a table (@table), other than @exclude (or NULL). */
+export const FIND_LOADED_SQL: string =
+  "SELECT TOP (1) * FROM [refdata].[files] WHERE sha256 = @sha AND status = N'archived' AND target_table = @table AND (@exclude IS NULL OR id <> @exclude) ORDER BY id;";
 
 // ---- loads -------------------------------------------------------------------------------------
 

@@ -25,8 +25,8 @@ import {
 import type { SqliteClient } from './sqlite-client.js';
 import type { SqliteConnection } from './sqlite-driver.js';
 import {
-  ARCHIVED_BY_SHA256_SQL,
   FILES_BY_SHA256_SQL,
+  FIND_LOADED_SQL,
   GET_FILE_SQL,
   HEARTBEAT_SQL,
   INSERT_CLAIMED_FILE_SQL,
@@ -203,15 +203,29 @@ export class SqliteFileTracking implements FileTracking {
     return this.#run('markReleased', (conn) => conn.prepare(MARK_RELEASED_SQL).run(path, fileId).changes === 1, true);
   }
 
-  async findBySha256(sha256: string, table?: string): Promise<FileRecord[]> {
+  async findBySha256(sha256: string): Promise<FileRecord[]> {
     return this.#run(
       'findBySha256',
-      (conn) =>
-        (
-          (table === undefined
-            ? conn.prepare(FILES_BY_SHA256_SQL).all(sha256)
-            : conn.prepare(ARCHIVED_BY_SHA256_SQL).all(sha256, table)) as FileRowLike[]
-        ).map(fileRecordFrom),
+      (conn) => (conn.prepare(FILES_BY_SHA256_SQL).all(sha256) as FileRowLike[]).map(fileRecordFrom),
+      false,
+    );
+  }
+
+  async findLoaded(query: {
+    readonly sha256: string;
+    readonly table: string;
+    readonly excludeFileId?: number | undefined;
+  }): Promise<FileRecord | undefined> {
+    const exclude = query.excludeFileId ?? null;
+    if (exclude !== null) assertValidId(exclude, 'excludeFileId');
+    return this.#run(
+      'findLoaded',
+      (conn) => {
+        const row = conn.prepare(FIND_LOADED_SQL).get(query.sha256, query.table, exclude, exclude) as
+          | FileRowLike
+          | undefined;
+        return row === undefined ? undefined : fileRecordFrom(row);
+      },
       false,
     );
   }

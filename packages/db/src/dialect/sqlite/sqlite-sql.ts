@@ -327,5 +327,8 @@ export const LIST_EXPIRED_SQL: string = `SELECT * FROM ${q(META.files)} WHERE st
 export const MARK_RELEASED_SQL: string = `UPDATE ${q(META.files)} SET status = 'released', path = ? WHERE id = ? AND status = 'held'`;
 /** Files with a content hash (parameter: sha256). */
 export const FILES_BY_SHA256_SQL: string = `SELECT * FROM ${q(META.files)} WHERE sha256 = ? ORDER BY id`;
-/** Files with a content hash archived into a table (parameters: sha256, table). */
-export const ARCHIVED_BY_SHA256_SQL: string = `SELECT * FROM ${q(META.files)} WHERE sha256 = ? AND status = 'archived' AND target_table = ? COLLATE NOCASE ORDER BY id`;
+/**
+ * The oldest file whose content (sha256) was loaded (archived) into a table, other than one file
+ * (parameters: sha256, table, file id to skip or null, the same again).
+ */
+export const FIND_LOADED_SQL: string = `SELECT * FROM ${q(META.files)} WHERE sha256 = ? AND status = 'archived' AND target_table = ? COLLATE NOCASE AND (? IS NULL OR id <> ?) ORDER BY id LIMIT 1`;
