@@ -38,6 +38,7 @@ export type {
   FileRecord,
   FileStatus,
   FileTracking,
+  FindLoadedQuery,
   HealthReport,
   HeldCommitDetails,
   LoadMode,

@@ -20,6 +20,7 @@ import type {
   FileRecord,
   FileStatus,
   FileTracking,
+  FindLoadedQuery,
   HealthReport,
   LoadOutcome,
   LoadSession,
@@ -181,11 +182,7 @@ class ObservedFileTracking implements FileTracking {
   findBySha256(sha256: string): Promise<FileRecord[]> {
     return this.#time('files.findBySha256', () => this.#files.findBySha256(sha256));
   }
-  findLoaded(query: {
-    readonly sha256: string;
-    readonly table: string;
-    readonly excludeFileId?: number | undefined;
-  }): Promise<FileRecord | undefined> {
+  findLoaded(query: FindLoadedQuery): Promise<FileRecord | undefined> {
     return this.#time('files.findLoaded', () => this.#files.findLoaded(query));
   }
 }

@@ -290,11 +290,17 @@ export interface FileTracking {
    * if (earlier !== undefined) console.log(`already loaded from ${earlier.name}`);
    * ```
    */
-  findLoaded(query: {
-    readonly sha256: string;
-    readonly table: string;
-    readonly excludeFileId?: number | undefined;
-  }): Promise<FileRecord | undefined>;
+  findLoaded(query: FindLoadedQuery): Promise<FileRecord | undefined>;
+}
+
+/** The question of {@link FileTracking.findLoaded}. */
+export interface FindLoadedQuery {
+  /** The content hash (lower-case hex). */
+  readonly sha256: string;
+  /** The logical table, e.g. `currencies` (compared ignoring case). */
+  readonly table: string;
+  /** The file asking, which is not an answer. */
+  readonly excludeFileId?: number | undefined;
 }
 
 /** Outcome of a step in the audit trail. */

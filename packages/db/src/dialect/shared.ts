@@ -15,6 +15,7 @@ import type {
   FileProgressPatch,
   FileRecord,
   FileStatus,
+  FindLoadedQuery,
   HealthReport,
   OpenDatabaseOptions,
   RejectedRow,
@@ -138,6 +139,13 @@ export function assertLease(leaseMs: number): void {
       `leaseMs ${String(leaseMs)} must be a positive number of milliseconds (at most 24 days).`,
     );
   }
+}
+
+/** The file a {@link FindLoadedQuery} skips, checked, or null. */
+export function excludedFileId(query: FindLoadedQuery): number | null {
+  const id = query.excludeFileId ?? null;
+  if (id !== null) assertValidId(id, 'excludeFileId');
+  return id;
 }
 
 /** The error of a write whose claim token no longer holds the file's row. */

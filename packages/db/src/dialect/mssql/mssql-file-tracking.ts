@@ -11,6 +11,7 @@ import type {
   FileRecord,
   FileStatus,
   FileTracking,
+  FindLoadedQuery,
 } from '../../types.js';
 import {
   assertFileStatus,
@@ -19,6 +20,7 @@ import {
   assertValidId,
   claimLost,
   dateOrNull,
+  excludedFileId,
   type FilePatchColumn,
   type FileRowLike,
   fileRecordFrom,
@@ -185,13 +187,8 @@ export class MssqlFileTracking implements FileTracking {
     return rows.map(fileRecordFrom);
   }
 
-  async findLoaded(query: {
-    readonly sha256: string;
-    readonly table: string;
-    readonly excludeFileId?: number | undefined;
-  }): Promise<FileRecord | undefined> {
-    const exclude = query.excludeFileId ?? null;
-    if (exclude !== null) assertValidId(exclude, 'excludeFileId');
+  async findLoaded(query: FindLoadedQuery): Promise<FileRecord | undefined> {
+    const exclude = excludedFileId(query);
     const [row] = await this.#unit('findLoaded', (s) =>
       s.query<FileRowLike>(FIND_LOADED_SQL, [
         nv('sha', query.sha256, 64),

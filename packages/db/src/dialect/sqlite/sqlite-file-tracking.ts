@@ -11,6 +11,7 @@ import type {
   FileRecord,
   FileStatus,
   FileTracking,
+  FindLoadedQuery,
 } from '../../types.js';
 import {
   assertFileStatus,
@@ -18,6 +19,7 @@ import {
   assertLease,
   assertValidId,
   claimLost,
+  excludedFileId,
   type FileRowLike,
   fileRecordFrom,
   patchColumns,
@@ -211,13 +213,8 @@ export class SqliteFileTracking implements FileTracking {
     );
   }
 
-  async findLoaded(query: {
-    readonly sha256: string;
-    readonly table: string;
-    readonly excludeFileId?: number | undefined;
-  }): Promise<FileRecord | undefined> {
-    const exclude = query.excludeFileId ?? null;
-    if (exclude !== null) assertValidId(exclude, 'excludeFileId');
+  async findLoaded(query: FindLoadedQuery): Promise<FileRecord | undefined> {
+    const exclude = excludedFileId(query);
     return this.#run(
       'findLoaded',
       (conn) => {
