@@ -27,6 +27,8 @@ export const AppErrorCode = {
   UNHEALTHY: 'APP_UNHEALTHY',
   /** The metrics endpoint could not listen on the configured address. */
   METRICS_LISTEN: 'APP_METRICS_LISTEN',
+  /** The reader of standard output closed it (EPIPE) before all output was written. */
+  OUTPUT_CLOSED: 'APP_OUTPUT_CLOSED',
 } as const;
 
 /** One of the values of {@link AppErrorCode}. */

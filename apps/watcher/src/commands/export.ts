@@ -11,7 +11,6 @@ import { formatCanonical } from '@refdata/detect';
 import { DIR_MODE } from '../context.js';
 import { AppError, AppErrorCode } from '../errors.js';
 import { csvRecord } from '../rfc4180.js';
-import type { TextSink } from '../secrets.js';
 import { type CommandEnv, tableArgument } from './shared.js';
 
 /** Bytes buffered before a write. */
@@ -62,8 +61,7 @@ export async function exportCommand({ ctx, opts }: CommandEnv, tableArg: string)
   const db = await ctx.openDb();
   const outFile = typeof opts.out === 'string' ? resolve(ctx.runtime.cwd, opts.out) : undefined;
   if (outFile === undefined) {
-    const sink: TextSink = ctx.out.stdout;
-    await writeTableCsv(db, table, (chunk) => sink.write(chunk));
+    await writeTableCsv(db, table, (chunk) => ctx.out.write(chunk));
     return 0;
   }
   await mkdir(dirname(outFile), { recursive: true, mode: DIR_MODE });
