@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { maskUrl, type ResolvedDbUrl, resolveDbUrl } from './db-url.js';
+import { DEFAULT_DB_URL, maskUrl, type ResolvedDbUrl, resolveDbUrl } from './db-url.js';
 import { AppError, AppErrorCode } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
@@ -416,7 +416,8 @@ export interface DatasetSettings {
 export interface AppConfig {
   /** Absolute path of the drop root. */
   readonly root: string;
-  readonly db: ResolvedDbUrl;
+  /** The database, and where its setting came from (`the --db flag`, `the environment variable REFDATA_DB`, …). */
+  readonly db: ResolvedDbUrl & { readonly source: string };
   readonly database: {
     readonly poolSize: number;
     readonly maxRetries: number;
@@ -522,6 +523,10 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     problems.push(`${where}: ${(err as Error).message}`);
   }
 
+  const dbSetting = picked.get('dbUrl') ?? picked.get('dbHost');
+  const dbSource =
+    dbSetting === undefined ? `the default ${DEFAULT_DB_URL}` : origin(dbSetting.def, dbSetting.source, file?.path);
+
   const datasets = file?.data.datasets === undefined ? [] : toDatasets(file.data.datasets);
 
   if (problems.length > 0 || db === undefined) {
@@ -537,7 +542,7 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
 
   const config: AppConfig = {
     root: get<string>('root'),
-    db,
+    db: { ...db, source: dbSource },
     database: {
       poolSize: get('poolSize'),
       maxRetries: get('maxRetries'),
@@ -691,6 +696,20 @@ function label(def: SettingDef, source: SettingSource, filePath: string | undefi
       return `${def.file} (in ${filePath ?? CONFIG_FILE_NAME})`;
     default:
       return `${def.env ?? def.key} (default)`;
+  }
+}
+
+/** Where a setting came from, in words that fit in a sentence: `the --db flag`, `database.url in /srv/refdata.config.json`. */
+function origin(def: SettingDef, source: SettingSource, filePath: string | undefined): string {
+  switch (source) {
+    case 'flag':
+      return `the ${def.flag} flag`;
+    case 'environment':
+      return `the environment variable ${def.env}`;
+    case 'config file':
+      return `${def.file} in ${filePath ?? CONFIG_FILE_NAME}`;
+    default:
+      return 'the default';
   }
 }
 

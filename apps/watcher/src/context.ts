@@ -2,11 +2,13 @@
  * What every command receives: the validated config, the root logger, scrubbed output, and
  * the database opened on first use (closed by {@link AppContext.close}).
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Database, openDatabase } from '@refdata/db';
 import type { Logger as PinoLogger } from 'pino';
 import { type AppConfig, loadConfig } from './config.js';
+import { AppError, AppErrorCode } from './errors.js';
 import { createRootLogger, type LogLevel } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
 import { Output, type Streams } from './output.js';
@@ -31,6 +33,14 @@ export interface ContextOptions {
   readonly defaultLogLevel: LogLevel;
 }
 
+/** Options of {@link AppContext.openDb}. */
+export interface OpenDbOptions {
+  /** Create the SQLite file and its folder when missing. @default false */
+  readonly create?: boolean;
+  /** Records each database operation's duration. */
+  readonly metrics?: WatcherMetrics;
+}
+
 /**
  * A command's environment.
  *
@@ -47,8 +57,12 @@ export interface AppContext {
   readonly out: Output;
   readonly scrubber: SecretScrubber;
   readonly runtime: Runtime;
-  /** Opens (once) and migrates the database; records operation times into `metrics` when given. */
-  openDb(metrics?: WatcherMetrics): Promise<Database>;
+  /**
+   * Opens (once) and migrates the database; records operation times into `metrics` when given.
+   * Only `init`, `watch` and `ingest` pass `create: true`: every other command refuses to create
+   * an SQLite file (and its folders) at a mistyped path and throws `APP_DB_NOT_FOUND` instead.
+   */
+  openDb(options?: OpenDbOptions): Promise<Database>;
   /** Closes the database if it was opened. */
   close(): Promise<void>;
 }
@@ -90,11 +104,18 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
   let db: Database | undefined;
   let opening: Promise<Database> | undefined;
 
-  const openDb = (metrics?: WatcherMetrics): Promise<Database> => {
+  const openDb = ({ create = false, metrics }: OpenDbOptions = {}): Promise<Database> => {
     opening ??= (async () => {
       let url = config.db.url;
       if (config.db.sqlitePath !== undefined) {
         const file = resolve(runtime.cwd, config.db.sqlitePath);
+        if (!create && !existsSync(file)) {
+          throw new AppError(
+            AppErrorCode.DB_NOT_FOUND,
+            `No database at ${file} (set by ${config.db.source}); nothing was created. ` +
+              'Check the path, or create it with `refdata init` (or load a file with `refdata watch` or `refdata ingest`).',
+          );
+        }
         await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
         url = `sqlite:${file}`;
       }

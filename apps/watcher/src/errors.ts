@@ -13,6 +13,8 @@ export const AppErrorCode = {
   USAGE: 'APP_USAGE',
   /** A file or folder named on the command line does not exist or cannot be read. */
   INPUT_NOT_FOUND: 'APP_INPUT_NOT_FOUND',
+  /** The SQLite database named by `--db`/`REFDATA_DB` does not exist (only init, watch and ingest create one). */
+  DB_NOT_FOUND: 'APP_DB_NOT_FOUND',
   /** A tracked file id does not exist. */
   FILE_NOT_FOUND: 'APP_FILE_NOT_FOUND',
   /** A snapshot named on the command line is not catalogued for that table. */

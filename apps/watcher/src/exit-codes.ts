@@ -32,6 +32,7 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   APP_USAGE: ExitCode.USAGE,
   APP_INPUT_NOT_FOUND: ExitCode.NOT_FOUND,
   APP_FILE_NOT_FOUND: ExitCode.NOT_FOUND,
+  APP_DB_NOT_FOUND: ExitCode.NOT_FOUND,
   APP_SNAPSHOT_NOT_FOUND: ExitCode.NOT_FOUND,
   APP_FILE_STATE: ExitCode.FAILED,
   APP_FILE_FAILED: ExitCode.FAILED,

@@ -169,7 +169,7 @@ describe('run', () => {
     expect((await cli('convert', join(dir, 'missing.csv'), '--out-dir', out)).code).toBe(1);
     expect(await readFile(join(out, 'missing.csv'), 'utf8')).toBe('Application Error\n');
 
-    expect((await cli('health')).code).toBe(1);
+    expect((await cli('health')).code).toBe(5);
     await cli('init');
     const health = await cli('health', '--json');
     expect(health.code).toBe(0);

@@ -3,9 +3,8 @@
  * (and, when asked, the queue is short enough and the last success recent enough); exit 1 otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { STAGES } from '@refdata/monitor';
 import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
 import { type CommandEnv, formatAge, intOption } from './shared.js';
@@ -49,13 +48,8 @@ export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> 
 
   let lastSuccess: Date | null = null;
   let waiting = 0;
+  let missingDb: unknown;
   try {
-    if (config.db.sqlitePath !== undefined && !existsSync(resolve(ctx.runtime.cwd, config.db.sqlitePath))) {
-      throw new AppError(
-        AppErrorCode.INPUT_NOT_FOUND,
-        `the database file ${resolve(ctx.runtime.cwd, config.db.sqlitePath)} does not exist; run \`refdata init\``,
-      );
-    }
     const db = await ctx.openDb();
     const h = await db.health();
     checks.push({
@@ -70,10 +64,14 @@ export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> 
     const claimed = await db.files.list({ status: 'claimed', limit: 1000 });
     waiting = pending.length + claimed.length;
   } catch (err) {
+    if (errorCode(err) === AppErrorCode.DB_NOT_FOUND) missingDb = err;
     checks.push({
       name: 'database',
       ok: false,
-      detail: `${config.db.display} not reachable: ${errorCode(err)}: ${errorMessage(err)}`,
+      detail:
+        missingDb === undefined
+          ? `${config.db.display} not reachable: ${errorCode(err)}: ${errorMessage(err)}`
+          : errorMessage(err),
     });
   }
 
@@ -114,6 +112,8 @@ export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> 
     );
     out.line(ok ? out.paint.green('healthy') : out.paint.red('unhealthy'));
   }
+  // Exit 5 as every read-only command does when there is no database (nothing was created).
+  if (missingDb !== undefined) throw missingDb;
   if (!ok && opts.json !== true) {
     throw new AppError(
       AppErrorCode.UNHEALTHY,

@@ -183,7 +183,7 @@ export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Pr
   }
 
   await inputFile(ctx, file);
-  const db = await ctx.openDb();
+  const db = await ctx.openDb({ create: true });
   const outcome = await ingestTracked(ctx, db, file, { overrides, progressBar: out.stderrIsTTY && opts.json !== true });
   if (!outcome.ok) {
     if (opts.json === true) {

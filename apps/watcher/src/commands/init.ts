@@ -31,7 +31,7 @@ export async function ensureStageFolders(root: string): Promise<string[]> {
 export async function initCommand({ ctx, opts }: CommandEnv): Promise<number> {
   const { config, out } = ctx;
   const folders = await ensureStageFolders(config.root);
-  const db = await ctx.openDb();
+  const db = await ctx.openDb({ create: true });
   const datasets = await syncDatasets(db, config.datasets);
   const health = await db.health();
   if (opts.json === true) {

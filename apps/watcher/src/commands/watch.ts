@@ -21,7 +21,7 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   const { config, logger } = ctx;
   const metrics = new WatcherMetrics();
   await ensureStageFolders(config.root);
-  const db = await ctx.openDb(metrics);
+  const db = await ctx.openDb({ create: true, metrics });
   await syncDatasets(db, config.datasets);
 
   const ingestor = createAppIngestor(config, db, logger);
