@@ -5,12 +5,11 @@
  */
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { makeTempDir } from '@refdata/test-utils';
+import { EXAMPLE_FIXTURES, makeTempDir } from '@refdata/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { run } from './program.js';
 
-const EXAMPLES = fileURLToPath(new URL('../../../examples/drop/incoming/', import.meta.url));
+const EXAMPLES = EXAMPLE_FIXTURES;
 
 async function harness() {
   const { dir, cleanup } = await makeTempDir('refdata-run-');

@@ -11,6 +11,14 @@ export async function makeTempDir(prefix = 'refdata-'): Promise<{ dir: string; c
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The example CSV files of `examples/drop/incoming/`, as tracked test fixtures. Tests read these,
+ * never the example folder itself: the README's Quick start moves the examples to `archive/`,
+ * and the test suite it runs next must not depend on that. `readme.test.ts` keeps them equal
+ * to the examples as committed.
+ */
+export const EXAMPLE_FIXTURES: string = new URL('../fixtures/examples/', import.meta.url).pathname;
+
 /** Absolute path of the shared public corpus, when it exists on this machine. */
 export const SHARED_CORPUS: string = new URL('../../../../shared/corpus/', import.meta.url).pathname;
 export { buildStalePackages } from './build.js';
