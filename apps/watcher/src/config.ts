@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isDbError, parseDatabaseUrl } from '@refdata/db';
 import { z } from 'zod';
 import { DEFAULT_DB_URL, maskUrl, type ResolvedDbUrl, resolveDbUrl } from './db-url.js';
 import { AppError, AppErrorCode } from './errors.js';
@@ -416,6 +417,8 @@ export interface DatasetSettings {
 export interface AppConfig {
   /** Absolute path of the drop root. */
   readonly root: string;
+  /** Where the drop root setting came from (`the --root flag`, `the environment variable REFDATA_ROOT`, …). */
+  readonly rootSource: string;
   /** The database, and where its setting came from (`the --db flag`, `the environment variable REFDATA_DB`, …). */
   readonly db: ResolvedDbUrl & { readonly source: string };
   readonly database: {
@@ -522,7 +525,38 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     const where = source === undefined ? 'database' : label(source.def, source.source, file?.path);
     problems.push(`${where}: ${(err as Error).message}`);
   }
+  if (db?.dialect === 'mssql') {
+    // The driver's own checks (encrypt=, parameter names, a login) before anything runs, in the
+    // words of a config error: which setting, what is wrong, how to write it.
+    const problem = sqlServerUrlProblem(db.url);
+    if (problem !== undefined) {
+      const fromUrl = picked.get('dbUrl');
+      const noUser = fromUrl === undefined && picked.get('dbUser') === undefined;
+      const where = noUser
+        ? 'db_user (environment variable) / database.user (config file)'
+        : fromUrl !== undefined
+          ? label(fromUrl.def, fromUrl.source, file?.path)
+          : [picked.get('dbHost'), picked.get('dbUser')]
+              .filter((p): p is Picked => p !== undefined)
+              .map((p) => label(p.def, p.source, file?.path))
+              .join(' with ');
+      const hint =
+        fromUrl !== undefined
+          ? 'Write it as mssql://USER@HOST:PORT/DB?encrypt=true (parameters: see the README of @refdata/db); the password goes in db_password.'
+          : 'Set db_host, db_name and db_user (or one URL in --db / REFDATA_DB); the password goes in db_password.';
+      problems.push(
+        noUser
+          ? `${where}: not set, and SQL Server (db_host) needs a login name. Set db_user; the password goes in db_password.`
+          : `${where}: ${problem}. ${hint}`,
+      );
+      db = undefined;
+    }
+  }
 
+  const sourceOf = (key: string): string => {
+    const p = picked.get(key);
+    return p === undefined ? 'no setting' : origin(p.def, p.source, file?.path);
+  };
   const dbSetting = picked.get('dbUrl') ?? picked.get('dbHost');
   const dbSource =
     dbSetting === undefined ? `the default ${DEFAULT_DB_URL}` : origin(dbSetting.def, dbSetting.source, file?.path);
@@ -542,6 +576,7 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
 
   const config: AppConfig = {
     root: get<string>('root'),
+    rootSource: sourceOf('root'),
     db: { ...db, source: dbSource },
     database: {
       poolSize: get('poolSize'),
@@ -699,6 +734,23 @@ function label(def: SettingDef, source: SettingSource, filePath: string | undefi
   }
 }
 
+/**
+ * What @refdata/db would refuse in a SQL Server URL, in words that do not point at the library's
+ * options (its message ends with a hint for library users, such as `sqlite::memory:`).
+ */
+function sqlServerUrlProblem(url: string): string | undefined {
+  try {
+    parseDatabaseUrl(url);
+    return undefined;
+  } catch (err) {
+    if (!isDbError(err)) throw err;
+    return maskUrl(err.message)
+      .replace(/\.\s*Use sqlite:.*$/s, '')
+      .replace(/^The SQL Server URL/, 'the URL')
+      .replace(/^The database URL/, 'the URL');
+  }
+}
+
 /** Where a setting came from, in words that fit in a sentence: `the --db flag`, `database.url in /srv/refdata.config.json`. */
 function origin(def: SettingDef, source: SettingSource, filePath: string | undefined): string {
   switch (source) {
@@ -709,7 +761,7 @@ function origin(def: SettingDef, source: SettingSource, filePath: string | undef
     case 'config file':
       return `${def.file} in ${filePath ?? CONFIG_FILE_NAME}`;
     default:
-      return 'the default';
+      return `the default ${JSON.stringify(def.default)}`;
   }
 }
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type Database, openDatabase } from '@refdata/db';
+import { type Database, openDatabase, parseDatabaseUrl } from '@refdata/db';
 import type { Logger as PinoLogger } from 'pino';
 import { type AppConfig, loadConfig } from './config.js';
 import { AppError, AppErrorCode } from './errors.js';
@@ -118,6 +118,14 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
         }
         await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
         url = `sqlite:${file}`;
+      }
+      if (config.db.dialect === 'mssql' && config.db.password === undefined) {
+        const { user } = parseDatabaseUrl(url) as { user: string };
+        throw new AppError(
+          AppErrorCode.CONFIG_INVALID,
+          `db_password (environment variable) is not set, and SQL Server login ${JSON.stringify(user)} needs a password. ` +
+            'Set db_password in the environment (for a service: in its EnvironmentFile).',
+        );
       }
       const opened = await openDatabase(url, {
         logger,

@@ -96,6 +96,8 @@ export async function run(argv: readonly string[], runtime: Runtime): Promise<nu
         '127.0.0.1',
       ),
     )
+    // Every command's --help lists --root, --db and the other global options too.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -20,7 +20,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   const { config, logger } = ctx;
   const metrics = new WatcherMetrics();
-  await ensureStageFolders(config.root);
+  await ensureStageFolders(config.root, config.rootSource);
   const db = await ctx.openDb({ create: true, metrics });
   await syncDatasets(db, config.datasets);
 
