@@ -133,6 +133,15 @@ export const SETTINGS: readonly SettingDef[] = [
     default: 10,
   },
   {
+    key: 'connectTimeoutSeconds',
+    env: 'DB_CONNECT_TIMEOUT',
+    file: 'database.connectTimeoutSeconds',
+    kind: 'number',
+    schema: num(0, 3600, true),
+    allowed: 'seconds greater than 0 and at most 3600',
+    default: 15,
+  },
+  {
     key: 'trustServerCertificate',
     env: 'DB_TRUST_SERVER_CERTIFICATE',
     file: 'database.trustServerCertificate',
@@ -363,6 +372,7 @@ const fileSchema = z.strictObject({
       maxRetries: z.unknown().optional(),
       retryBackoffSeconds: z.unknown().optional(),
       keepBackups: z.unknown().optional(),
+      connectTimeoutSeconds: z.unknown().optional(),
       trustServerCertificate: z.unknown().optional(),
     })
     .optional(),
@@ -426,6 +436,8 @@ export interface AppConfig {
     readonly maxRetries: number;
     readonly retryBackoffSeconds: number;
     readonly keepBackups: number;
+    /** Time within which an unreachable SQL Server fails a command (connect, instance lookup and retries). */
+    readonly connectTimeoutMs: number;
     readonly trustServerCertificate: boolean;
   };
   readonly monitor: {
@@ -583,6 +595,7 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
       maxRetries: get('maxRetries'),
       retryBackoffSeconds: get('retryBackoffSeconds'),
       keepBackups: get('keepBackups'),
+      connectTimeoutMs: Math.round(get<number>('connectTimeoutSeconds') * 1000),
       trustServerCertificate: get('trustServerCertificate'),
     },
     monitor: {

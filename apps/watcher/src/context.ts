@@ -127,7 +127,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
             'Set db_password in the environment (for a service: in its EnvironmentFile).',
         );
       }
-      const opened = await openDatabase(url, {
+      const pending = openDatabase(config.db.dialect === 'mssql' ? withConnectTimeout(url, config) : url, {
         logger,
         poolSize: config.database.poolSize,
         maxRetries: config.database.maxRetries,
@@ -136,6 +136,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
         trustServerCertificate: config.database.trustServerCertificate,
         ...(config.db.password === undefined ? {} : { password: config.db.password }),
       });
+      const opened = config.db.dialect === 'mssql' ? await withinConnectTimeout(pending, config) : await pending;
       db = opened;
       await opened.migrate();
       return metrics === undefined
@@ -159,4 +160,46 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
       if (d !== undefined) await d.close();
     },
   };
+}
+
+/**
+ * The SQL Server URL with each connection attempt bounded by `DB_CONNECT_TIMEOUT` (unless the URL
+ * sets its own `connectTimeout`), so a retry can happen within the overall bound.
+ */
+function withConnectTimeout(url: string, config: AppConfig): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('connectTimeout')) {
+    parsed.searchParams.set('connectTimeout', String(config.database.connectTimeoutMs));
+  }
+  return parsed.toString();
+}
+
+/**
+ * Opening SQL Server (connect, named-instance lookup, retries with backoff) either succeeds or
+ * fails within `DB_CONNECT_TIMEOUT`: an unreachable server must not hold a command for minutes.
+ * A connection that arrives after the deadline is closed.
+ */
+async function withinConnectTimeout(opening: Promise<Database>, config: AppConfig): Promise<Database> {
+  const ms = config.database.connectTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new AppError(
+          AppErrorCode.DB_TIMEOUT,
+          `SQL Server at ${config.db.display} did not answer within ${ms / 1000} s (DB_CONNECT_TIMEOUT, ` +
+            'connection attempts and retries included). Check the host, port, instance name, network and TLS ' +
+            'settings, or raise DB_CONNECT_TIMEOUT for a slow network.',
+        ),
+      );
+    }, ms);
+  });
+  try {
+    return await Promise.race([opening, deadline]);
+  } catch (err) {
+    opening.then((late) => late.close()).catch(() => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }

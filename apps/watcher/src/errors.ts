@@ -15,6 +15,8 @@ export const AppErrorCode = {
   INPUT_NOT_FOUND: 'APP_INPUT_NOT_FOUND',
   /** The SQLite database named by `--db`/`REFDATA_DB` does not exist (only init, watch and ingest create one). */
   DB_NOT_FOUND: 'APP_DB_NOT_FOUND',
+  /** SQL Server did not answer within DB_CONNECT_TIMEOUT (connection attempts and retries included). */
+  DB_TIMEOUT: 'APP_DB_TIMEOUT',
   /** A tracked file id does not exist. */
   FILE_NOT_FOUND: 'APP_FILE_NOT_FOUND',
   /** A snapshot named on the command line is not catalogued for that table. */
