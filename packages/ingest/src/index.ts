@@ -10,6 +10,7 @@ export {
   ingestSettingsFromEnv,
 } from './settings.js';
 export { tableNameFromFile } from './table-name.js';
+export { findUnknownTypeOverrides, type UnknownTypeOverride } from './type-overrides.js';
 export type {
   Database,
   FormatInfo,

@@ -11,6 +11,7 @@ import { codeOf, IngestError, IngestErrorCode, isIngestError } from './errors.js
 import { unpackRows } from './packed-rows.js';
 import { type ProgressCounters, ProgressMeter } from './progress-meter.js';
 import { rejectsToCsv } from './rejects-csv.js';
+import { assertTypeOverridesKnown } from './type-overrides.js';
 import type { IngestOptions, IngestorEvents, IngestProgress, IngestResult, SchemaDriftPolicy } from './types.js';
 
 /** Rejected rows kept in memory per ingestion (all of them go to the database). */
@@ -52,22 +53,29 @@ export async function detectFile(
     readonly settings: ResolvedSettings;
     readonly signal?: AbortSignal | undefined;
     readonly table?: string;
+    /** The file's name for messages. @default the path's base name */
+    readonly name?: string;
   },
 ): Promise<FormatInfo> {
+  const where = {
+    file,
+    name: options.name ?? basename(file),
+    signal: options.signal,
+    ...(options.table === undefined ? {} : { table: options.table }),
+  };
+  let format: FormatInfo;
   try {
-    return await detectFormat(file, {
+    format = await detectFormat(file, {
       ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
       sampleRows: options.settings.typeSampleRows,
       inferTypes: options.settings.typeInference,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (err) {
-    throw toIngestError(err, 'detect', {
-      file,
-      signal: options.signal,
-      ...(options.table === undefined ? {} : { table: options.table }),
-    });
+    throw toIngestError(err, 'detect', where);
   }
+  assertTypeOverridesKnown(format, options.overrides?.columnTypes, where);
+  return format;
 }
 
 /**
@@ -118,7 +126,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
 
     stage = 'detect';
     const detectStart = performance.now();
-    const format = await detectFile(file, { overrides: options.format, settings, signal, table });
+    const format = await detectFile(file, { overrides: options.format, settings, signal, table, name });
     await audit('detect', 'ok', detectStart, {
       columns: format.columns.length,
       delimiter: format.delimiter.value,

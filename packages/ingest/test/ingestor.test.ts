@@ -466,6 +466,32 @@ describe('Ingestor (facade on SQLite)', () => {
     await expect(ingestor.ingest(path)).rejects.toMatchObject({ code: 'INGEST_CLOSED' });
   });
 
+  it('refuses a type override for a column the file does not have, naming it and the closest real column', async () => {
+    const { db, ingestor, dir } = await setup();
+    const path = await csv(dir, 'units.csv', `${HEADER}${rows(2)}`);
+    const error = await ingestor.ingest(path, { format: { columnTypes: { amuont: 'integer', code: 'text' } } }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toMatchObject({
+      code: 'INGEST_OPTIONS_INVALID',
+      details: { option: 'format.columnTypes', unknownColumns: [{ key: 'amuont', closest: 'amount' }] },
+    });
+    expect((error as Error).message).toContain(
+      'format.columnTypes names a column "amuont" that units.csv does not have.',
+    );
+    expect((error as Error).message).toContain('Did you mean "amount"?');
+    expect(await db.describeTable('units')).toBeUndefined();
+    // By header text, safe name or zero-based index: all real columns; case matters as in detection.
+    await expect(ingestor.detect(path, { columnTypes: { 2: 'decimal', name: 'text' } })).resolves.toBeDefined();
+    await expect(ingestor.detect(path, { columnTypes: { 3: 'text' } })).rejects.toMatchObject({
+      code: 'INGEST_OPTIONS_INVALID',
+    });
+    await expect(ingestor.detect(path, { columnTypes: { CODE: 'text' } })).rejects.toMatchObject({
+      details: { unknownColumns: [{ key: 'CODE', closest: 'code' }] },
+    });
+  });
+
   it('detects a format with overrides through the facade', async () => {
     const { ingestor, dir } = await setup();
     const format = await ingestor.detect(await csv(dir, 'semi.csv', 'code;name\n008;lek\n'), { delimiter: ';' });

@@ -11,7 +11,7 @@ import { ingestOptionsFor } from '../datasets.js';
 import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createAppIngestor, trackingPatch } from '../ingestion.js';
-import { formatOverridesFrom, mergeFormatOverrides } from './format-flags.js';
+import { checkTypeFlags, formatOverridesFrom, mergeFormatOverrides } from './format-flags.js';
 import { type CommandEnv, formatDuration, inputFile, intOption, tableArgument } from './shared.js';
 
 /** Options of {@link ingestTracked}. */
@@ -182,7 +182,12 @@ export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Pr
     }
   }
 
-  await inputFile(ctx, file);
+  const input = await inputFile(ctx, file);
+  const base = ingestOptionsFor(ctx.config, basename(file), overrides.table);
+  await checkTypeFlags(input.path, mergeFormatOverrides(base.format, format), format?.columnTypes, basename(file), {
+    sampleRows: ctx.config.ingest.typeSampleRows,
+    inferTypes: ctx.config.ingest.typeInference,
+  });
   const db = await ctx.openDb({ create: true });
   const outcome = await ingestTracked(ctx, db, file, { overrides, progressBar: out.stderrIsTTY && opts.json !== true });
   if (!outcome.ok) {
