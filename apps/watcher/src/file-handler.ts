@@ -8,9 +8,10 @@ import type { IngestHandle, IngestOptions, IngestResult } from '@refdata/ingest'
 import type { ClaimedFile, FileHandler, HandlerContext, HandlerResult, Sidecar } from '@refdata/monitor';
 import type { AppConfig } from './config.js';
 import { ingestOptionsFor } from './datasets.js';
-import { errorCode, errorMessage } from './errors.js';
+import { errorCode } from './errors.js';
 import { trackingPatch } from './ingestion.js';
 import type { WatcherMetrics } from './metrics.js';
+import { operatorMessage, operatorText } from './operator-words.js';
 import { rejectsCsv } from './rfc4180.js';
 
 /** The part of an ingestor the handler uses (structural, so tests can pass a real one or a fake). */
@@ -123,7 +124,9 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
       const sidecars: Sidecar[] =
         result.rejectsCsv === null ? [] : [{ suffix: '.rejects.csv', content: result.rejectsCsv }];
       const state = result.status === 'loaded' ? 'archived' : result.status;
-      if (state === 'held') sidecars.push(heldReport(fileId, file.name, result, scrub));
+      const audience = { via: 'watch', name: file.name, fileId, table: result.table } as const;
+      const message = result.message === undefined ? undefined : scrub(operatorText(result.message, audience));
+      if (state === 'held') sidecars.push(heldReport(fileId, file.name, result, message));
       log.info(
         {
           table: result.table,
@@ -132,7 +135,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
           rowsLoaded: result.rowsLoaded,
           rowsRejected: result.rowsRejected,
           durationMs: Math.round(performance.now() - started),
-          ...(result.message === undefined ? {} : { reason: scrub(result.message) }),
+          ...(message === undefined ? {} : { reason: message }),
         },
         state === 'archived' ? 'file loaded' : `file ${state}`,
       );
@@ -143,7 +146,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         table: result.table,
         rowsLoaded: result.status === 'loaded' ? result.rowsLoaded : 0,
         rowsRejected: result.rowsRejected,
-        ...(result.message === undefined ? {} : { message: scrub(result.message) }),
+        ...(message === undefined ? {} : { message }),
       });
       return {
         state,
@@ -156,7 +159,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         throw err;
       }
       const code = errorCode(err);
-      const message = scrub(errorMessage(err));
+      const message = scrub(operatorMessage(err, { via: 'watch', name: file.name, fileId, table }));
       log.error({ code, table, message }, 'file failed');
       const sidecars: Sidecar[] = [];
       let rejected = 0;
@@ -188,10 +191,10 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
  * `NAME.held.json` beside a held file: why it was held and how to apply it, so the file in
  * `held/` carries its reason as a failed one does (`refdata release` removes it).
  */
-function heldReport(fileId: number, name: string, result: IngestResult, scrub: (text: string) => string): Sidecar {
+function heldReport(fileId: number, name: string, result: IngestResult, message: string | undefined): Sidecar {
   const report = {
     state: 'held',
-    message: scrub(result.message ?? 'The destructive-replace guard held the load.'),
+    message: message ?? 'The destructive-replace guard held the load.',
     table: `ref.${result.table}`,
     rowsRead: result.rowsRead,
     time: new Date().toISOString(),

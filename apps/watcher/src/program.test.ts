@@ -92,7 +92,7 @@ describe('run', () => {
     await writeFile(v2, 'code,numeric_code,name,minor_units,introduced\nEUR,978,Euro,2,1999-01-01\n');
     const held = await cli('ingest', v2);
     expect(held.code).toBe(3);
-    const id = /refdata release (\d+)/.exec(held.stderr)?.[1] ?? '';
+    const id = /refdata release (\d+)/.exec(held.stdout)?.[1] ?? '';
     const released = await cli('release', id, '--json');
     expect(released.code).toBe(0);
     expect(JSON.parse(released.stdout)).toMatchObject({ releasedFileId: Number(id), rowsLoaded: 1 });

@@ -215,7 +215,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
           // Stop loading but read on, so the report lists every bad row of the file.
           tooMany = true;
           await session.abort();
-          log.warn({ rejected: counters.rowsRejected, maxErrors }, 'too many rejected rows; reading on for the report');
+          log.info({ rejected: counters.rowsRejected, maxErrors }, 'too many rejected rows; reading on for the report');
         }
       }
       if (!tooMany && batch.rows.rows > 0) {
@@ -353,7 +353,9 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
       log.info({}, 'ingestion cancelled');
       events.emit('cancelled', { file, table });
     } else {
-      log.error({ code: error.code, causeCode: error.causeCode }, error.message);
+      // The caller receives the error (the rejected handle and the `failed` event) and reports it
+      // once, in its own words; logging it here as an error too would print it twice.
+      log.debug({ code: error.code, causeCode: error.causeCode, message: error.message }, 'ingestion failed');
       events.emit('failed', { file, table, error });
     }
     throw error;
@@ -383,6 +385,15 @@ const FS_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EMF
 const MALFORMED_CODES = new Set(['DETECT_UNCLOSED_QUOTE', 'DETECT_FIELD_TOO_LARGE', 'DETECT_INVALID_ENCODING']);
 const DB_UNAVAILABLE_CODES = new Set(['DB_UNAVAILABLE', 'DB_LOCKED', 'DB_CLOSED', 'DB_DRIVER_MISSING']);
 
+/**
+ * A wrapped error's message with the file's working path (a watcher's `processing/42--x.csv`)
+ * replaced by the name the file arrived under: messages name the file the operator dropped.
+ */
+function asDroppedName(message: string, file: string, name: string): string {
+  if (basename(file) === name) return message;
+  return message.split(file).join(name).split(basename(file)).join(name);
+}
+
 /** Wraps any failure as an {@link IngestError}, keeping the original as `cause`. @internal */
 export function toIngestError(
   err: unknown,
@@ -399,7 +410,7 @@ export function toIngestError(
   const context = { file: where.file, ...(where.table === undefined ? {} : { table: where.table }), cause: err };
   const name = where.name ?? basename(where.file);
   const code = codeOf(err) ?? '';
-  const message = err instanceof Error ? err.message : String(err);
+  const message = asDroppedName(err instanceof Error ? err.message : String(err), where.file, name);
   if (where.signal?.aborted) {
     const reason: unknown = where.signal.reason;
     const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'cancelled';

@@ -8,9 +8,10 @@ import type { IngestOptions, IngestProgress, IngestResult } from '@refdata/inges
 import { SingleBar } from 'cli-progress';
 import type { AppContext } from '../context.js';
 import { ingestOptionsFor } from '../datasets.js';
-import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
+import { AppError, AppErrorCode, errorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createAppIngestor, trackingPatch } from '../ingestion.js';
+import { operatorMessage, operatorText } from '../operator-words.js';
 import { checkTypeFlags, formatOverridesFrom, mergeFormatOverrides } from './format-flags.js';
 import { type CommandEnv, formatDuration, inputFile, intOption, tableArgument } from './shared.js';
 
@@ -99,12 +100,13 @@ export async function ingestTracked(
     await db.files.finish(claim, { status: result.status === 'loaded' ? 'archived' : result.status, path: finalPath });
     return { ok: true, fileId: claim.fileId, result, path: finalPath };
   } catch (error) {
+    const audience = { via: 'command', name, fileId: claim.fileId } as const;
     await db.files
       .finish(claim, {
         status: 'failed',
         path: info.path,
         errorCode: errorCode(error),
-        errorMessage: ctx.scrubber.scrub(errorMessage(error)),
+        errorMessage: ctx.scrubber.scrub(operatorMessage(error, audience)),
       })
       .catch((finishErr: unknown) => logger.warn({ code: errorCode(finishErr) }, 'could not record the failure'));
     return { ok: false, fileId: claim.fileId, error };
@@ -190,27 +192,35 @@ export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Pr
   });
   const db = await ctx.openDb({ create: true });
   const outcome = await ingestTracked(ctx, db, file, { overrides, progressBar: out.stderrIsTTY && opts.json !== true });
+  const name = basename(file);
   if (!outcome.ok) {
-    if (opts.json === true) {
-      out.json({
-        status: 'failed',
+    const rejects = opts.json === true ? [] : await db.listRejects(outcome.fileId, { limit: 5 }).catch(() => []);
+    const message = ctx.scrubber.scrub(
+      operatorMessage(outcome.error, {
+        via: 'command',
+        name,
         fileId: outcome.fileId,
-        code: errorCode(outcome.error),
-        message: errorMessage(outcome.error),
-      });
+        rejectsListed: rejects.length > 0,
+      }),
+    );
+    if (opts.json === true) {
+      out.json({ status: 'failed', fileId: outcome.fileId, code: errorCode(outcome.error), message });
     }
-    const rejects = await db.listRejects(outcome.fileId, { limit: 5 }).catch(() => []);
     for (const r of rejects) out.note(`  line ${r.line}${r.column ? ` (${r.column})` : ''}: ${r.reason}`);
     if (rejects.length > 0) out.note(`  … see \`refdata show ${outcome.fileId}\` for every rejected row.`);
-    throw new AppError(
-      AppErrorCode.FILE_FAILED,
-      `${basename(file)} was not loaded (file id ${outcome.fileId}): ${errorMessage(outcome.error)}`,
-      { cause: outcome.error },
-    );
+    throw new AppError(AppErrorCode.FILE_FAILED, `${name} was not loaded (file id ${outcome.fileId}): ${message}`, {
+      cause: outcome.error,
+    });
   }
+  const audience = { via: 'command', name, fileId: outcome.fileId } as const;
   const r = outcome.result;
   if (opts.json === true) {
-    out.json({ ...r, fileId: outcome.fileId, rejects: r.rejects.slice(0, 100) });
+    out.json({
+      ...r,
+      ...(r.message === undefined ? {} : { message: operatorText(r.message, audience) }),
+      fileId: outcome.fileId,
+      rejects: r.rejects.slice(0, 100),
+    });
   } else {
     const target = `ref.${r.table}`;
     if (r.status === 'loaded') {
@@ -221,22 +231,14 @@ export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Pr
       if (r.changes !== null) out.line(`  changes: +${r.changes.added} −${r.changes.removed} ~${r.changes.changed}`);
       if (r.snapshot !== null) out.line(`  previous contents saved as snapshot ${r.snapshot}`);
     } else if (r.status === 'duplicate') {
-      out.line(`${out.paint.yellow('duplicate')} ${basename(file)}: ${target} unchanged.`);
-      if (r.message !== undefined)
-        out.note(
-          `  ${r.message.replace(/Pass skipDuplicates: false[^.]*\./, 'Re-run with --reload to load it again.')}`,
-        );
+      out.line(`${out.paint.yellow('duplicate')} ${name}: ${target} unchanged.`);
+      if (r.message !== undefined) out.note(`  ${operatorText(r.message, audience)}`);
     } else {
       out.line(
-        `${out.paint.yellow('held')} ${basename(file)}: ${r.message ?? 'held by the destructive-replace guard'}.`,
+        `${out.paint.yellow('held')} ${name}: ${operatorText(r.message ?? 'held by the destructive-replace guard', audience)} Nothing changed.`,
       );
     }
   }
-  if (r.status === 'held') {
-    if (opts.json !== true) {
-      out.note(`Nothing changed. Apply it with \`refdata release ${outcome.fileId}\` or re-run with --force.`);
-    }
-    return ExitCode.HELD;
-  }
+  if (r.status === 'held') return ExitCode.HELD;
   return ExitCode.OK;
 }
