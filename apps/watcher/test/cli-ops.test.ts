@@ -92,8 +92,8 @@ describe('refdata ingest', () => {
     await writeCsv(small, 'code,numeric_code,name,minor_units,introduced', ['EUR,978,Euro,2,1999-01-01']);
     const held = await runCli(['ingest', small], { cwd: ws.dir, env: ws.env() });
     expect(held.code).toBe(3);
-    expect(held.stderr).toMatch(/refdata release (\d+)/);
-    const heldId = /refdata release (\d+)/.exec(held.stderr)?.[1] ?? '';
+    expect(held.stdout).toMatch(/refdata release (\d+)/);
+    const heldId = /refdata release (\d+)/.exec(held.stdout)?.[1] ?? '';
     expect((await runCli(['export', 'currencies'], { cwd: ws.dir, env: ws.env() })).stdout.split('\n')).toHaveLength(
       12,
     );
