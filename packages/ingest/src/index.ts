@@ -12,6 +12,8 @@ export {
 export { tableNameFromFile } from './table-name.js';
 export { findUnknownTypeOverrides, type UnknownTypeOverride } from './type-overrides.js';
 export type {
+  ColumnKind,
+  ColumnTypeOverrides,
   Database,
   FormatInfo,
   FormatOverrides,

@@ -2,7 +2,7 @@
  * Public types of @refdata/ingest: the facade other teams import. The watcher app is one user.
  */
 import { type Database, LOAD_MODES, type LoadMode, type Logger, type RejectedRow } from '@refdata/db';
-import type { FormatInfo, FormatOverrides } from '@refdata/detect';
+import type { ColumnKind, ColumnTypeOverrides, FormatInfo, FormatOverrides } from '@refdata/detect';
 
 /** What to do when the file's columns differ from the live table's. */
 export const SCHEMA_DRIFT_POLICIES = ['fail', 'add', 'ignore'] as const;
@@ -155,9 +155,15 @@ export interface IngestResult {
  * const job = ingestor.ingest('currencies.csv', { table: 'currencies' });
  * for await (const p of job) console.log(p.rowsRead, p.rowsPerSecond);
  * const result = await job;
+ * // or, as with any promise:
+ * ingestor.ingest('units.csv').catch((err: unknown) => log.error(err)).finally(() => ingestor.close());
  * ```
  */
 export interface IngestHandle extends PromiseLike<IngestResult>, AsyncIterable<IngestProgress> {
+  /** Attaches a failure handler, as `Promise.prototype.catch` does. */
+  catch<T = never>(onrejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<IngestResult | T>;
+  /** Runs `onfinally` when the ingestion settles, as `Promise.prototype.finally` does. */
+  finally(onfinally?: (() => void) | null): Promise<IngestResult>;
   /** The file being ingested, as given. */
   readonly file: string;
   /** The target table (from the options or the file name); empty when the options were invalid. */
@@ -195,6 +201,6 @@ export interface IngestorEvents {
   cancelled: (info: { readonly file: string; readonly table: string }) => void;
 }
 
-export type { Database, FormatInfo, FormatOverrides, LoadMode, Logger, RejectedRow };
+export type { ColumnKind, ColumnTypeOverrides, Database, FormatInfo, FormatOverrides, LoadMode, Logger, RejectedRow };
 /** The load modes `ingest()` accepts (re-exported from @refdata/db). */
 export { LOAD_MODES };
