@@ -33,6 +33,43 @@ export interface ContextOptions {
   readonly defaultLogLevel: LogLevel;
 }
 
+/**
+ * stderr with a switch: text goes to the stream, or to whoever diverted it (a live display that
+ * prints it above its rows).
+ *
+ * @example
+ * ```ts
+ * ctx.stderr.divert((text) => display.log(text));
+ * ctx.stderr.divert(undefined); // back to the stream
+ * ```
+ */
+export class StderrRoute {
+  readonly #stream: Runtime['stderr'];
+  #to: ((text: string) => void) | undefined;
+
+  constructor(stream: Runtime['stderr']) {
+    this.#stream = stream;
+  }
+
+  /** Whether the stream is a terminal. */
+  get isTTY(): boolean {
+    return this.#stream.isTTY === true;
+  }
+
+  /** Sends what is written to `to` from now on (undefined: back to the stream). */
+  divert(to: ((text: string) => void) | undefined): void {
+    this.#to = to;
+  }
+
+  write(chunk: string): boolean {
+    if (this.#to !== undefined) {
+      this.#to(chunk);
+      return true;
+    }
+    return this.#stream.write(chunk) !== false;
+  }
+}
+
 /** Options of {@link AppContext.openDb}. */
 export interface OpenDbOptions {
   /** Create the SQLite file and its folder when missing. @default false */
@@ -57,6 +94,11 @@ export interface AppContext {
   readonly out: Output;
   readonly scrubber: SecretScrubber;
   readonly runtime: Runtime;
+  /**
+   * Where log lines and messages go on stderr. A live display (file rows, progress bars) diverts
+   * them while it is on the terminal, so they print above it instead of into a bar.
+   */
+  readonly stderr: StderrRoute;
   /**
    * Opens (once) and migrates the database; records operation times into `metrics` when given.
    * Only `init`, `watch` and `ingest` pass `create: true`: every other command refuses to create
@@ -93,12 +135,13 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
     cwd: runtime.cwd,
   });
   for (const s of config.secrets) scrubber.add(s);
-  const out = new Output(runtime, scrubber, runtime.env);
+  const stderr = new StderrRoute(runtime.stderr);
+  const out = new Output({ stdout: runtime.stdout, stderr }, scrubber, runtime.env);
   const logger = createRootLogger({
     level: config.logLevel ?? options.defaultLogLevel,
     pretty: runtime.stderr.isTTY === true,
     colorize: runtime.stderr.isTTY === true && runtime.env.NO_COLOR === undefined,
-    sink: runtime.stderr,
+    sink: stderr,
     scrubber,
   });
   let db: Database | undefined;
@@ -152,6 +195,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
     out,
     scrubber,
     runtime,
+    stderr,
     openDb,
     async close() {
       if (opening !== undefined) await opening.catch(() => undefined);

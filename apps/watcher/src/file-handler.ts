@@ -42,6 +42,8 @@ export interface FileHandlerOptions {
   readonly metrics?: WatcherMetrics;
   /** Called once per file with its outcome. */
   readonly onOutcome?: (outcome: FileOutcome) => void;
+  /** Called when a file's ingestion starts, with its handle (a live display follows its progress). */
+  readonly onJob?: (file: ClaimedFile, job: IngestHandle) => void;
 }
 
 /** Rejected rows written to a failed file's sidecar at most. */
@@ -110,6 +112,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         sourceName: file.name,
         signal: context.signal,
       });
+      options.onJob?.(file, job);
       const watching = watchProgress(job, (rate) => setRate(fileId, rate), log);
       let result: IngestResult;
       try {

@@ -71,6 +71,8 @@ export class Output {
   readonly stderrIsTTY: boolean;
   /** Colour functions (identity when colour is off). */
   readonly paint: Readonly<Record<keyof typeof ANSI, Paint>>;
+  /** Colour functions for stderr (a live display), by stderr's own terminal and NO_COLOR. */
+  readonly paintStderr: Readonly<Record<keyof typeof ANSI, Paint>>;
   readonly #stdoutState: PipeState;
 
   constructor(streams: Streams, scrubber: SecretScrubber, env: Readonly<Record<string, string | undefined>>) {
@@ -80,16 +82,8 @@ export class Output {
     this.stdoutIsTTY = streams.stdout.isTTY === true;
     this.stderrIsTTY = streams.stderr.isTTY === true;
     this.color = colorEnabled(streams.stdout, env);
-    const make = ([open, close]: readonly [number, number]): Paint =>
-      this.color ? (t) => `\u001b[${open}m${t}\u001b[${close}m` : (t) => t;
-    this.paint = {
-      bold: make(ANSI.bold),
-      dim: make(ANSI.dim),
-      red: make(ANSI.red),
-      green: make(ANSI.green),
-      yellow: make(ANSI.yellow),
-      cyan: make(ANSI.cyan),
-    };
+    this.paint = palette(this.color);
+    this.paintStderr = palette(colorEnabled(streams.stderr, env));
   }
 
   /**
@@ -156,6 +150,19 @@ export class Output {
         return status;
     }
   }
+}
+
+function palette(color: boolean): Readonly<Record<keyof typeof ANSI, Paint>> {
+  const make = ([open, close]: readonly [number, number]): Paint =>
+    color ? (t) => `\u001b[${open}m${t}\u001b[${close}m` : (t) => t;
+  return {
+    bold: make(ANSI.bold),
+    dim: make(ANSI.dim),
+    red: make(ANSI.red),
+    green: make(ANSI.green),
+    yellow: make(ANSI.yellow),
+    cyan: make(ANSI.cyan),
+  };
 }
 
 function outputClosed(): AppError {

@@ -41,6 +41,8 @@ export interface IngestRequest {
   readonly settings: ResolvedSettings;
   readonly signal: AbortSignal;
   readonly publish: (progress: IngestProgress) => void;
+  /** Hands the handle a way to compute the progress now (`handle.progress()`). */
+  readonly live: (snapshot: () => IngestProgress) => void;
 }
 
 type Stage = 'detect' | 'read' | 'db';
@@ -182,6 +184,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
       events.emit('progress', p);
     };
     publish(false);
+    req.live(() => meter.snapshot(counters, false));
     timer = setInterval(() => publish(false), settings.progressIntervalSeconds * 1000);
     timer.unref();
 

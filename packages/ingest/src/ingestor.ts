@@ -134,10 +134,10 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
     const job: IngestJob = new IngestJob(
       file,
       table,
-      async (publish) => {
+      async (publish, live) => {
         try {
           if (settings === undefined) throw setupError;
-          const request = { file, table, options, settings, signal: controller.signal, publish };
+          const request = { file, table, options, settings, signal: controller.signal, publish, live };
           return await this.#schedule(table, controller.signal, file, () => runIngestion(this.#context(), request));
         } finally {
           external?.removeEventListener('abort', onExternalAbort);

@@ -170,6 +170,19 @@ export interface IngestHandle extends PromiseLike<IngestResult>, AsyncIterable<I
   readonly table: string;
   /** Cancels the ingestion; the result rejects with INGEST_CANCELLED and the table is unchanged. */
   cancel(reason?: string): void;
+  /**
+   * The progress now, computed from the reader's position (which moves with every batch read),
+   * for a display that refreshes several times a second; the progress events stay at
+   * `progressIntervalSeconds`. Undefined until reading starts (after detection); the last event
+   * once the ingestion has ended.
+   *
+   * @example
+   * ```ts
+   * const timer = setInterval(() => bar.update(job.progress()?.bytesRead ?? 0), 100);
+   * await job.finally(() => clearInterval(timer));
+   * ```
+   */
+  progress(): IngestProgress | undefined;
 }
 
 /**

@@ -492,6 +492,27 @@ describe('Ingestor (facade on SQLite)', () => {
     });
   });
 
+  it('tells the progress now from the reader position between progress events', async () => {
+    const { ingestor, dir } = await setup({ batchSize: 500, progressIntervalSeconds: 3600 });
+    const path = await csv(dir, 'units.csv', `${HEADER}${rows(60_000)}`);
+    const job = ingestor.ingest(path);
+    const seen = new Set<number>();
+    const poll = setInterval(() => {
+      const p = job.progress();
+      if (p !== undefined && !p.done) seen.add(p.bytesRead);
+    }, 2);
+    const events: IngestProgress[] = [];
+    for await (const p of job) events.push(p);
+    clearInterval(poll);
+    const result = await job;
+    // One event at the start and one at the end (the interval is an hour)…
+    expect(events.map((e) => e.done)).toEqual([false, true]);
+    // …while progress() moved with the reader, and ends at the final event.
+    expect(seen.size).toBeGreaterThan(3);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(result.bytes);
+    expect(job.progress()).toMatchObject({ done: true, bytesRead: result.bytes, rowsRead: 60_000 });
+  });
+
   it('detects a format with overrides through the facade', async () => {
     const { ingestor, dir } = await setup();
     const format = await ingestor.detect(await csv(dir, 'semi.csv', 'code;name\n008;lek\n'), { delimiter: ';' });

@@ -4,12 +4,12 @@
  */
 import { basename } from 'node:path';
 import type { Database, FileClaim } from '@refdata/db';
-import type { IngestOptions, IngestProgress, IngestResult } from '@refdata/ingest';
-import { SingleBar } from 'cli-progress';
+import type { IngestOptions, IngestResult } from '@refdata/ingest';
 import type { AppContext } from '../context.js';
 import { ingestOptionsFor } from '../datasets.js';
 import { AppError, AppErrorCode, errorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { showFileDisplay } from '../file-display.js';
 import { createAppIngestor, trackingPatch } from '../ingestion.js';
 import { operatorMessage, operatorText } from '../operator-words.js';
 import { checkTypeFlags, formatOverridesFrom, mergeFormatOverrides } from './format-flags.js';
@@ -19,7 +19,7 @@ import { type CommandEnv, formatDuration, inputFile, intOption, tableArgument } 
 export interface TrackedIngestOptions {
   /** Overrides on top of the config's options for the file. */
   readonly overrides: IngestOptions;
-  /** Show a progress bar on stderr. */
+  /** Show the file's live progress bar on stderr (when it is a terminal). */
   readonly progressBar: boolean;
   /** Name recorded for the file (default: the file's base name). */
   readonly name?: string;
@@ -87,12 +87,14 @@ export async function ingestTracked(
       sourceName: name,
       signal: controller.signal,
     });
-    const progress = options.progressBar ? showProgressBar(ctx, job, info.size) : drain(job);
+    const display = options.progressBar ? showFileDisplay(ctx) : undefined;
+    display?.loading(name, job);
     let result: IngestResult;
     try {
       result = await job;
     } finally {
-      await progress;
+      display?.done(name);
+      display?.stop();
     }
     await db.files.update(claim, { status: 'processing', ...trackingPatch(result) });
     const finalPath =
@@ -115,43 +117,6 @@ export async function ingestTracked(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await ingestor.close();
-  }
-}
-
-async function drain(job: AsyncIterable<IngestProgress>): Promise<void> {
-  try {
-    for await (const _ of job) {
-      // progress is shown only on a TTY
-    }
-  } catch {
-    // the job's promise reports failures
-  }
-}
-
-async function showProgressBar(ctx: AppContext, job: AsyncIterable<IngestProgress>, size: number): Promise<void> {
-  const bar = new SingleBar({
-    stream: ctx.runtime.stderr as unknown as NodeJS.WritableStream,
-    format: ' {bar} {percentage}% | {rows} rows | {rps} rows/s | ETA {etaText}',
-    barCompleteChar: '█',
-    barIncompleteChar: '░',
-    hideCursor: true,
-    clearOnComplete: false,
-    noTTYOutput: false,
-  });
-  bar.start(Math.max(size, 1), 0, { rows: 0, rps: 0, etaText: '?' });
-  try {
-    for await (const p of job) {
-      bar.setTotal(Math.max(p.bytesTotal, 1));
-      bar.update(p.done ? Math.max(p.bytesTotal, 1) : p.bytesRead, {
-        rows: p.rowsRead.toLocaleString('en-US'),
-        rps: Math.round(p.rowsPerSecond).toLocaleString('en-US'),
-        etaText: p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)} s`,
-      });
-    }
-  } catch {
-    // the job's promise reports failures
-  } finally {
-    bar.stop();
   }
 }
 

@@ -3,13 +3,15 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createMonitor, type MonitorSummary } from '@refdata/monitor';
+import { createMonitor, type Monitor, type MonitorSummary } from '@refdata/monitor';
 import { createDbClaimStore } from '../claim-store.js';
 import { syncDatasets } from '../datasets.js';
 import { errorCode, errorMessage } from '../errors.js';
+import { type FileDisplay, showFileDisplay } from '../file-display.js';
 import { createFileHandler, type FileOutcome } from '../file-handler.js';
 import { createAppIngestor } from '../ingestion.js';
 import { type MetricsServer, startMetricsServer, WatcherMetrics } from '../metrics.js';
+import type { Output } from '../output.js';
 import { ensureStageFolders } from './init.js';
 import type { CommandEnv } from './shared.js';
 
@@ -32,6 +34,8 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   });
 
   const outcomes: FileOutcome[] = [];
+  // On a terminal, each file's state live (logs print above the rows).
+  const display = showFileDisplay(ctx);
   const baseHandler = createFileHandler({
     ingestor,
     db,
@@ -39,7 +43,11 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     logger: logger.child({ component: 'handler' }),
     scrub: (text) => ctx.scrubber.scrub(text),
     metrics,
-    onOutcome: (o) => outcomes.push(o),
+    onOutcome: (o) => {
+      outcomes.push(o);
+      display?.done(o.name, doneLine(ctx.out.paintStderr, o));
+    },
+    onJob: (file, job) => display?.loading(file.name, job),
   });
   const handler: typeof baseHandler = async (file, context) => {
     detectStarted.set(file.processingPath, performance.now());
@@ -68,7 +76,9 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   monitor.on('settled', (e) => {
     metrics.files.inc({ status: e.to });
     if (e.to === 'archived') metrics.lastSuccess.set(Date.now() / 1000);
+    display?.done(e.name);
   });
+  if (display !== undefined) followStates(monitor, display);
   // Problems need no listener here: the monitor logs each one (once) through this logger, whose
   // destination scrubs secrets from every line.
   metrics.queueDepth.onCollect(() => {
@@ -119,8 +129,52 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     await runUntilSignal(ctx, monitor);
     return 0;
   } finally {
+    display?.stop();
     await server?.close();
     await ingestor.close();
+  }
+}
+
+/**
+ * Shows each file's lifecycle on the display: waiting until stable, queued, detecting; the
+ * handler shows the loading bar and the outcome.
+ */
+function followStates(monitor: Monitor, display: FileDisplay): void {
+  monitor.on('transition', (e) => {
+    switch (e.to) {
+      case 'detected':
+      case 'stabilizing':
+        display.waiting(e.name);
+        break;
+      case 'ready':
+        display.queued(e.name);
+        break;
+      case 'claimed':
+      case 'processing':
+        display.detecting(e.name);
+        break;
+      default:
+        break;
+    }
+  });
+}
+
+/** The line a finished file leaves on the terminal. */
+function doneLine(paint: Output['paintStderr'], o: FileOutcome): string {
+  const table = o.table === null ? '' : ` ref.${o.table}`;
+  switch (o.state) {
+    case 'archived':
+      return (
+        `${paint.green('✓')} ${o.name} →${table}: ${o.rowsLoaded.toLocaleString('en-US')} row${o.rowsLoaded === 1 ? '' : 's'}` +
+        (o.rowsRejected > 0 ? `, ${o.rowsRejected} rejected` : '')
+      );
+    case 'duplicate':
+      return `${paint.yellow('=')} ${o.name}: duplicate, already loaded into${table}`;
+    case 'held':
+      return `${paint.yellow('‖')} ${o.name} held, nothing changed: apply it with \`refdata release ${o.fileId}\``;
+    default:
+      // The reason is in the log line just above and in NAME.error.json.
+      return `${paint.red('✗')} ${o.name} failed (${o.errorCode ?? 'error'})`;
   }
 }
 
@@ -221,6 +275,17 @@ async function printSummary(
   }
   for (const f of failed) out.line(`${out.paint.red('failed')} ${f.name}: ${f.errorCode} ${f.message ?? ''}`);
   if (failed.length > 0) out.line(`Reasons are beside each file in ${join(config.root, 'failed')} (NAME.error.json).`);
+  const held = outcomes.filter((o) => o.state === 'held');
+  for (const h of held) {
+    const release = `refdata release ${h.fileId}`;
+    const why = h.message ?? 'Held by the destructive-replace guard.';
+    out.line(
+      `${out.paint.yellow('held')} ${h.name}: ${why}${why.includes(release) ? '' : ` Apply it with \`${release}\`.`}`,
+    );
+  }
+  if (held.length > 0) {
+    out.line(`Nothing was changed for held files; they wait in ${join(config.root, 'held')} (NAME.held.json).`);
+  }
   const left = await countEntries(join(config.root, 'incoming'));
   if (left > 0 && summary.pending === 0)
     out.line(`${left} file(s) remain in incoming/ (ignored names or not yet stable).`);
