@@ -7,6 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isDbError, parseDatabaseUrl } from '@refdata/db';
+import { INGEST_LIMITS } from '@refdata/ingest';
+import { MONITOR_DEFAULTS } from '@refdata/monitor';
 import { z } from 'zod';
 import { DEFAULT_DB_URL, maskUrl, type ResolvedDbUrl, resolveDbUrl } from './db-url.js';
 import { AppError, AppErrorCode } from './errors.js';
@@ -158,7 +160,7 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'number',
     schema: num(0, 86_400, true),
     allowed: 'seconds greater than 0 and at most 86400 (fractions allowed)',
-    default: 15,
+    default: MONITOR_DEFAULTS.intervalSeconds,
   },
   {
     key: 'stabilityChecks',
@@ -168,7 +170,7 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'int',
     schema: int(1, 1000),
     allowed: 'a whole number from 1 to 1000',
-    default: 6,
+    default: MONITOR_DEFAULTS.stabilityChecks,
   },
   {
     key: 'monitorMode',
@@ -178,7 +180,7 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'string',
     schema: z.enum(MONITOR_MODES),
     allowed: 'poll or watch',
-    default: 'poll',
+    default: MONITOR_DEFAULTS.mode,
   },
   {
     key: 'requireMarker',
@@ -211,9 +213,10 @@ export const SETTINGS: readonly SettingDef[] = [
     file: 'monitor.concurrency',
     flag: '--concurrency',
     kind: 'int',
-    schema: int(1, 64),
-    allowed: 'a whole number from 1 to 64',
-    default: 2,
+    // The ingestor runs as many files at once as the monitor hands over: its limit applies.
+    schema: int(INGEST_LIMITS.concurrency.min, INGEST_LIMITS.concurrency.max),
+    allowed: `a whole number from ${INGEST_LIMITS.concurrency.min} to ${INGEST_LIMITS.concurrency.max}`,
+    default: MONITOR_DEFAULTS.concurrency,
   },
   {
     key: 'leaseSeconds',
@@ -222,7 +225,7 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'number',
     schema: num(1, 86_400),
     allowed: 'seconds from 1 to 86400',
-    default: 60,
+    default: MONITOR_DEFAULTS.leaseMs / 1000,
   },
   {
     key: 'gracePeriodSeconds',
@@ -232,25 +235,25 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'number',
     schema: num(0, 3600),
     allowed: 'seconds from 0 to 3600',
-    default: 30,
+    default: MONITOR_DEFAULTS.gracePeriodMs / 1000,
   },
   {
     key: 'batchSize',
     env: 'INGEST_BATCH_SIZE',
     file: 'ingest.batchSize',
     kind: 'int',
-    schema: int(1, 1_000_000),
-    allowed: 'a whole number from 1 to 1000000',
-    default: 990,
+    schema: int(INGEST_LIMITS.batchSize.min, INGEST_LIMITS.batchSize.max),
+    allowed: `a whole number from ${INGEST_LIMITS.batchSize.min} to ${INGEST_LIMITS.batchSize.max}`,
+    default: INGEST_LIMITS.batchSize.default,
   },
   {
     key: 'progressIntervalSeconds',
     env: 'INGEST_PROGRESS_INTERVAL',
     file: 'ingest.progressIntervalSeconds',
     kind: 'number',
-    schema: num(0, 3600, true),
-    allowed: 'seconds greater than 0 and at most 3600',
-    default: 5,
+    schema: num(INGEST_LIMITS.progressIntervalSeconds.above, INGEST_LIMITS.progressIntervalSeconds.max, true),
+    allowed: `seconds greater than ${INGEST_LIMITS.progressIntervalSeconds.above} and at most ${INGEST_LIMITS.progressIntervalSeconds.max}`,
+    default: INGEST_LIMITS.progressIntervalSeconds.default,
   },
   {
     key: 'typeInference',
@@ -266,9 +269,9 @@ export const SETTINGS: readonly SettingDef[] = [
     env: 'INGEST_TYPE_SAMPLE_ROWS',
     file: 'ingest.typeSampleRows',
     kind: 'int',
-    schema: int(1, 10_000_000),
-    allowed: 'a whole number from 1 to 10000000',
-    default: 1000,
+    schema: int(INGEST_LIMITS.typeSampleRows.min, INGEST_LIMITS.typeSampleRows.max),
+    allowed: `a whole number from ${INGEST_LIMITS.typeSampleRows.min} to ${INGEST_LIMITS.typeSampleRows.max}`,
+    default: INGEST_LIMITS.typeSampleRows.default,
   },
   {
     key: 'maxErrors',

@@ -109,3 +109,20 @@ describe('a drop root that is a file', () => {
     },
   );
 });
+
+describe('settings the ingestor enforces (issue 12: one owner per rule)', () => {
+  it('INGEST_BATCH_SIZE=500000 is a configuration error, and the largest accepted value starts the watcher', async () => {
+    const ws = await workspace();
+    const refused = await runCli(['watch', '--once'], { cwd: ws.dir, env: ws.env({ INGEST_BATCH_SIZE: '500000' }) });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'INGEST_BATCH_SIZE (environment variable): got "500000"; allowed: a whole number from 1 to 100000.',
+    );
+    expect(refused.stderr).not.toContain('INGEST_OPTIONS_INVALID');
+
+    await writeFile(join(ws.incoming, 'codes.csv'), 'code\nA\nB\n');
+    const largest = await runCli(['watch', '--once'], { cwd: ws.dir, env: ws.env({ INGEST_BATCH_SIZE: '100000' }) });
+    expect(largest.code, largest.stderr).toBe(0);
+    expect(largest.stdout).toContain('1 archived');
+  });
+});

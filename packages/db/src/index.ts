@@ -56,5 +56,5 @@ export type {
 } from './types.js';
 export { AUDIT_OUTCOMES, DIALECTS, FILE_STATUSES, LOAD_MODES, TERMINAL_FILE_STATUSES } from './types.js';
 export type { DatabaseUrl, MssqlEncrypt, MssqlUrl, SqliteUrl } from './url.js';
-export { databaseUrlFromEnv, parseDatabaseUrl, redactDatabaseUrl } from './url.js';
+export { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
 export { formatDbType, renderCsvLine, sameDbType } from './values.js';

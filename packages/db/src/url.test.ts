@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { databaseUrlFromEnv, parseDatabaseUrl, redactDatabaseUrl } from './url.js';
+import { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
 
 describe('parseDatabaseUrl', () => {
   it('parses SQLite paths and the in-memory database', () => {
@@ -69,19 +69,5 @@ describe('redactDatabaseUrl', () => {
     expect(redactDatabaseUrl('sqlite:./x.db')).toBe('sqlite:./x.db');
     expect(redactDatabaseUrl('mssql://sa:secret@db/refdata?bogus=secret')).toBe('mssql:<invalid>');
     expect(redactDatabaseUrl('no scheme secret')).toBe('<invalid database URL>');
-  });
-});
-
-describe('databaseUrlFromEnv', () => {
-  it('prefers REFDATA_DB, then the seed variables, then the embedded default', () => {
-    expect(databaseUrlFromEnv({ REFDATA_DB: 'sqlite:/tmp/x.db', db_host: 'h' })).toBe('sqlite:/tmp/x.db');
-    expect(
-      databaseUrlFromEnv({ db_host: 'sql.example', db_name: 'refdata', db_user: 'loader', db_password: 'secret' }),
-    ).toBe('mssql://loader@sql.example/refdata?encrypt=true');
-    expect(databaseUrlFromEnv({ db_host: 'sql.example,1500', db_name: 'r', db_user: 'u' })).toBe(
-      'mssql://u@sql.example:1500/r?encrypt=true',
-    );
-    expect(databaseUrlFromEnv({})).toBe('sqlite:./data/refdata.db');
-    expect(() => databaseUrlFromEnv({ db_host: 'h' })).toThrow(expect.objectContaining({ code: 'DB_URL_INVALID' }));
   });
 });

@@ -146,30 +146,3 @@ export function redactDatabaseUrl(url: string | DatabaseUrl): string {
   if (parsed.trustServerCertificate) query.push('trustServerCertificate=true');
   return `mssql://${encodeURIComponent(parsed.user)}@${host}:${parsed.port}/${encodeURIComponent(parsed.database)}?${query.join('&')}`;
 }
-
-/**
- * Builds a database URL from the seed's environment variables: `REFDATA_DB` when set, else
- * `db_host`/`db_name`/`db_user` (SQL Server; the password stays in `db_password` and is passed
- * separately), else the embedded default `sqlite:./data/refdata.db`.
- *
- * @example
- * ```ts
- * const url = databaseUrlFromEnv(process.env);
- * const db = await openDatabase(url, { password: process.env.db_password });
- * ```
- */
-export function databaseUrlFromEnv(env: Readonly<Record<string, string | undefined>>): string {
-  const explicit = env.REFDATA_DB;
-  if (explicit !== undefined && explicit !== '') return explicit;
-  const host = env.db_host;
-  if (host !== undefined && host !== '') {
-    const user = env.db_user ?? '';
-    const name = env.db_name ?? '';
-    if (user === '' || name === '') {
-      throw invalid('db_host is set but db_user or db_name is missing');
-    }
-    const [h, p] = host.includes(',') ? host.split(',') : [host, undefined];
-    return `mssql://${encodeURIComponent(user)}@${h}${p === undefined ? '' : `:${p.trim()}`}/${encodeURIComponent(name)}?encrypt=true`;
-  }
-  return 'sqlite:./data/refdata.db';
-}

@@ -7,7 +7,8 @@ export {
   DEFAULT_CONCURRENCY,
   DEFAULT_PROGRESS_INTERVAL_SECONDS,
   DEFAULT_TYPE_SAMPLE_ROWS,
-  ingestSettingsFromEnv,
+  INGEST_LIMITS,
+  MAX_BATCH_SIZE,
 } from './settings.js';
 export { tableNameFromFile } from './table-name.js';
 export { findUnknownTypeOverrides, type UnknownTypeOverride } from './type-overrides.js';

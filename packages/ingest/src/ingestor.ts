@@ -242,14 +242,14 @@ function cancelledBeforeStart(file: string, table: string, signal: AbortSignal):
   );
 }
 
-/** Drops the monitor's `<fileId>--` claim prefix from a processing file name. */
 /**
  * Creates an {@link Ingestor} over an open database (call `db.migrate()` first). The database
  * stays the caller's: close the ingestor, then the database.
  *
- * Settings map to the seed's environment variables (see `ingestSettingsFromEnv`):
- * `batchSize` ← INGEST_BATCH_SIZE (990), `progressIntervalSeconds` ← INGEST_PROGRESS_INTERVAL (5),
- * `typeInference` ← INGEST_TYPE_INFERENCE (true), `typeSampleRows` ← INGEST_TYPE_SAMPLE_ROWS (1000).
+ * Settings (the seed's names in parentheses; an application maps its configuration to them, see
+ * {@link INGEST_LIMITS} for ranges and defaults): `batchSize` (INGEST_BATCH_SIZE, 990),
+ * `progressIntervalSeconds` (INGEST_PROGRESS_INTERVAL, 5), `typeInference` (INGEST_TYPE_INFERENCE,
+ * true), `typeSampleRows` (INGEST_TYPE_SAMPLE_ROWS, 1000).
  *
  * @throws {@link IngestError} `INGEST_OPTIONS_INVALID` for a missing db or an out-of-range option.
  *
