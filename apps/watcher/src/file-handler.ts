@@ -4,7 +4,7 @@
  * sidecars (`NAME.rejects.csv`).
  */
 import type { Database, Logger } from '@refdata/db';
-import type { IngestHandle, IngestOptions, IngestResult } from '@refdata/ingest';
+import { type IngestHandle, type IngestOptions, type IngestResult, rejectsToCsv } from '@refdata/ingest';
 import type { ClaimedFile, FileHandler, HandlerContext, HandlerResult, Sidecar } from '@refdata/monitor';
 import type { AppConfig } from './config.js';
 import { ingestOptionsFor } from './datasets.js';
@@ -12,7 +12,6 @@ import { errorCode } from './errors.js';
 import { trackingPatch } from './ingestion.js';
 import type { WatcherMetrics } from './metrics.js';
 import { operatorMessage, operatorText } from './operator-words.js';
-import { rejectsCsv } from './rfc4180.js';
 
 /** The part of an ingestor the handler uses (structural, so tests can pass a real one or a fake). */
 export interface IngestorLike {
@@ -168,7 +167,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
       let rejected = 0;
       try {
         const rejects = await db.listRejects(fileId, { limit: MAX_SIDECAR_REJECTS });
-        const text = rejectsCsv(rejects);
+        const text = rejectsToCsv(rejects);
         if (text !== null) sidecars.push({ suffix: '.rejects.csv', content: text });
         rejected = rejects.length;
         if (rejected > 0) metrics?.rowsRejected.inc({}, rejected);
