@@ -129,6 +129,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
     stage = 'detect';
     const detectStart = performance.now();
     const format = await detectFile(file, { overrides: options.format, settings, signal, table, name });
+    const detectMs = performance.now() - detectStart;
     await audit('detect', 'ok', detectStart, {
       columns: format.columns.length,
       delimiter: format.delimiter.value,
@@ -158,7 +159,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
     }
     const maxErrors = options.maxErrors ?? 0;
 
-    events.emit('started', { file, table, format });
+    events.emit('started', { file, table, format, detectMs });
     log.info({ mode, columns: plan.columns.length, bytes: bytesTotal }, 'ingestion started');
 
     signal.throwIfAborted();

@@ -196,7 +196,13 @@ export interface IngestHandle extends PromiseLike<IngestResult>, AsyncIterable<I
  * ```
  */
 export interface IngestorEvents {
-  started: (info: { readonly file: string; readonly table: string; readonly format: FormatInfo }) => void;
+  /** Detection is done and the load begins; `detectMs` is how long detecting the format took. */
+  started: (info: {
+    readonly file: string;
+    readonly table: string;
+    readonly format: FormatInfo;
+    readonly detectMs: number;
+  }) => void;
   progress: (progress: IngestProgress) => void;
   batch: (info: {
     readonly file: string;

@@ -446,8 +446,14 @@ describe('Ingestor (facade on SQLite)', () => {
     const seen: string[] = [];
     for (const name of ['started', 'progress', 'batch', 'completed', 'failed'] as const)
       ingestor.on(name, () => seen.push(name));
+    let detectMs: number | undefined;
+    ingestor.on('started', (info) => {
+      detectMs = info.detectMs;
+    });
     await ingestor.ingest(await csv(dir, 'ev.csv', `${HEADER}${rows(5)}`));
     expect(seen[0]).toBe('started');
+    // The started event says how long detection took (for a detection-latency metric).
+    expect(detectMs).toBeGreaterThan(0);
     expect(seen.filter((s) => s === 'batch')).toHaveLength(3);
     expect(seen.at(-1)).toBe('completed');
     expect(seen).not.toContain('failed');

@@ -27,16 +27,12 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   await syncDatasets(db, config.datasets);
 
   const ingestor = createAppIngestor(config, db, logger);
-  const detectStarted = new Map<string, number>();
-  ingestor.on('started', (info) => {
-    const t0 = detectStarted.get(info.file);
-    if (t0 !== undefined) metrics.detectionSeconds.observe((performance.now() - t0) / 1000);
-  });
+  ingestor.on('started', (info) => metrics.detectionSeconds.observe(info.detectMs / 1000));
 
   const outcomes: FileOutcome[] = [];
   // On a terminal, each file's state live (logs print above the rows).
   const display = showFileDisplay(ctx);
-  const baseHandler = createFileHandler({
+  const handler = createFileHandler({
     ingestor,
     db,
     config,
@@ -49,14 +45,6 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     },
     onJob: (file, job) => display?.loading(file.name, job),
   });
-  const handler: typeof baseHandler = async (file, context) => {
-    detectStarted.set(file.processingPath, performance.now());
-    try {
-      return await baseHandler(file, context);
-    } finally {
-      detectStarted.delete(file.processingPath);
-    }
-  };
 
   const monitor = createMonitor({
     root: config.root,
