@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type Database, openDatabase, parseDatabaseUrl } from '@refdata/db';
+import { type Database, type DatabaseOperation, openDatabase, parseDatabaseUrl } from '@refdata/db';
 import type { Logger as PinoLogger } from 'pino';
 import { type AppConfig, loadConfig } from './config.js';
 import { AppError, AppErrorCode } from './errors.js';
@@ -13,7 +13,6 @@ import { createRootLogger, type LogLevel } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
 import { Output, type Streams } from './output.js';
 import { SecretScrubber } from './secrets.js';
-import { timeDatabase } from './timed-database.js';
 
 /** The process around the app (injectable for tests). */
 export interface Runtime extends Streams {
@@ -178,13 +177,17 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
         keepBackups: config.database.keepBackups,
         trustServerCertificate: config.database.trustServerCertificate,
         ...(config.db.password === undefined ? {} : { password: config.db.password }),
+        ...(metrics === undefined
+          ? {}
+          : {
+              onOperation: ({ name, durationMs }: DatabaseOperation) =>
+                metrics.dbSeconds.observe(durationMs / 1000, { operation: name }),
+            }),
       });
       const opened = config.db.dialect === 'mssql' ? await withinConnectTimeout(pending, config) : await pending;
       db = opened;
       await opened.migrate();
-      return metrics === undefined
-        ? opened
-        : timeDatabase(opened, (operation, seconds) => metrics.dbSeconds.observe(seconds, { operation }));
+      return opened;
     })();
     return opening;
   };

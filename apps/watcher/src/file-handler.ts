@@ -3,7 +3,7 @@
  * its tracking row, and tells the monitor where the file goes (archive, failed, held) with its
  * sidecars (`NAME.rejects.csv`).
  */
-import type { Database, Logger } from '@refdata/db';
+import type { AuditRecord, Database, Logger } from '@refdata/db';
 import { type IngestHandle, type IngestOptions, type IngestResult, rejectsToCsv } from '@refdata/ingest';
 import type { ClaimedFile, FileHandler, HandlerContext, HandlerResult, Sidecar } from '@refdata/monitor';
 import type { AppConfig } from './config.js';
@@ -216,16 +216,19 @@ async function committedEarlier(
   fileId: number,
 ): Promise<{ state: 'archived' | 'held'; table?: string; rowsLoaded?: number; sha256?: string } | undefined> {
   const audit = await db.listAudit(fileId);
-  const commit = audit.find((a) => a.step === 'commit' && (a.outcome === 'ok' || a.outcome === 'held'));
+  const commit = audit.find(
+    (a): a is AuditRecord<'commit'> => a.step === 'commit' && (a.outcome === 'ok' || a.outcome === 'held'),
+  );
   if (commit === undefined) return undefined;
-  const details = (commit.details ?? {}) as { table?: unknown; rowsLoaded?: unknown };
+  const details = commit.details;
+  // The content hash is in the details of an ingestion step (whose shape ingestion owns).
   const sha = audit
-    .map((a) => (a.details as { sha256?: unknown } | undefined)?.sha256)
+    .map((a) => (a.details !== undefined && 'sha256' in a.details ? a.details.sha256 : undefined))
     .find((v) => typeof v === 'string');
   return {
     state: commit.outcome === 'held' ? 'held' : 'archived',
-    ...(typeof details.table === 'string' ? { table: details.table } : {}),
-    ...(typeof details.rowsLoaded === 'number' ? { rowsLoaded: details.rowsLoaded } : {}),
+    ...(details === undefined ? {} : { table: details.table }),
+    ...(details !== undefined && 'rowsLoaded' in details ? { rowsLoaded: details.rowsLoaded } : {}),
     ...(typeof sha === 'string' ? { sha256: sha } : {}),
   };
 }

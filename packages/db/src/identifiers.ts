@@ -2,6 +2,7 @@
  * Identifier validation and quoting. Every table and column name reaches SQL only through
  * {@link quoteSqliteIdentifier} or {@link quoteMssqlIdentifier}, after {@link assertIdentifier}.
  */
+import { basename } from 'node:path';
 import { DbError, DbErrorCode } from './errors.js';
 
 /**
@@ -148,18 +149,43 @@ export function quoteMssqlIdentifier(name: string): string {
   return `[${name.replaceAll(']', ']]')}]`;
 }
 
+const EXTENSION = /\.[a-z0-9]{1,8}$/i;
+const DATE_SUFFIX = /[_-](\d{4})(-?)(\d{2})\2(\d{2})$/;
+
 /**
- * The target table named by a file: the lower-cased stem with a trailing `_YYYYMMDD`,
- * `-YYYYMMDD`, `_YYYY-MM-DD` or `-YYYY-MM-DD` dropped.
+ * The target table a file names: the lower-cased file stem, without a trailing date stamp
+ * (`_YYYYMMDD`, `-YYYYMMDD`, `_YYYY-MM-DD` or `-YYYY-MM-DD`, when it is a calendar date), as a
+ * plain identifier: letters of any script, digits and `_` only (every other run of characters
+ * becomes one `_`), never starting with a digit (`t_` is put before), at most
+ * {@link MAX_TABLE_NAME_LENGTH} characters. Accepts a bare name or a path. Undefined when no
+ * letter or digit is left (the caller must then name the table).
  *
  * @example
  * ```ts
- * tableNameFromFileName('Currencies_20250101.csv'); // 'currencies'
+ * tableNameFromFileName('/drop/incoming/Currencies_2025-01-31.csv'); // 'currencies'
+ * tableNameFromFileName('units of measure.txt'); // 'units_of_measure'
+ * tableNameFromFileName('2025_rates.csv'); // 't_2025_rates'
+ * tableNameFromFileName('---.csv'); // undefined
  * ```
  */
-export function tableNameFromFileName(fileName: string): string {
-  const base = fileName.replace(/^.*[\\/]/, '');
-  const dot = base.lastIndexOf('.');
-  const stem = (dot > 0 ? base.slice(0, dot) : base).toLowerCase();
-  return stem.replace(/[_-](\d{8}|\d{4}-\d{2}-\d{2})$/, '');
+export function tableNameFromFileName(fileName: string): string | undefined {
+  let stem = basename(fileName).replace(EXTENSION, '').normalize('NFC').toLowerCase();
+  const date = DATE_SUFFIX.exec(stem);
+  if (date !== null && isCalendarDate(Number(date[1]), Number(date[3]), Number(date[4]))) {
+    stem = stem.slice(0, date.index);
+  }
+  let table = stem
+    .replace(/[^\p{L}\p{N}_]+/gu, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (table.length === 0) return undefined;
+  if (/^\p{N}/u.test(table)) table = `t_${table}`;
+  return table.slice(0, MAX_TABLE_NAME_LENGTH).replace(/_+$/, '');
+}
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return day <= (days[month - 1] ?? 0);
 }

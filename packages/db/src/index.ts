@@ -7,29 +7,26 @@
 
 export type { DbErrorOptions } from './errors.js';
 export { DbError, DbErrorCode, isDbError } from './errors.js';
-export type { IdentifierKind } from './identifiers.js';
-export {
-  assertColumnNames,
-  assertIdentifier,
-  foldIdentifier,
-  identifierProblem,
-  MAX_IDENTIFIER_LENGTH,
-  MAX_TABLE_NAME_LENGTH,
-  quoteMssqlIdentifier,
-  quoteSqliteIdentifier,
-  RESERVED_COLUMN_NAMES,
-  tableNameFromFileName,
-} from './identifiers.js';
-export { noopLogger } from './logger.js';
+export { tableNameFromFileName } from './identifiers.js';
 export { openDatabase } from './open-database.js';
 export type {
+  AppliedCommitDetails,
+  AsyncMethodName,
+  AuditDetails,
+  AuditDetailsByStep,
+  AuditDetailsOf,
   AuditEvent,
   AuditOutcome,
   AuditRecord,
+  AuditStep,
   BackupInfo,
+  CallerAuditStep,
   ChangeSummary,
   ColumnDef,
   Database,
+  DatabaseAuditStep,
+  DatabaseOperation,
+  DatabaseOperationName,
   DatasetConfig,
   DbType,
   DbValue,
@@ -41,20 +38,32 @@ export type {
   FileRecord,
   FileStatus,
   FileTracking,
+  FindLoadedQuery,
   HealthReport,
+  HeldCommitDetails,
   LoadMode,
   LoadOutcome,
   LoadSession,
   LoadSpec,
   Logger,
   OpenDatabaseOptions,
+  PruneAuditDetails,
   RejectedRow,
+  RestoreAuditDetails,
   SchemaComparison,
   StagedRow,
   StagingReport,
   TableDescription,
 } from './types.js';
-export { AUDIT_OUTCOMES, DIALECTS, FILE_STATUSES, LOAD_MODES, TERMINAL_FILE_STATUSES } from './types.js';
+export {
+  AUDIT_OUTCOMES,
+  AUDIT_STEPS,
+  DATABASE_AUDIT_STEPS,
+  DIALECTS,
+  FILE_STATUSES,
+  LOAD_MODES,
+  TERMINAL_FILE_STATUSES,
+} from './types.js';
 export type { DatabaseUrl, MssqlEncrypt, MssqlUrl, SqliteUrl } from './url.js';
-export { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
-export { formatDbType, renderCsvLine, sameDbType } from './values.js';
+export { parseDatabaseUrl } from './url.js';
+export { renderCsvLine } from './values.js';

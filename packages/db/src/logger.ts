@@ -1,3 +1,4 @@
+/** The no-op default of the structural {@link Logger} every part of the package accepts. */
 import type { Logger } from './types.js';
 
 const noop = (): void => {};

@@ -1,5 +1,12 @@
+/**
+ * Opening a database by URL: the one entry point that picks the dialect (and wraps it when an
+ * `onOperation` hook is given).
+ */
 import { MssqlDatabase } from './dialect/mssql/mssql-database.js';
 import { SqliteDatabase } from './dialect/sqlite/sqlite-database.js';
+import { DbError, DbErrorCode } from './errors.js';
+import { noopLogger } from './logger.js';
+import { observeOperations } from './observed-database.js';
 import type { Database, OpenDatabaseOptions } from './types.js';
 import { parseDatabaseUrl } from './url.js';
 
@@ -13,7 +20,8 @@ import { parseDatabaseUrl } from './url.js';
  *   password comes from `options.password` (env `db_password`) or the URL, and never appears in
  *   {@link Database.displayUrl}, logs or errors.
  *
- * Call {@link Database.migrate} once before use and {@link Database.close} at the end.
+ * Call {@link Database.migrate} once before use and {@link Database.close} at the end. With
+ * `options.onOperation`, each asynchronous call reports its duration (a `DatabaseOperation`).
  *
  * @example
  * ```ts
@@ -29,11 +37,15 @@ import { parseDatabaseUrl } from './url.js';
  * ```
  */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
-  const parsed = parseDatabaseUrl(url);
-  switch (parsed.dialect) {
-    case 'sqlite':
-      return SqliteDatabase.open(parsed, options);
-    case 'mssql':
-      return MssqlDatabase.open(parsed, options);
+  const hook = options.onOperation;
+  if (hook !== undefined && typeof hook !== 'function') {
+    throw new DbError(DbErrorCode.OPTION_INVALID, `Option onOperation must be a function; got ${typeof hook}.`);
   }
+  const parsed = parseDatabaseUrl(url);
+  const db =
+    parsed.dialect === 'sqlite'
+      ? await SqliteDatabase.open(parsed, options)
+      : await MssqlDatabase.open(parsed, options);
+  if (hook === undefined) return db;
+  return observeOperations(db, hook, (options.logger ?? noopLogger).child({ component: '@refdata/db' }));
 }

@@ -1,3 +1,4 @@
+// Backoff, sleep and the retry loop.
 import { describe, expect, it } from 'vitest';
 import { DbError } from './errors.js';
 import { noopLogger } from './logger.js';

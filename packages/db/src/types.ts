@@ -277,8 +277,30 @@ export interface FileTracking {
    * nothing) when the file is not `held`, so a file is released at most once.
    */
   markReleased(fileId: number, path: string): Promise<boolean>;
-  /** Files with this content hash, optionally only those archived into `table`. */
-  findBySha256(sha256: string, table?: string): Promise<FileRecord[]>;
+  /** Every file with this content hash, oldest first. */
+  findBySha256(sha256: string): Promise<FileRecord[]>;
+  /**
+   * Was this content already loaded into this table? The oldest file with this sha256 whose
+   * load into `table` (names compared ignoring case) was applied and archived, other than
+   * `excludeFileId` (the file asking); undefined when there is none.
+   *
+   * @example
+   * ```ts
+   * const earlier = await db.files.findLoaded({ sha256, table: 'currencies', excludeFileId: fileId });
+   * if (earlier !== undefined) console.log(`already loaded from ${earlier.name}`);
+   * ```
+   */
+  findLoaded(query: FindLoadedQuery): Promise<FileRecord | undefined>;
+}
+
+/** The question of {@link FileTracking.findLoaded}. */
+export interface FindLoadedQuery {
+  /** The content hash (lower-case hex). */
+  readonly sha256: string;
+  /** The logical table, e.g. `currencies` (compared ignoring case). */
+  readonly table: string;
+  /** The file asking, which is not an answer. */
+  readonly excludeFileId?: number | undefined;
 }
 
 /** Outcome of a step in the audit trail. */
@@ -286,21 +308,113 @@ export const AUDIT_OUTCOMES = ['ok', 'error', 'skipped', 'held', 'info'] as cons
 /** One of {@link AUDIT_OUTCOMES}. */
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
-/** One audit event. */
-export interface AuditEvent {
-  readonly fileId?: number | null;
-  /** e.g. `detect`, `stage`, `validate`, `snapshot`, `apply`, `archive`, `restore`, `prune`. */
-  readonly step: string;
-  readonly outcome: AuditOutcome;
-  readonly durationMs?: number;
-  readonly details?: Readonly<Record<string, unknown>>;
+/**
+ * The steps of a file's audit trail. The database records `commit` (a load applied or held),
+ * `restore` and `prune` itself, with typed details ({@link AuditDetailsByStep}); ingestion
+ * records `detect`, `schema`, `stage`, `validate`, `duplicate`, `apply`, and `cancel` or
+ * `ingest` when it fails; the watcher records `release`.
+ */
+export const AUDIT_STEPS = [
+  'detect',
+  'schema',
+  'stage',
+  'validate',
+  'duplicate',
+  'apply',
+  'commit',
+  'restore',
+  'prune',
+  'release',
+  'cancel',
+  'ingest',
+] as const;
+/** One of {@link AUDIT_STEPS}. */
+export type AuditStep = (typeof AUDIT_STEPS)[number];
+/** The steps only the database records (their details are typed: {@link AuditDetailsByStep}). */
+export const DATABASE_AUDIT_STEPS: readonly DatabaseAuditStep[] = ['commit', 'restore', 'prune'];
+/** One of {@link DATABASE_AUDIT_STEPS}. */
+export type DatabaseAuditStep = keyof AuditDetailsByStep;
+/** The steps callers record through {@link Database.recordAudit}: every step but the database's own. */
+export type CallerAuditStep = Exclude<AuditStep, DatabaseAuditStep>;
+
+/** Details of a step whose writer owns their shape (JSON-serialisable values). */
+export type AuditDetails = Readonly<Record<string, unknown>>;
+
+/** Details of a `commit` step with outcome `ok`: what the load applied. */
+export interface AppliedCommitDetails {
+  readonly table: string;
+  readonly mode: LoadMode;
+  readonly rowsLoaded: number;
+  /** The snapshot of the previous contents; null when the load created the table. */
+  readonly snapshot: string | null;
+  readonly changes: ChangeSummary | null;
+  /** Snapshots the retention rule dropped after the commit. */
+  readonly pruned: readonly string[];
 }
 
+/** Details of a `commit` step with outcome `held`: why the destructive-replace guard held it. */
+export interface HeldCommitDetails {
+  readonly table: string;
+  readonly mode: LoadMode;
+  readonly liveRows: number;
+  readonly incomingRows: number;
+  readonly reason: string;
+}
+
+/** Details of a `restore` step. */
+export interface RestoreAuditDetails {
+  readonly table: string;
+  /** The snapshot that became live, and its row count. */
+  readonly from: string;
+  readonly rows: number;
+  /** The snapshot that kept the contents replaced; null when the table did not exist. */
+  readonly snapshot: string | null;
+}
+
+/** Details of a `prune` step. */
+export interface PruneAuditDetails {
+  readonly table: string;
+  readonly keep: number;
+  readonly dropped: readonly string[];
+}
+
+/** The typed details of the steps the database records itself ({@link DATABASE_AUDIT_STEPS}). */
+export interface AuditDetailsByStep {
+  /** `ok`: {@link AppliedCommitDetails}; `held`: {@link HeldCommitDetails} (tell them apart by `'rowsLoaded' in details`). */
+  readonly commit: AppliedCommitDetails | HeldCommitDetails;
+  readonly restore: RestoreAuditDetails;
+  readonly prune: PruneAuditDetails;
+}
+
+/** The details of step `S`: typed for the database's own steps, {@link AuditDetails} otherwise. */
+export type AuditDetailsOf<S extends AuditStep> = S extends keyof AuditDetailsByStep
+  ? AuditDetailsByStep[S]
+  : AuditDetails;
+
+/**
+ * One audit event, typed by its step: checking `event.step` narrows `event.details`.
+ *
+ * @example
+ * ```ts
+ * const commit = (await db.listAudit(fileId)).find((a): a is AuditRecord<'commit'> => a.step === 'commit');
+ * if (commit?.details !== undefined && 'rowsLoaded' in commit.details) console.log(commit.details.rowsLoaded);
+ * ```
+ */
+export type AuditEvent<S extends AuditStep = AuditStep> = S extends AuditStep
+  ? {
+      readonly fileId?: number | null;
+      readonly step: S;
+      readonly outcome: AuditOutcome;
+      readonly durationMs?: number;
+      readonly details?: AuditDetailsOf<S>;
+    }
+  : never;
+
 /** An audit event as stored. */
-export interface AuditRecord extends AuditEvent {
+export type AuditRecord<S extends AuditStep = AuditStep> = AuditEvent<S> & {
   readonly id: number;
   readonly at: Date;
-}
+};
 
 /** Per-table settings, settable from a config file. */
 export interface DatasetConfig {
@@ -356,7 +470,8 @@ export interface Database {
   pruneBackups(table: string, keep?: number): Promise<BackupInfo[]>;
 
   readonly files: FileTracking;
-  recordAudit(event: AuditEvent): Promise<void>;
+  /** Records a step of a file's life; `commit`, `restore` and `prune` are the database's own. */
+  recordAudit(event: AuditEvent<CallerAuditStep>): Promise<void>;
   listAudit(fileId: number): Promise<AuditRecord[]>;
   recordRejects(fileId: number, rows: readonly RejectedRow[]): Promise<void>;
   listRejects(fileId: number, options?: { readonly limit?: number }): Promise<RejectedRow[]>;
@@ -365,9 +480,46 @@ export interface Database {
   listDatasets(): Promise<DatasetConfig[]>;
 }
 
+/** The names of the asynchronous methods of `T`. */
+export type AsyncMethodName<T> = {
+  [K in keyof T]-?: T[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof T] &
+  string;
+
+/**
+ * A timed call: a method of {@link Database} (`beginLoad`, `migrate`, …), of its
+ * {@link FileTracking} (`files.claimNew`, …) or of a {@link LoadSession} (`session.commit`, …).
+ */
+export type DatabaseOperationName =
+  | AsyncMethodName<Database>
+  | `files.${AsyncMethodName<FileTracking>}`
+  | `session.${AsyncMethodName<LoadSession>}`;
+
+/** One settled call, as reported to {@link OpenDatabaseOptions.onOperation}. */
+export interface DatabaseOperation {
+  readonly name: DatabaseOperationName;
+  /** From the call to its settling, in milliseconds. */
+  readonly durationMs: number;
+  /** False when the call rejected. */
+  readonly ok: boolean;
+}
+
 /** Options of `openDatabase`. */
 export interface OpenDatabaseOptions {
   readonly logger?: Logger;
+  /**
+   * Called once each asynchronous call of the database, of its `files` and of its load sessions
+   * settles, e.g. to feed a latency histogram. Keep it quick; an error it throws is logged and
+   * ignored. `readTable` streams are not timed.
+   *
+   * @example
+   * ```ts
+   * const db = await openDatabase(url, {
+   *   onOperation: ({ name, durationMs }) => histogram.observe(durationMs / 1000, { operation: name }),
+   * });
+   * ```
+   */
+  readonly onOperation?: (operation: DatabaseOperation) => void;
   /** DB_POOL_SIZE. @default 10 */
   readonly poolSize?: number;
   /** DB_MAX_RETRIES. @default 3 */

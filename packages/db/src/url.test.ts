@@ -1,3 +1,4 @@
+// Parsing and redacting database URLs.
 import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
 

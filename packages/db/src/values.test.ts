@@ -1,3 +1,4 @@
+// Canonical value checks, type formatting and CSV rendering.
 import { describe, expect, it } from 'vitest';
 import type { ColumnDef, DbType } from './types.js';
 import { assertDbType, decimalProblem, renderCsvLine, snapshotStamp, toJson, valueChecker } from './values.js';

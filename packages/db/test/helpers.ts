@@ -1,3 +1,4 @@
+/** Helpers of the db tests: a migrated SQLite database in a temp folder, columns, staged rows, loads. */
 import { join } from 'node:path';
 import { makeTempDir } from '@refdata/test-utils';
 import { onTestFinished } from 'vitest';

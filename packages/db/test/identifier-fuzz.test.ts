@@ -1,10 +1,12 @@
+// 1,000 adversarial and random names as columns and tables: each loads under its exact name or fails clearly.
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTableSql as mssqlCreateTable, upsertInsertSql } from '../src/dialect/mssql/mssql-sql.js';
 import { createTableSql as sqliteCreateTable } from '../src/dialect/sqlite/sqlite-sql.js';
+import { quoteMssqlIdentifier, quoteSqliteIdentifier } from '../src/identifiers.js';
 import type { ColumnDef } from '../src/index.js';
-import { isDbError, quoteMssqlIdentifier, quoteSqliteIdentifier } from '../src/index.js';
+import { isDbError } from '../src/index.js';
 import { load, openTempSqlite, readAll } from './helpers.js';
 
 const ADVERSARIAL: readonly string[] = [

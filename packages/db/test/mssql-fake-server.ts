@@ -331,6 +331,18 @@ export function fakeServer(): {
       });
       return { rows: [{ id: String(id), lease_until: lease }] };
     }
+    if (sql.startsWith('SELECT TOP (1) * FROM [refdata].[files] WHERE sha256 = @sha')) {
+      const exclude = param(s, 'exclude');
+      const table = String(param(s, 'table')).toLowerCase();
+      const found = files.find(
+        (f) =>
+          f.sha256 === param(s, 'sha') &&
+          f.status === 'archived' &&
+          String(f.target_table).toLowerCase() === table &&
+          (exclude === null || f.id !== String(exclude)),
+      );
+      return { rows: found === undefined ? [] : [found] };
+    }
     if (
       sql.startsWith('SELECT * FROM [refdata].[files]') ||
       sql.startsWith('SELECT TOP (@limit) * FROM [refdata].[files]')

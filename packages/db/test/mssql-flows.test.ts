@@ -1,8 +1,9 @@
+// The SQL Server statement flows (migrate, loads, tracking) against a fake server that keeps tables in memory.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MssqlDatabase } from '../src/dialect/mssql/mssql-database.js';
 import { loadTarn } from '../src/dialect/mssql/tedious-like.js';
-import type { ColumnDef, Database, DbValue, LoadOutcome, LoadSpec, MssqlUrl } from '../src/index.js';
-import { parseDatabaseUrl } from '../src/index.js';
+import type { ColumnDef, Database, DbValue, LoadOutcome, LoadSpec } from '../src/index.js';
+import { type MssqlUrl, parseDatabaseUrl } from '../src/url.js';
 import { staged } from './helpers.js';
 import { fakeServer } from './mssql-fake-server.js';
 import { fakeTedious, recordingLogger } from './mssql-fakes.js';
@@ -256,7 +257,11 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     expect((await db.files.get(1))?.path).toBe('/in/a.csv');
     expect(await db.files.list({ status: 'claimed', limit: 5 })).toHaveLength(1);
     expect(await db.files.listExpired()).toHaveLength(1);
-    expect(await db.files.findBySha256('ab', 'cur')).toHaveLength(1);
+    expect(await db.files.findBySha256('ab')).toHaveLength(1);
+    Object.assign(server.files[0]!, { sha256: 'ab', status: 'archived', target_table: 'cur' });
+    expect((await db.files.findLoaded({ sha256: 'ab', table: 'CUR' }))?.id).toBe(1);
+    expect(await db.files.findLoaded({ sha256: 'ab', table: 'cur', excludeFileId: 1 })).toBeUndefined();
+    server.files[0]!.status = 'claimed';
     expect(await db.files.reclaim(1, { instanceId: 'j', leaseMs: 1000 })).toBeNull();
     expect(await db.files.markReleased(1, '/archive/a.csv')).toBe(false); // not held
     server.files[0]!.status = 'held';

@@ -1,3 +1,4 @@
+// The SQLite dialect on real files: loads, reads, audit, rejects, tracking, concurrency, close.
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SQLITE_SCHEMA_VERSION } from '../src/dialect/sqlite/sqlite-database.js';
@@ -145,9 +146,19 @@ describe('SqliteDatabase audit and rejects', () => {
     ]);
     expect(events[0]).toMatchObject({ fileId: 7, durationMs: 12.5, details: { delimiter: ',', n: '3' } });
     expect(events[0]?.at).toBeInstanceOf(Date);
-    await expect(db.recordAudit({ step: 'x', outcome: 'bogus' as 'ok' })).rejects.toMatchObject({
+    await expect(db.recordAudit({ step: 'detect', outcome: 'bogus' as 'ok' })).rejects.toMatchObject({
       code: 'DB_OPTION_INVALID',
     });
+    await expect(db.recordAudit({ step: 'snapshot' as 'detect', outcome: 'ok' })).rejects.toMatchObject({
+      code: 'DB_OPTION_INVALID',
+      message: expect.stringContaining('Audit step "snapshot" is unknown; record one of detect,'),
+    });
+    // commit, restore and prune are the database's own: a caller cannot forge them.
+    await expect(db.recordAudit({ step: 'commit' as 'detect', outcome: 'ok' })).rejects.toMatchObject({
+      code: 'DB_OPTION_INVALID',
+      message: expect.stringContaining('is recorded by the database itself'),
+    });
+    expect(await db.listAudit(0)).toEqual([]);
   });
 
   it('stores rejected rows with line, raw text, column, value and reason', async () => {
@@ -220,8 +231,11 @@ describe('SqliteFileTracking', () => {
     await expect(db.files.update(claim, { rowsRead: 1 })).rejects.toMatchObject({ code: 'DB_CLAIM_LOST' });
     await expect(db.files.finish(stale, { status: 'failed' })).rejects.toMatchObject({ code: 'DB_CLAIM_LOST' });
     expect(await db.files.findBySha256('ab'.repeat(32))).toHaveLength(1);
-    expect(await db.files.findBySha256('ab'.repeat(32), 'a')).toHaveLength(1);
-    expect(await db.files.findBySha256('ab'.repeat(32), 'b')).toHaveLength(0);
+    const sha256 = 'ab'.repeat(32);
+    expect((await db.files.findLoaded({ sha256, table: 'A' }))?.id).toBe(claim.fileId);
+    expect(await db.files.findLoaded({ sha256, table: 'b' })).toBeUndefined();
+    expect(await db.files.findLoaded({ sha256, table: 'a', excludeFileId: claim.fileId })).toBeUndefined();
+    expect(await db.files.findLoaded({ sha256: 'cd'.repeat(32), table: 'a' })).toBeUndefined();
     expect((await db.files.list({ status: 'archived' })).map((f) => f.id)).toEqual([claim.fileId]);
   });
 

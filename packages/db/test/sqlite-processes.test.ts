@@ -1,3 +1,4 @@
+// SQLite across real processes: racing claims, SIGKILL during replace/restore/prune, a long-held lock.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '@refdata/test-utils';

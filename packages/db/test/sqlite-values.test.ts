@@ -1,3 +1,4 @@
+// Exact round trip of canonical values through SQLite, in several time zones.
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Database, LoadMode, LoadSession, Logger, RejectedRow } from '@refdata/db';
+import type { CallerAuditStep, Database, LoadMode, LoadSession, Logger, RejectedRow } from '@refdata/db';
 import type { FormatInfo } from '@refdata/detect';
 import { detectFormat } from '@refdata/detect';
 import type { EventEmitter } from 'eventemitter3';
@@ -97,7 +97,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
   let timer: NodeJS.Timeout | undefined;
 
   const audit = async (
-    step: string,
+    step: CallerAuditStep,
     outcome: 'ok' | 'error' | 'skipped' | 'held' | 'info',
     since: number,
     details?: Record<string, unknown>,
@@ -275,10 +275,7 @@ export async function runIngestion(ctx: IngestContext, req: IngestRequest): Prom
 
     if (options.skipDuplicates ?? true) {
       const dupStart = performance.now();
-      const earlier = (await db.files.findBySha256(sha256, table)).filter(
-        (f) => f.id !== fileId && f.status === 'archived',
-      );
-      const first = earlier[0];
+      const first = await db.files.findLoaded({ sha256, table, excludeFileId: fileId });
       if (first !== undefined) {
         await session.abort();
         const message = `Skipped: the same content (sha256 ${sha256.slice(0, 12)}…) was already loaded into ${table} from ${first.name} (file #${first.id}). Pass skipDuplicates: false to load it again.`;

@@ -1,8 +1,9 @@
+// The Database contract, once per dialect: every expectation is stated per dialect (Record<Dialect, T>).
 import { describe, expect, it } from 'vitest';
 import type { ColumnDef, Database, DbValue, Dialect, LoadOutcome, LoadSpec } from '../../src/index.js';
 import { DIALECTS } from '../../src/index.js';
 import { staged } from '../helpers.js';
-import { same, TARGETS, uniqueTable } from './targets.js';
+import { randomHex, same, TARGETS, uniqueTable } from './targets.js';
 
 const cols: ColumnDef[] = [
   { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
@@ -225,6 +226,28 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('keeps every rejected row with the file when commit() runs without validate(): repeated keys and values that do not fit', async () => {
+      const db = await target.open();
+      const table = uniqueTable('novalidate');
+      const fileId = 700_000 + Math.floor(Math.random() * 100_000);
+      const session = await db.beginLoad({ table, columns: cols, keyColumns: ['code'], fileId });
+      await session.write(
+        staged([
+          ['EUR', 'Euro', 2],
+          ['EUR', 'Euro again', 2],
+          ['LONG', 'too long a code', 2],
+          ['USD', 'Dollar', 2],
+        ]),
+      );
+      expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 2 });
+      expect((await db.listRejects(fileId)).map((r) => [r.line, r.column])).toEqual(
+        same([
+          [3, 'code'],
+          [4, 'code'],
+        ])[dialect],
+      );
+    });
+
     it('holds a replace that would shrink the table by more than half or empty it, until forced', async () => {
       const db = await target.open();
       const table = uniqueTable('held');
@@ -367,6 +390,47 @@ for (const dialect of DIALECTS) {
         same({ status: 'released', path: archived })[dialect],
       );
       expect((await db.files.listExpired()).map((f) => f.id)).not.toContain(claim!.fileId);
+    });
+
+    it('refuses a lease longer than 24 days (2^31 − 1 ms) in claimNew, reclaim and heartbeat, and claims nothing', async () => {
+      const db = await target.open();
+      const path = `/drop/incoming/${uniqueTable('lease')}.csv`;
+      const tooLong = 2_147_483_648;
+      const refused = expect.objectContaining({ code: 'DB_OPTION_INVALID' });
+      await expect(
+        db.files.claimNew({ path, name: 'l.csv', size: 1 }, { instanceId: 'conf', leaseMs: tooLong }),
+      ).rejects.toThrow(refused);
+      const claim = await db.files.claimNew(
+        { path, name: 'l.csv', size: 1 },
+        { instanceId: 'conf', leaseMs: 2_147_483_647 },
+      );
+      expect(claim).not.toBeNull();
+      await expect(db.files.heartbeat(claim!, tooLong)).rejects.toThrow(refused);
+      await expect(db.files.reclaim(claim!.fileId, { instanceId: 'conf', leaseMs: tooLong })).rejects.toThrow(refused);
+      expect((await db.files.get(claim!.fileId))?.leaseUntil?.getTime()).toBe(claim!.leaseUntil.getTime());
+    });
+
+    it('answers whether content was loaded into a table: archived files only, other than the one asking', async () => {
+      const db = await target.open();
+      const table = uniqueTable('loaded');
+      const sha256 = randomHex(32);
+      const lease = { instanceId: 'conf', leaseMs: 60_000 };
+      const track = async (name: string, status: 'archived' | 'failed', into: string): Promise<number> => {
+        const claim = await db.files.claimNew({ path: `/drop/incoming/${table}-${name}`, name, size: 1 }, lease);
+        await db.files.finish(claim!, { status, sha256, targetTable: into });
+        return claim!.fileId;
+      };
+      const failed = await track('a.csv', 'failed', table);
+      expect(await db.files.findLoaded({ sha256, table })).toBeUndefined();
+      const first = await track('b.csv', 'archived', table);
+      const second = await track('c.csv', 'archived', table);
+      await track('d.csv', 'archived', `${table}_other`);
+      const found = (q: Parameters<typeof db.files.findLoaded>[0]) => db.files.findLoaded(q).then((f) => f?.id);
+      expect(await found({ sha256, table: table.toUpperCase() })).toBe(same(first)[dialect]);
+      expect(await found({ sha256, table, excludeFileId: first })).toBe(same(second)[dialect]);
+      expect(await found({ sha256, table, excludeFileId: failed })).toBe(same(first)[dialect]);
+      expect(await found({ sha256: randomHex(32), table })).toBeUndefined();
+      expect(await found({ sha256, table: uniqueTable('none') })).toBeUndefined();
     });
 
     it('records audit events and rejected rows per file', async () => {

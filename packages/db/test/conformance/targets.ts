@@ -53,6 +53,11 @@ export function uniqueTable(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
+/** `bytes` random bytes as lower-case hex (a made-up sha256 for 32). */
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
 /** The same expectation for every dialect, stated explicitly so a new dialect must opt in. */
 export function same<T>(value: T): Record<Dialect, T> {
   return { sqlite: value, mssql: value };

@@ -11,6 +11,7 @@
 import { DbError, DbErrorCode } from '../../errors.js';
 import { abortError, type RetryPolicy, withRetry } from '../../retry.js';
 import type { Logger } from '../../types.js';
+import { closedError } from '../shared.js';
 import type { TediousTypeName } from './mssql-types.js';
 import type {
   TarnPoolConstructor,
@@ -47,6 +48,8 @@ export interface MssqlClientOptions {
   readonly logger: Logger;
   /** @default 30000 */
   readonly acquireTimeoutMs?: number;
+  /** Snapshots kept per table after each load. @default 10 */
+  readonly keepBackups?: number;
 }
 
 /**
@@ -211,12 +214,19 @@ export class MssqlSession {
   }
 }
 
-/** A pool of tedious connections and the retrying unit-of-work runner. */
+/**
+ * A pool of tedious connections and the retrying unit-of-work runner, with the state every part
+ * of the dialect shares (logger, snapshots to keep, open load sessions).
+ */
 export class MssqlClient {
+  readonly logger: Logger;
+  /** Snapshots kept per table after each load. */
+  readonly keepBackups: number;
+  /** Open load sessions; close() aborts them. */
+  readonly sessions: Set<{ abort(): Promise<void> }> = new Set();
   readonly #tedious: TediousModuleLike;
   readonly #config: TediousConfig;
   readonly #pool: TarnPoolLike<PooledConnection>;
-  readonly #logger: Logger;
   readonly #retry: RetryPolicy;
   readonly #pending = new Set<Promise<unknown>>();
   #nextId = 1;
@@ -230,7 +240,8 @@ export class MssqlClient {
   ) {
     this.#tedious = tedious;
     this.#config = config;
-    this.#logger = options.logger;
+    this.logger = options.logger;
+    this.keepBackups = options.keepBackups ?? 10;
     this.#retry = options.retry;
     this.#pool = new Pool<PooledConnection>({
       create: () => this.#create(),
@@ -257,7 +268,7 @@ export class MssqlClient {
     conn.on('error', (err) => {
       pc.socketError = err;
       pc.broken = true;
-      this.#logger.warn(
+      this.logger.warn(
         { connection: pc.id, err: { code: (err as { code?: unknown }).code, message: err.message } },
         'SQL Server connection error',
       );
@@ -273,7 +284,7 @@ export class MssqlClient {
           return;
         }
         pc.loggedIn = true;
-        this.#logger.debug({ connection: pc.id }, 'SQL Server connection opened');
+        this.logger.debug({ connection: pc.id }, 'SQL Server connection opened');
         resolve(pc);
       });
     });
@@ -350,16 +361,13 @@ export class MssqlClient {
     fn: (session: MssqlSession, attempt: number) => Promise<T>,
     options: { readonly transaction: boolean; readonly signal?: AbortSignal | undefined },
   ): Promise<T> {
-    if (this.#closed)
-      return Promise.reject(
-        new DbError(DbErrorCode.CLOSED, 'The database was closed; open it again with openDatabase().'),
-      );
+    if (this.#closed) return Promise.reject(closedError());
     const run = withRetry(
       label,
       (attempt) => this.#attempt(label, (s) => fn(s, attempt), options.transaction, options.signal),
       (err) => (err instanceof DbError && !err.transient ? 'permanent' : classifyMssqlError(err)),
       this.#retry,
-      this.#logger,
+      this.logger,
       options.signal,
     );
     this.#pending.add(run);
@@ -375,9 +383,15 @@ export class MssqlClient {
     return this.#attempt(label, fn, false);
   }
 
-  /** Waits for units in progress, then destroys every connection. */
+  /** Whether {@link MssqlClient.close} has closed the client to new units of work. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Aborts open load sessions, waits for units in progress, then destroys every connection. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    for (const session of [...this.sessions]) await session.abort();
     this.#closed = true;
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
     await this.#pool.destroy();

@@ -1,3 +1,4 @@
+// The SQL Server dialect and its client against a structural fake of tedious and the real tarn pool.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type FakeResponse, type FakeStatement, fakeTedious, recordingLogger } from '../../../test/mssql-fakes.js';
 import type { ColumnDef } from '../../types.js';
@@ -114,6 +115,23 @@ describe('MssqlDatabase (fake tedious)', () => {
     const load = await db.beginLoad({ table: 'r', columns });
     await load.write([{ line: 2, values: ['EUR', '1.12345678901', null, null, null, null] }]);
     expect(fake.bulks).toHaveLength(0);
+  });
+
+  it('refuses an out-of-range option, a non-integer line and a lease over 24 days before any statement', async () => {
+    const fake = fakeTedious(() => ({}));
+    const Pool = await loadTarn();
+    expect(() => new MssqlDatabase(url, { poolSize: 0 }, fake.module, Pool)).toThrow(
+      expect.objectContaining({ code: 'DB_OPTION_INVALID' }),
+    );
+    const { db, fake: used } = await fakeDb(() => ({}));
+    const load = await db.beginLoad({ table: 'rates', columns });
+    const before = used.statements.length;
+    await expect(load.write([{ line: 2.5, values: row }])).rejects.toMatchObject({ code: 'DB_VALUE_INVALID' });
+    await expect(
+      db.files.claimNew({ path: '/a.csv', name: 'a.csv', size: 1 }, { instanceId: 'i', leaseMs: 2 ** 31 }),
+    ).rejects.toMatchObject({ code: 'DB_OPTION_INVALID' });
+    expect(used.statements.length).toBe(before);
+    expect(fake.connections).toHaveLength(0);
   });
 
   it('claims through the OUTPUT of one atomic statement and maps the row', async () => {

@@ -1,3 +1,4 @@
+// Exact text of the T-SQL builders, and their parameter limits.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ColumnDef } from '../../types.js';
@@ -19,6 +20,7 @@ import {
   dropLineColumnSql,
   dropTableIfExistsSql,
   duplicateKeysSql,
+  FIND_LOADED_SQL,
   fallbackInsertSql,
   fallbackRowsPerStatement,
   fillTypedSql,
@@ -206,6 +208,9 @@ WHERE f.id = @id AND f.status NOT IN (N'archived', N'failed', N'duplicate', N'he
     );
     expect(MARK_RELEASED_SQL).toBe(
       "UPDATE [refdata].[files] SET status = N'released', path = @path WHERE id = @id AND status = N'held';",
+    );
+    expect(FIND_LOADED_SQL).toBe(
+      "SELECT TOP (1) * FROM [refdata].[files] WHERE sha256 = @sha AND status = N'archived' AND target_table = @table AND (@exclude IS NULL OR id <> @exclude) ORDER BY id;",
     );
     for (const sql of [CLAIM_NEW_SQL, RECLAIM_SQL, HEARTBEAT_SQL]) expect(sql).not.toMatch(/GETDATE\(\)|@now_client/);
   });

@@ -391,3 +391,95 @@ export const MARK_RELEASED_SQL: string =
 
 /** Expired non-terminal rows. */
 export const LIST_EXPIRED_SQL: string = `SELECT * FROM [refdata].[files] WHERE status NOT IN ${TERMINAL} AND (lease_until IS NULL OR lease_until <= SYSUTCDATETIME()) ORDER BY id;`;
+
+// ---- metadata schema version, health -----------------------------------------------------------
+
+/** Answers when the server is reachable (run when the database is opened). */
+export const PING_SQL: string = 'SELECT 1 AS [ok];';
+/** The metadata schema version (0 when none was applied). */
+export const SCHEMA_VERSION_SQL: string = 'SELECT COALESCE(MAX(version), 0) AS [v] FROM [refdata].[schema_version];';
+/** Records an applied migration (@v). */
+export const INSERT_VERSION_SQL: string =
+  'INSERT INTO [refdata].[schema_version] (version, applied_at) VALUES (@v, SYSUTCDATETIME());';
+/** The metadata schema version, 0 when the version table does not exist yet. */
+export const HEALTH_VERSION_SQL: string =
+  "SELECT CASE WHEN OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL THEN 0 ELSE (SELECT COALESCE(MAX(version), 0) FROM [refdata].[schema_version]) END AS [v];";
+
+// ---- backup catalogue --------------------------------------------------------------------------
+
+/** Every catalogued snapshot, newest first per table. */
+export const LIST_BACKUPS_SQL: string =
+  'SELECT * FROM [bkp].[catalogue] ORDER BY table_name, taken_at DESC, snapshot DESC;';
+/** The snapshots of one table (@table), newest first. */
+export const LIST_TABLE_BACKUPS_SQL: string =
+  'SELECT * FROM [bkp].[catalogue] WHERE table_name = @table ORDER BY taken_at DESC, snapshot DESC;';
+/** One catalogued snapshot (@table, @snapshot). */
+export const GET_BACKUP_SQL: string =
+  'SELECT * FROM [bkp].[catalogue] WHERE table_name = @table AND snapshot = @snapshot;';
+/** The time of a table's newest snapshot (@table). */
+export const LAST_BACKUP_TIME_SQL: string =
+  'SELECT MAX(taken_at) AS [t] FROM [bkp].[catalogue] WHERE table_name = @table;';
+/** Catalogues a snapshot. */
+export const INSERT_BACKUP_SQL: string =
+  'INSERT INTO [bkp].[catalogue] (snapshot, table_name, taken_at, row_count, source_file, file_id, reason) VALUES (@snapshot, @table, @taken_at, @rows, @source_file, @file_id, @reason);';
+/** A table's snapshots (@table) beyond the newest @keep. */
+export const BACKUPS_BEYOND_SQL: string =
+  'SELECT * FROM [bkp].[catalogue] WHERE table_name = @table ORDER BY taken_at DESC, snapshot DESC OFFSET @keep ROWS;';
+/** Removes a snapshot (@snapshot) from the catalogue. */
+export const DELETE_BACKUP_SQL: string = 'DELETE FROM [bkp].[catalogue] WHERE snapshot = @snapshot;';
+
+// ---- audit, rejects, datasets ------------------------------------------------------------------
+
+/** Records an audit event (server time). */
+export const INSERT_AUDIT_SQL: string =
+  'INSERT INTO [refdata].[audit] (file_id, step, outcome, duration_ms, details, at_utc) VALUES (@file_id, @step, @outcome, @duration_ms, @details, SYSUTCDATETIME());';
+/** A file's audit events (@file_id) in order. */
+export const LIST_AUDIT_SQL: string = 'SELECT * FROM [refdata].[audit] WHERE file_id = @file_id ORDER BY id;';
+
+/** Records `rows` rejected rows; row i takes `@f<i>, @l<i>, @r<i>, @c<i>, @v<i>, @e<i>`. */
+export function insertRejectsSql(rows: number): string {
+  const tuples = Array.from({ length: rows }, (_v, i) => `(@f${i}, @l${i}, @r${i}, @c${i}, @v${i}, @e${i})`);
+  return `INSERT INTO [refdata].[rejects] (file_id, line, raw, column_name, value, reason) VALUES ${tuples.join(', ')};`;
+}
+
+/** A file's rejected rows (@file_id) by line, at most @limit. */
+export const LIST_REJECTS_SQL: string =
+  'SELECT TOP (@limit) line, raw, column_name, value, reason FROM [refdata].[rejects] WHERE file_id = @file_id ORDER BY line, id;';
+/** One dataset's settings (@table). */
+export const GET_DATASET_SQL: string = 'SELECT * FROM [refdata].[datasets] WHERE table_name = @table;';
+/** Updates a dataset's settings (UPDATE then INSERT … WHERE NOT EXISTS, never MERGE). */
+export const UPDATE_DATASET_SQL: string =
+  'UPDATE [refdata].[datasets] WITH (UPDLOCK, HOLDLOCK) SET mode = @mode, key_columns = @keys, type_overrides = @overrides, updated_at = SYSUTCDATETIME() WHERE table_name = @table;';
+/** Inserts a dataset's settings. */
+export const INSERT_DATASET_SQL: string =
+  'INSERT INTO [refdata].[datasets] (table_name, mode, key_columns, type_overrides, updated_at) VALUES (@table, @mode, @keys, @overrides, SYSUTCDATETIME());';
+/** Every dataset's settings. */
+export const LIST_DATASETS_SQL: string = 'SELECT * FROM [refdata].[datasets] ORDER BY table_name;';
+
+// ---- files -------------------------------------------------------------------------------------
+
+/** One file (@id). */
+export const GET_FILE_SQL: string = 'SELECT * FROM [refdata].[files] WHERE id = @id;';
+/** Files, newest first, at most @limit. */
+export const LIST_FILES_SQL: string = 'SELECT TOP (@limit) * FROM [refdata].[files] ORDER BY id DESC;';
+/** Files in one status (@status), newest first, at most @limit. */
+export const LIST_FILES_BY_STATUS_SQL: string =
+  'SELECT TOP (@limit) * FROM [refdata].[files] WHERE status = @status ORDER BY id DESC;';
+/** Files with a content hash (@sha). */
+export const FILES_BY_SHA256_SQL: string = 'SELECT * FROM [refdata].[files] WHERE sha256 = @sha ORDER BY id;';
+/** The oldest file whose content (@sha) was loaded (archived) into a table (@table), other than @exclude (or NULL). */
+export const FIND_LOADED_SQL: string =
+  "SELECT TOP (1) * FROM [refdata].[files] WHERE sha256 = @sha AND status = N'archived' AND target_table = @table AND (@exclude IS NULL OR id <> @exclude) ORDER BY id;";
+
+// ---- loads -------------------------------------------------------------------------------------
+
+/** Deletes one line (@line) from text staging. */
+export function deleteStagedLineSql(staging: string): string {
+  return `DELETE FROM ${qualified(SCHEMAS.staging, staging)} WHERE [line] = @line;`;
+}
+
+/** The outcome recorded by a commit (@id) that already happened. */
+export const COMMIT_RECORD_SQL: string = 'SELECT outcome FROM [refdata].[load_commits] WHERE commit_id = @id;';
+/** Records a commit's outcome (@id, @table, @outcome) in its own transaction. */
+export const INSERT_COMMIT_RECORD_SQL: string =
+  'INSERT INTO [refdata].[load_commits] (commit_id, table_name, outcome, committed_at) VALUES (@id, @table, @outcome, SYSUTCDATETIME());';

@@ -1,3 +1,4 @@
+// The tedious configuration built from a URL and options (TLS defaults, the unverified-certificate warning).
 import { describe, expect, it } from 'vitest';
 import { recordingLogger } from '../../../test/mssql-fakes.js';
 import type { MssqlUrl } from '../../url.js';

@@ -1,3 +1,4 @@
+// Which SQL Server and socket errors are retried (one test per classifier entry).
 import { describe, expect, it } from 'vitest';
 import { classifyMssqlError, TRANSIENT_SERVER_ERRORS, TRANSIENT_SOCKET_CODES } from './transient.js';
 

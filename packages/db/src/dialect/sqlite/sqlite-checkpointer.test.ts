@@ -1,3 +1,4 @@
+// The background WAL checkpointer: its own thread, large loads, and SIGKILL at random points.
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';

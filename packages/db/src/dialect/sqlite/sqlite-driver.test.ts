@@ -1,3 +1,4 @@
+// Loading better-sqlite3 and wrapping its errors.
 import { describe, expect, it } from 'vitest';
 import { wrapSqliteError } from './sqlite-driver.js';
 

@@ -1,5 +1,5 @@
 /**
- * SQL text for the SQLite dialect, in small builders. Every identifier goes through
+ * SQL text for the SQLite dialect, in small builders and constants. Every identifier goes through
  * {@link quoteSqliteIdentifier}; every value is a bound parameter.
  */
 import { quoteSqliteIdentifier as q } from '../../identifiers.js';
@@ -230,3 +230,105 @@ export function addColumnSql(physical: string, column: ColumnDef): string {
 export function selectAllSql(physical: string, columns: readonly string[], rowidAlias: string): string {
   return `SELECT ${columns.map(q).join(', ')} FROM ${q(physical)} ORDER BY ${rowidAlias}`;
 }
+
+// ---- catalog of the database file --------------------------------------------------------------
+
+/** Whether a table exists (parameter: its physical name, compared ignoring case). */
+export const TABLE_EXISTS_SQL: string = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE";
+/** A table's name as stored (parameter: its physical name, compared ignoring case). */
+export const STORED_NAME_SQL: string =
+  "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE";
+/** A table's columns in order (parameter: its physical name). */
+export const TABLE_INFO_SQL: string = 'SELECT name, type, "notnull" AS nn FROM pragma_table_info(?) ORDER BY cid';
+/** Physical names of the live tables. */
+export const LIVE_TABLES_SQL: string =
+  "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 4) = 'ref.' ORDER BY name";
+/** Physical names of the staging tables (of every process). */
+export const STAGING_TABLES_SQL: string =
+  "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 4) = 'stg.'";
+
+// ---- metadata schema version -------------------------------------------------------------------
+
+/** Creates the version table when missing. */
+export const CREATE_VERSION_TABLE_SQL: string = `CREATE TABLE IF NOT EXISTS ${q(META.version)} (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`;
+/** The metadata schema version (0 when none was applied). */
+export const SCHEMA_VERSION_SQL: string = `SELECT COALESCE(MAX(version), 0) FROM ${q(META.version)}`;
+/** Records an applied migration (parameters: version, time in ms). */
+export const INSERT_VERSION_SQL: string = `INSERT INTO ${q(META.version)} (version, applied_at) VALUES (?, ?)`;
+
+// ---- backup catalogue --------------------------------------------------------------------------
+
+/** Every catalogued snapshot, newest first per table. */
+export const LIST_BACKUPS_SQL: string = `SELECT * FROM ${q(META.catalogue)} ORDER BY table_name, taken_at DESC, snapshot DESC`;
+/** The snapshots of one table, newest first (parameter: table). */
+export const LIST_TABLE_BACKUPS_SQL: string = `SELECT * FROM ${q(META.catalogue)} WHERE table_name = ? ORDER BY taken_at DESC, snapshot DESC`;
+/** One catalogued snapshot (parameters: table, snapshot). */
+export const GET_BACKUP_SQL: string = `SELECT * FROM ${q(META.catalogue)} WHERE table_name = ? AND snapshot = ?`;
+/** The time of a table's newest snapshot (parameter: table). */
+export const LAST_BACKUP_TIME_SQL: string = `SELECT MAX(taken_at) FROM ${q(META.catalogue)} WHERE table_name = ?`;
+/** Catalogues a snapshot. */
+export const INSERT_BACKUP_SQL: string = `INSERT INTO ${q(META.catalogue)} (snapshot, table_name, taken_at, rows, source_file, file_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+/** A table's snapshots beyond the newest `keep` (parameters: table, keep). */
+export const BACKUPS_BEYOND_SQL: string = `SELECT * FROM ${q(META.catalogue)} WHERE table_name = ? ORDER BY taken_at DESC, snapshot DESC LIMIT -1 OFFSET ?`;
+/** Removes a snapshot from the catalogue (parameter: snapshot). */
+export const DELETE_BACKUP_SQL: string = `DELETE FROM ${q(META.catalogue)} WHERE snapshot = ?`;
+
+// ---- audit, rejects, datasets ------------------------------------------------------------------
+
+/** Records an audit event. */
+export const INSERT_AUDIT_SQL: string = `INSERT INTO ${q(META.audit)} (file_id, step, outcome, duration_ms, details, at) VALUES (?, ?, ?, ?, ?, ?)`;
+/** A file's audit events in order (parameter: file id). */
+export const LIST_AUDIT_SQL: string = `SELECT * FROM ${q(META.audit)} WHERE file_id = ? ORDER BY id`;
+/** Records a rejected row. */
+export const INSERT_REJECT_SQL: string = `INSERT INTO ${q(META.rejects)} (file_id, line, raw, column_name, value, reason) VALUES (?, ?, ?, ?, ?, ?)`;
+/** A file's rejected rows by line (parameters: file id, limit or -1). */
+export const LIST_REJECTS_SQL: string = `SELECT line, raw, column_name, value, reason FROM ${q(META.rejects)} WHERE file_id = ? ORDER BY line, id LIMIT ?`;
+/** One dataset's settings (parameter: table). */
+export const GET_DATASET_SQL: string = `SELECT * FROM ${q(META.datasets)} WHERE table_name = ?`;
+/** Inserts or replaces a dataset's settings. */
+export const UPSERT_DATASET_SQL: string = `INSERT INTO ${q(META.datasets)} (table_name, mode, key_columns, type_overrides, updated_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (table_name) DO UPDATE SET table_name = excluded.table_name, mode = excluded.mode, key_columns = excluded.key_columns, type_overrides = excluded.type_overrides, updated_at = excluded.updated_at`;
+/** Every dataset's settings. */
+export const LIST_DATASETS_SQL: string = `SELECT * FROM ${q(META.datasets)} ORDER BY table_name`;
+
+// ---- file tracking -----------------------------------------------------------------------------
+
+/** The newest live (non-terminal) row of a path: id and lease (parameter: path). */
+export const LIVE_FILE_BY_PATH_SQL: string = `SELECT id, lease_until FROM ${q(META.files)} WHERE path = ? AND status NOT IN ${TERMINAL_SQL} ORDER BY id DESC LIMIT 1`;
+/** Takes over a row whose lease expired (parameters: name, size, mtime, now, instance, lease until, token, id). */
+export const TAKE_OVER_FILE_SQL: string = `UPDATE ${q(META.files)} SET name = ?, size = ?, mtime_ms = ?, status = 'claimed', claimed_at = ?, instance_id = ?, lease_until = ?, token = ? WHERE id = ?`;
+/** Inserts a claimed row and returns its id. */
+export const INSERT_CLAIMED_FILE_SQL: string = `INSERT INTO ${q(META.files)} (path, name, size, mtime_ms, status, detected_at, claimed_at, instance_id, lease_until, token)
+VALUES (?, ?, ?, ?, 'claimed', ?, ?, ?, ?, ?) RETURNING id`;
+/** Re-claims a non-terminal row whose lease expired (parameters: now, instance, lease until, token, id, now). */
+export const RECLAIM_FILE_SQL: string = `UPDATE ${q(META.files)} SET status = 'claimed', claimed_at = ?, instance_id = ?, lease_until = ?, token = ?
+WHERE id = ? AND status NOT IN ${TERMINAL_SQL} AND (lease_until IS NULL OR lease_until <= ?) RETURNING lease_until`;
+/** Extends a lease held by the token (parameters: lease until, id, token). */
+export const HEARTBEAT_SQL: string = `UPDATE ${q(META.files)} SET lease_until = ? WHERE id = ? AND token = ? AND status NOT IN ${TERMINAL_SQL}`;
+
+/**
+ * Updates columns of a file's row while the token holds it (parameters: the `sets` values, id,
+ * token). `sets` are `column = ?` from a fixed whitelist; a terminal row is touched only by finish.
+ */
+export function updateFileSql(sets: readonly string[], terminalAllowed: boolean): string {
+  const set = sets.length === 0 ? 'id = id' : sets.join(', ');
+  return `UPDATE ${q(META.files)} SET ${set} WHERE id = ? AND token = ?${terminalAllowed ? '' : ` AND status NOT IN ${TERMINAL_SQL}`}`;
+}
+
+/** One file (parameter: id). */
+export const GET_FILE_SQL: string = `SELECT * FROM ${q(META.files)} WHERE id = ?`;
+/** Files, newest first (parameter: limit or -1). */
+export const LIST_FILES_SQL: string = `SELECT * FROM ${q(META.files)} ORDER BY id DESC LIMIT ?`;
+/** Files in one status, newest first (parameters: status, limit or -1). */
+export const LIST_FILES_BY_STATUS_SQL: string = `SELECT * FROM ${q(META.files)} WHERE status = ? ORDER BY id DESC LIMIT ?`;
+/** Non-terminal rows whose lease expired (parameter: now). */
+export const LIST_EXPIRED_SQL: string = `SELECT * FROM ${q(META.files)} WHERE status NOT IN ${TERMINAL_SQL} AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id`;
+/** `held` → `released` with the file's new path (parameters: path, id). */
+export const MARK_RELEASED_SQL: string = `UPDATE ${q(META.files)} SET status = 'released', path = ? WHERE id = ? AND status = 'held'`;
+/** Files with a content hash (parameter: sha256). */
+export const FILES_BY_SHA256_SQL: string = `SELECT * FROM ${q(META.files)} WHERE sha256 = ? ORDER BY id`;
+/**
+ * The oldest file whose content (sha256) was loaded (archived) into a table, other than one file
+ * (parameters: sha256, table, file id to skip or null, the same again).
+ */
+export const FIND_LOADED_SQL: string = `SELECT * FROM ${q(META.files)} WHERE sha256 = ? AND status = 'archived' AND target_table = ? COLLATE NOCASE AND (? IS NULL OR id <> ?) ORDER BY id LIMIT 1`;

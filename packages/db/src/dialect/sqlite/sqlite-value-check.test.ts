@@ -1,3 +1,4 @@
+// The fast staging checks agree with the full per-value checks (property tests).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ColumnDef, DbType, DbValue } from '../../types.js';

@@ -1,0 +1,331 @@
+/**
+ * A SQL Server load session: `beginLoad` creates a text staging table `[stg].[<table>.<stamp>.<id>]`,
+ * `write` bulk-loads batches into it (parameterised INSERT without bulk permission), `validate`
+ * converts on the server into typed staging and removes what does not convert and empty or
+ * repeated keys, `commit` applies it (see mssql-commit.ts), `abort` drops staging.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DbError, DbErrorCode } from '../../errors.js';
+import type { NormalizedLoadSpec } from '../../load-spec.js';
+import type {
+  ColumnDef,
+  DbValue,
+  LoadOutcome,
+  LoadSession,
+  RejectedRow,
+  StagedRow,
+  StagingReport,
+} from '../../types.js';
+import { formatDbType, renderCsvLine, snapshotStamp, type ValueChecker, valueChecker } from '../../values.js';
+import {
+  assertLoadFits,
+  assertStagedRow,
+  byLine,
+  conversionReject,
+  duplicateKeyReject,
+  emptyKeyReject,
+  firstMisfit,
+  logOutcome,
+  SessionGate,
+} from '../shared-load.js';
+import { rejectsIn } from './mssql-audit.js';
+import type { MssqlClient, MssqlSession, SqlParam } from './mssql-client.js';
+import { applyLoad } from './mssql-commit.js';
+import { big } from './mssql-params.js';
+import {
+  conversionFailuresSql,
+  createStagingSql,
+  createTypedSql,
+  deleteDuplicateKeysSql,
+  deleteNullKeysSql,
+  deleteStagedLineSql,
+  dropTableIfExistsSql,
+  duplicateKeysSql,
+  fallbackInsertSql,
+  fallbackRowsPerStatement,
+  fillTypedSql,
+  MAX_COLUMNS,
+  nullKeysSql,
+  SCHEMAS,
+  stagedLinesInRangeSql,
+  stagingColumn,
+  syncStagingSql,
+} from './mssql-sql.js';
+import { countIn, describeIn } from './mssql-tables.js';
+import { mssqlReadValue, mssqlStagingValue, qualified, tediousStagingColumn } from './mssql-types.js';
+
+/** Bulk-load permission denied: fall back to parameterised INSERT. */
+const BULK_PERMISSION_ERRORS = new Set([4834, 4827]);
+
+/** {@link Database.beginLoad}: checks the column count, creates text staging and opens a session. */
+export async function beginLoad(client: MssqlClient, normalized: NormalizedLoadSpec): Promise<LoadSession> {
+  if (normalized.columns.length >= MAX_COLUMNS) {
+    throw new DbError(
+      DbErrorCode.OPTION_INVALID,
+      `${normalized.table} has ${normalized.columns.length} columns; SQL Server tables hold at most ${MAX_COLUMNS - 1} data columns here (one is needed for the line number). Split the file.`,
+    );
+  }
+  const staging = `${normalized.table}.${snapshotStamp(new Date())}.${randomBytes(4).toString('hex')}`;
+  await client.unit(
+    'beginLoad',
+    async (s) => {
+      if (normalized.mode !== 'replace')
+        assertLoadFits(normalized, await describeIn(s, SCHEMAS.live, normalized.table));
+      await s.execute(createStagingSql(staging, normalized.columns));
+    },
+    { transaction: false, signal: normalized.signal },
+  );
+  const session = new MssqlLoadSession(client, normalized, staging);
+  client.sessions.add(session);
+  return session;
+}
+
+/** A load into SQL Server in progress. */
+class MssqlLoadSession implements LoadSession {
+  readonly table: string;
+  readonly #client: MssqlClient;
+  readonly #spec: NormalizedLoadSpec;
+  readonly #staging: string;
+  readonly #typed: string;
+  readonly #gate: SessionGate;
+  readonly #checks: ValueChecker[];
+  readonly #commitId = randomUUID();
+  #method: 'bulk' | 'insert' = 'bulk';
+  #dirty = false;
+  #conversionErrors: RejectedRow[] = [];
+
+  constructor(client: MssqlClient, spec: NormalizedLoadSpec, staging: string) {
+    this.#client = client;
+    this.#spec = spec;
+    this.table = spec.table;
+    this.#staging = staging;
+    this.#typed = `${staging}.t`;
+    this.#gate = new SessionGate(spec, () => this.#drop());
+    this.#checks = spec.columns.map(valueChecker);
+  }
+
+  write(rows: readonly StagedRow[]): Promise<void> {
+    return this.#gate.run(async () => {
+      this.#gate.assertOpen();
+      if (rows.length === 0) return;
+      this.#dirty = true;
+      const columns = this.#spec.columns;
+      const width = columns.length;
+      const out: unknown[][] = [];
+      for (const row of rows) {
+        assertStagedRow(row.line, row.values.length, width, this.table);
+        const misfit = firstMisfit(this.#checks, row.values, row.line);
+        if (misfit !== undefined) {
+          const column = columns[misfit.index] as ColumnDef;
+          this.#conversionErrors.push(conversionReject(row.line, row.values, column, misfit.index, misfit.problem));
+          continue;
+        }
+        out.push([row.line, ...row.values.map((v, i) => mssqlStagingValue((columns[i] as ColumnDef).type, v))]);
+      }
+      if (out.length === 0) return;
+      if (this.#method === 'bulk') {
+        try {
+          await this.#stage('bulk', out);
+          return;
+        } catch (err) {
+          const number = (err as { number?: unknown }).number;
+          if (typeof number !== 'number' || !BULK_PERMISSION_ERRORS.has(number)) throw err;
+          this.#method = 'insert';
+          this.#client.logger.warn(
+            { table: this.table, number },
+            'bulk load not permitted; falling back to parameterised INSERT',
+          );
+        }
+      }
+      await this.#stage('insert', out);
+    });
+  }
+
+  /** Stages a batch in one unit of work; a retried batch first checks what its failed attempt left. */
+  #stage(method: 'bulk' | 'insert', out: unknown[][]): Promise<void> {
+    const first = out[0]?.[0] as number;
+    const last = out[out.length - 1]?.[0] as number;
+    return this.#client.unit(
+      'write',
+      async (s, attempt) => {
+        if (attempt > 0) {
+          // A retried batch whose first attempt may have reached the server: check first.
+          const [row] = await s.query<{ n: unknown }>(stagedLinesInRangeSql(this.#staging), [
+            big('first', first),
+            big('last', last),
+          ]);
+          const present = Number(row?.n ?? 0);
+          if (present === out.length) return;
+          if (present !== 0) {
+            throw new DbError(
+              DbErrorCode.QUERY_FAILED,
+              `A retried batch of ${this.table} was partly staged (${present} of ${out.length} rows); abort the load and run it again.`,
+            );
+          }
+        }
+        if (method === 'bulk') await this.#bulk(s, out);
+        else await this.#insert(s, out);
+      },
+      // The fallback INSERT statements of one batch run in one transaction.
+      { transaction: method === 'insert', signal: this.#spec.signal },
+    );
+  }
+
+  #bulk(s: MssqlSession, rows: unknown[][]): Promise<number> {
+    const columns = [
+      { name: 'line', type: 'BigInt' as const, options: { nullable: false } },
+      ...this.#spec.columns.map((c, i) => {
+        const spec = tediousStagingColumn(c.type);
+        return {
+          name: stagingColumn(i),
+          type: spec.type,
+          options: { nullable: true, ...(spec.length === undefined ? {} : { length: spec.length }) },
+        };
+      }),
+    ];
+    // Pre-quoted: tedious does not escape bulk-load table names.
+    return s.bulkLoad(qualified(SCHEMAS.staging, this.#staging), columns, rows);
+  }
+
+  async #insert(s: MssqlSession, rows: unknown[][]): Promise<void> {
+    const columns = this.#spec.columns;
+    const per = fallbackRowsPerStatement(columns.length + 1);
+    const specs = columns.map((c) => tediousStagingColumn(c.type));
+    for (let start = 0; start < rows.length; start += per) {
+      const chunk = rows.slice(start, start + per);
+      const params: SqlParam[] = [];
+      let p = 0;
+      for (const row of chunk) {
+        params.push({ name: `p${p++}`, type: 'BigInt', value: row[0] });
+        for (let i = 0; i < specs.length; i++) {
+          const spec = specs[i] as ReturnType<typeof tediousStagingColumn>;
+          params.push({
+            name: `p${p++}`,
+            type: spec.type,
+            value: row[i + 1],
+            ...(spec.length === undefined ? {} : { options: { length: spec.length } }),
+          });
+        }
+      }
+      await s.execute(fallbackInsertSql(this.#staging, columns.length, chunk.length), params);
+    }
+  }
+
+  validate(): Promise<StagingReport> {
+    return this.#gate.run(() => this.#validate());
+  }
+
+  async #validate(): Promise<StagingReport> {
+    this.#gate.assertOpen();
+    const spec = this.#spec;
+    const columns = spec.columns;
+    const keys = spec.keyColumns;
+    const report = await this.#client.unit(
+      'validate',
+      async (s) => {
+        const conversionErrors: RejectedRow[] = [];
+        const failures = conversionFailuresSql(this.#staging, columns);
+        if (failures !== undefined) {
+          for (const r of await s.query<Record<string, unknown>>(failures)) {
+            const values = columns.map((_c, i) => r[stagingColumn(i)] as DbValue);
+            const bad = Math.max(
+              0,
+              columns.findIndex((_c, i) => Number(r[`f${i}`] ?? 0) === 1),
+            );
+            const column = columns[bad] as ColumnDef;
+            conversionErrors.push({
+              line: Number(r.line),
+              raw: renderCsvLine(values),
+              column: column.name,
+              value: String(values[bad] ?? ''),
+              reason: `the server could not convert ${JSON.stringify(String(values[bad] ?? '').slice(0, 60))} to ${formatDbType(column.type)} (TRY_CONVERT failed)`,
+            });
+          }
+        }
+        await s.execute(dropTableIfExistsSql(SCHEMAS.staging, this.#typed));
+        await s.execute(createTypedSql(this.#typed, columns));
+        if (failures !== undefined && conversionErrors.length > 0) {
+          for (const line of new Set(conversionErrors.map((e) => e.line)))
+            await s.execute(deleteStagedLineSql(this.#staging), [big('line', line)]);
+        }
+        await s.execute(fillTypedSql(this.#staging, this.#typed, columns));
+        const duplicateKeys: RejectedRow[] = [];
+        if (keys.length > 0) {
+          const valuesOf = (r: Record<string, unknown>): DbValue[] =>
+            columns.map((c, i) => mssqlReadValue(c.type, r[`v${i}`]));
+          for (const r of await s.query<Record<string, unknown>>(nullKeysSql(this.#typed, keys, columns)))
+            duplicateKeys.push(emptyKeyReject(Number(r.line), valuesOf(r), spec));
+          await s.execute(deleteNullKeysSql(this.#typed, keys));
+          for (const r of await s.query<Record<string, unknown>>(duplicateKeysSql(this.#typed, keys, columns)))
+            duplicateKeys.push(duplicateKeyReject(Number(r.line), valuesOf(r), spec, r.first_line));
+          await s.execute(deleteDuplicateKeysSql(this.#typed, keys));
+          duplicateKeys.sort(byLine);
+        }
+        await s.execute(syncStagingSql(this.#staging, this.#typed));
+        const stagedRows = await countIn(s, SCHEMAS.staging, this.#typed);
+        return { stagedRows, duplicateKeys, conversionErrors };
+      },
+      { transaction: true, signal: spec.signal },
+    );
+    const conversionErrors = [...this.#conversionErrors, ...report.conversionErrors].sort(byLine);
+    this.#conversionErrors = [];
+    this.#dirty = false;
+    return { ...report, conversionErrors };
+  }
+
+  commit(): Promise<LoadOutcome> {
+    return this.#gate.run(async () => {
+      this.#gate.assertOpen();
+      const spec = this.#spec;
+      if (this.#dirty) {
+        const report = await this.#validate();
+        const rejected = [...report.duplicateKeys, ...report.conversionErrors];
+        const fileId = spec.fileId;
+        if (rejected.length > 0 && fileId !== null)
+          await this.#client.unit('recordRejects', (s) => rejectsIn(s, fileId, rejected), { transaction: true });
+      }
+      const load = { spec, typed: this.#typed, commitId: this.#commitId, keepBackups: this.#client.keepBackups };
+      const outcome = await this.#client.unit('commit', (s, attempt) => applyLoad(s, attempt, load), {
+        transaction: true,
+        signal: spec.signal,
+      });
+      await this.#dropStaging();
+      this.#close();
+      logOutcome(this.#client.logger, this.table, outcome);
+      return outcome;
+    });
+  }
+
+  abort(): Promise<void> {
+    return this.#gate.abort();
+  }
+
+  async #dropStaging(): Promise<void> {
+    try {
+      await this.#client.unit(
+        'dropStaging',
+        async (s) => {
+          await s.execute(dropTableIfExistsSql(SCHEMAS.staging, this.#typed));
+          await s.execute(dropTableIfExistsSql(SCHEMAS.staging, this.#staging));
+        },
+        { transaction: false },
+      );
+    } catch (err) {
+      // migrate() drops staging tables older than a day.
+      this.#client.logger.warn(
+        { table: this.table, err: { code: (err as DbError).code, message: (err as Error).message } },
+        'could not drop staging',
+      );
+    }
+  }
+
+  async #drop(): Promise<void> {
+    this.#close();
+    await this.#dropStaging();
+  }
+
+  #close(): void {
+    this.#gate.close();
+    this.#client.sessions.delete(this);
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * The rules of a load that both dialects follow, written once: checks of staged rows, the rows a
+ * load rejects, how a commit summarises changes and what it returns and audits, and the
+ * lifecycle of a load session. The contract's other shared rules are in shared.ts.
+ */
+import { DbError, DbErrorCode } from '../errors.js';
+import { foldIdentifier } from '../identifiers.js';
+import { assertAppendable, compareColumnSets, type NormalizedLoadSpec } from '../load-spec.js';
+import { abortError } from '../retry.js';
+import type {
+  AuditEvent,
+  BackupInfo,
+  ChangeSummary,
+  ColumnDef,
+  DbValue,
+  LoadOutcome,
+  Logger,
+  RejectedRow,
+} from '../types.js';
+import { renderCsvLine, type ValueChecker } from '../values.js';
+
+// ---- loads: rows -------------------------------------------------------------------------------
+
+/** Throws `DB_VALUE_INVALID` unless a staged row has one value per column and an integer line. */
+export function assertStagedRow(line: number, values: number, width: number, table: string): void {
+  if (values !== width) {
+    throw new DbError(
+      DbErrorCode.VALUE_INVALID,
+      `Line ${line} has ${values} values but ${table} has ${width} columns; pass one value per column.`,
+    );
+  }
+  if (!Number.isSafeInteger(line)) {
+    throw new DbError(DbErrorCode.VALUE_INVALID, `Line number ${String(line)} is not an integer.`);
+  }
+}
+
+/** The first value of a row that does not fit its column, with why; undefined when all fit. */
+export function firstMisfit(
+  checks: readonly ValueChecker[],
+  values: readonly DbValue[],
+  line: number,
+): { readonly index: number; readonly problem: string } | undefined {
+  for (let i = 0; i < checks.length; i++) {
+    const problem = (checks[i] as ValueChecker)(values[i] as DbValue, line);
+    if (problem !== undefined) return { index: i, problem };
+  }
+  return undefined;
+}
+
+/** A row whose value `values[index]` does not fit `column`. */
+export function conversionReject(
+  line: number,
+  values: readonly DbValue[],
+  column: ColumnDef,
+  index: number,
+  problem: string,
+): RejectedRow {
+  const value = values[index] as DbValue;
+  return {
+    line,
+    raw: renderCsvLine(values),
+    column: column.name,
+    value: value === null ? '' : String(value),
+    reason: `${value === null ? 'the value' : JSON.stringify(String(value).slice(0, 60))} ${problem}`,
+  };
+}
+
+/** A row with an empty (NULL) key column. */
+export function emptyKeyReject(line: number, values: readonly DbValue[], spec: NormalizedLoadSpec): RejectedRow {
+  const empty = spec.keyColumns.filter((k) => values[keyIndex(spec, k)] === null);
+  return {
+    line,
+    raw: renderCsvLine(values),
+    column: empty.join(','),
+    value: '',
+    reason: `key column ${empty.map((k) => JSON.stringify(k)).join(', ')} is empty; every row needs a key`,
+  };
+}
+
+/** A row whose key repeats the row on `firstLine`. */
+export function duplicateKeyReject(
+  line: number,
+  values: readonly DbValue[],
+  spec: NormalizedLoadSpec,
+  firstLine: unknown,
+): RejectedRow {
+  const keys = spec.keyColumns;
+  const keyValues = keys.map((k) => String(values[keyIndex(spec, k)]));
+  return {
+    line,
+    raw: renderCsvLine(values),
+    column: keys.join(','),
+    value: keyValues.join(','),
+    reason: `duplicate key (${keys.map((k, i) => `${k}=${keyValues[i]}`).join(', ')}): first seen on line ${String(firstLine)}`,
+  };
+}
+
+const keyIndex = (spec: NormalizedLoadSpec, key: string): number => spec.columns.findIndex((c) => c.name === key);
+
+/** Orders rejected rows by line. */
+export const byLine = (a: RejectedRow, b: RejectedRow): number => a.line - b.line;
+
+/** The catalogue entry of the snapshot a load takes of the live table. */
+export function loadSnapshot(spec: NormalizedLoadSpec, name: string, takenAt: Date, liveRows: number): BackupInfo {
+  return {
+    table: spec.table,
+    snapshot: name,
+    takenAt,
+    rows: liveRows,
+    sourceFile: spec.sourceFile,
+    fileId: spec.fileId,
+    reason: spec.mode,
+  };
+}
+
+// ---- loads: commit -----------------------------------------------------------------------------
+
+/** Spells incoming column names as the live table does (names compare case-insensitively). */
+export function liveSpelling(liveColumns: readonly ColumnDef[]): {
+  readonly has: (name: string) => boolean;
+  readonly name: (name: string) => string;
+} {
+  const byFold = new Map(liveColumns.map((c) => [foldIdentifier(c.name), c.name]));
+  return {
+    has: (n) => byFold.has(foldIdentifier(n)),
+    name: (n) => byFold.get(foldIdentifier(n)) ?? n,
+  };
+}
+
+/**
+ * The value columns whose staged and live values a change summary compares, or undefined when
+ * no comparison is needed: no keys, an append (everything staged is added), or a key the live
+ * table lacks (no summary).
+ */
+export function changeSummaryColumns(
+  spec: NormalizedLoadSpec,
+  liveColumns: readonly ColumnDef[],
+): readonly string[] | undefined {
+  const keys = spec.keyColumns;
+  const live = liveSpelling(liveColumns);
+  if (keys.length === 0 || spec.mode === 'append' || !keys.every(live.has)) return undefined;
+  return spec.columns.map((c) => c.name).filter((n) => !keys.includes(n) && live.has(n));
+}
+
+/** Row counts from comparing staging with the live table by key. */
+export interface KeyComparison {
+  readonly added: number;
+  readonly removed: number;
+  readonly matched: number;
+  readonly changed: number;
+}
+
+/**
+ * The change summary of a load into an existing table: from the key comparison (replace,
+ * upsert), everything added (append with keys), or none (no keys, or keys the table lacks).
+ */
+export function changeSummary(
+  spec: NormalizedLoadSpec,
+  incoming: number,
+  liveRows: number,
+  counts: KeyComparison | undefined,
+): ChangeSummary | null {
+  if (spec.keyColumns.length === 0) return null;
+  if (spec.mode === 'append') return { added: incoming, removed: 0, changed: 0, unchanged: liveRows };
+  if (counts === undefined) return null;
+  const { added, changed } = counts;
+  return spec.mode === 'replace'
+    ? { added, removed: counts.removed, changed, unchanged: counts.matched - changed }
+    : { added, removed: 0, changed, unchanged: liveRows - changed };
+}
+
+/** The outcome of a load applied to `ref.<table>`; `snapshot` null when the table was new. */
+export function appliedOutcome(
+  spec: NormalizedLoadSpec,
+  incoming: number,
+  snapshot: BackupInfo | null,
+  changes: ChangeSummary | null,
+  started: number,
+): Extract<LoadOutcome, { status: 'applied' }> {
+  return {
+    status: 'applied',
+    table: spec.table,
+    mode: spec.mode,
+    rowsLoaded: incoming,
+    snapshot,
+    changes,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** The change summary of a load that creates its table: every keyed row is added. */
+export function newTableChanges(spec: NormalizedLoadSpec, incoming: number): ChangeSummary | null {
+  return spec.keyColumns.length > 0 ? { added: incoming, removed: 0, changed: 0, unchanged: 0 } : null;
+}
+
+/** The outcome of a replace the destructive-replace guard held. */
+export function heldOutcome(
+  spec: NormalizedLoadSpec,
+  reason: string,
+  liveRows: number,
+  incoming: number,
+): Extract<LoadOutcome, { status: 'held' }> {
+  return { status: 'held', table: spec.table, reason, liveRows, incomingRows: incoming };
+}
+
+/**
+ * The `commit` audit event of a load: `ok` with what was applied, snapshotted and pruned, or
+ * `held` with why.
+ */
+export function commitAudit(
+  spec: NormalizedLoadSpec,
+  outcome: LoadOutcome,
+  started: number,
+  pruned: readonly BackupInfo[] = [],
+): AuditEvent {
+  if (outcome.status === 'held') {
+    return {
+      fileId: spec.fileId,
+      step: 'commit',
+      outcome: 'held',
+      durationMs: performance.now() - started,
+      details: {
+        table: outcome.table,
+        mode: spec.mode,
+        liveRows: outcome.liveRows,
+        incomingRows: outcome.incomingRows,
+        reason: outcome.reason,
+      },
+    };
+  }
+  return {
+    fileId: spec.fileId,
+    step: 'commit',
+    outcome: 'ok',
+    durationMs: outcome.durationMs,
+    details: {
+      table: outcome.table,
+      mode: outcome.mode,
+      rowsLoaded: outcome.rowsLoaded,
+      snapshot: outcome.snapshot?.snapshot ?? null,
+      changes: outcome.changes,
+      pruned: pruned.map((p) => p.snapshot),
+    },
+  };
+}
+
+/** Throws `DB_SCHEMA_MISMATCH` when an append or upsert cannot go into the live table as it is. */
+export function assertLoadFits(spec: NormalizedLoadSpec, liveColumns: readonly ColumnDef[] | undefined): void {
+  if (spec.mode !== 'replace' && liveColumns !== undefined)
+    assertAppendable(spec.table, compareColumnSets(liveColumns, spec.columns), spec.addMissingColumns);
+}
+
+/**
+ * How an append or upsert writes into the live table: the columns to add to it first, and the
+ * staged column, key and value names as the live table spells them. Throws `DB_SCHEMA_MISMATCH`.
+ */
+export function mergePlan(
+  spec: NormalizedLoadSpec,
+  liveColumns: readonly ColumnDef[],
+): {
+  readonly added: readonly ColumnDef[];
+  readonly columns: readonly string[];
+  readonly keys: readonly string[];
+  readonly values: readonly string[];
+} {
+  const comparison = compareColumnSets(liveColumns, spec.columns);
+  assertAppendable(spec.table, comparison, spec.addMissingColumns);
+  const live = liveSpelling(liveColumns);
+  const columns = spec.columns.map((c) => live.name(c.name));
+  const keys = spec.keyColumns.map(live.name);
+  return { added: comparison.added, columns, keys, values: columns.filter((c) => !keys.includes(c)) };
+}
+
+/** Logs how a commit ended. */
+export function logOutcome(logger: Logger, table: string, outcome: LoadOutcome): void {
+  if (outcome.status === 'applied') {
+    logger.info(
+      { table, mode: outcome.mode, rows: outcome.rowsLoaded, snapshot: outcome.snapshot?.snapshot ?? null },
+      'load committed',
+    );
+  } else {
+    logger.info({ table, liveRows: outcome.liveRows, incomingRows: outcome.incomingRows }, 'replace held');
+  }
+}
+
+// ---- loads: session lifecycle ------------------------------------------------------------------
+
+/**
+ * The lifecycle every load session shares: operations run one after another, a closed session
+ * refuses work with `DB_SESSION_CLOSED`, a cancelled one with `DB_ABORTED` after dropping its
+ * staging, and `abort()` is safe to call more than once.
+ */
+export class SessionGate {
+  readonly #table: string;
+  readonly #signal: AbortSignal | undefined;
+  readonly #drop: () => Promise<void>;
+  readonly #track: <T>(p: Promise<T>) => Promise<T>;
+  #open = true;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @param drop Closes the session and drops its staging (never throws).
+   * @param track Wraps each queued operation (the database waits for tracked work on close).
+   */
+  constructor(spec: NormalizedLoadSpec, drop: () => Promise<void>, track: <T>(p: Promise<T>) => Promise<T> = (p) => p) {
+    this.#table = spec.table;
+    this.#signal = spec.signal;
+    this.#drop = drop;
+    this.#track = track;
+  }
+
+  /** Whether the session still accepts work. */
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  /** Marks the session closed (after commit or abort). */
+  close(): void {
+    this.#open = false;
+  }
+
+  /** Throws `DB_SESSION_CLOSED` after commit/abort, `DB_ABORTED` once the signal fired. */
+  assertOpen(): void {
+    if (!this.#open) {
+      throw new DbError(
+        DbErrorCode.SESSION_CLOSED,
+        `The load into ${this.#table} was already committed or aborted; start a new one with beginLoad().`,
+      );
+    }
+    if (this.#signal?.aborted) throw abortError(this.#signal);
+  }
+
+  /** Runs `op` after every earlier operation; on cancellation drops staging before rethrowing. */
+  run<T>(op: () => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      try {
+        return await op();
+      } catch (err) {
+        if (err instanceof DbError && err.code === DbErrorCode.ABORTED && this.#open) await this.#drop();
+        throw err;
+      }
+    });
+  }
+
+  /** Drops staging once, after earlier operations; later calls wait for the same end. */
+  abort(): Promise<void> {
+    if (!this.#open) return this.#chain.then(() => undefined);
+    return this.#serial(async () => {
+      if (this.#open) await this.#drop();
+    });
+  }
+
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.#chain.then(op, op);
+    this.#chain = next.catch(() => undefined);
+    return this.#track(next);
+  }
+}

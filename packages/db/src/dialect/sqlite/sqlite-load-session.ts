@@ -1,0 +1,336 @@
+/**
+ * An SQLite load session: `beginLoad` creates a staging table `"stg.<table>.<pid>.<id>"`, `write`
+ * stages batches (one short write transaction each), `validate` removes empty and repeated keys,
+ * `commit` applies it (see sqlite-commit.ts), `abort` drops staging.
+ */
+import { randomBytes } from 'node:crypto';
+import { DbError, DbErrorCode } from '../../errors.js';
+import type { NormalizedLoadSpec } from '../../load-spec.js';
+import type {
+  ColumnDef,
+  DbValue,
+  LoadOutcome,
+  LoadSession,
+  RejectedRow,
+  StagedRow,
+  StagingReport,
+} from '../../types.js';
+import type { ValueChecker } from '../../values.js';
+import {
+  assertLoadFits,
+  assertStagedRow,
+  byLine,
+  conversionReject,
+  duplicateKeyReject,
+  emptyKeyReject,
+  firstMisfit,
+  logOutcome,
+  SessionGate,
+} from '../shared-load.js';
+import { rejectsIn } from './sqlite-audit.js';
+import { CACHE_KIB, type SqliteClient, STAGING_CACHE_KIB, useCache } from './sqlite-client.js';
+import { applyLoad } from './sqlite-commit.js';
+import type { SqliteConnection, SqliteStatement } from './sqlite-driver.js';
+import {
+  createTableSql,
+  deleteLineSql,
+  dropTableSql,
+  duplicateKeysSql,
+  liveTableName,
+  nullKeysSql,
+  stagingInsertSql,
+  stagingTableName,
+} from './sqlite-sql.js';
+import { describeIn, pickRowidAlias } from './sqlite-tables.js';
+import { type SqliteBindValue, sqliteBinder, sqliteReader } from './sqlite-types.js';
+import { stagingRowCheck, stagingValueChecker } from './sqlite-value-check.js';
+
+/**
+ * Staged rows after which a load checkpoints the WAL from a background thread (see
+ * sqlite-checkpointer.ts); smaller loads never reach the automatic checkpoint.
+ */
+const BACKGROUND_CHECKPOINT_ROWS = 20_000;
+/** Rows per prepared multi-row INSERT into staging (well under SQLite's 32,766 parameters). */
+const MAX_ROWS_PER_INSERT = 100;
+/**
+ * Parameters per staging INSERT. They are passed as separate arguments (`run(...values)`) rather
+ * than one array: better-sqlite3 then reads each from the call's arguments instead of an
+ * `Object::Get` per element, a quarter of the staging write's binding cost; spread arguments live
+ * on the stack, so they are kept to a few thousand (a row has at most 2,000: the column limit).
+ */
+const MAX_PARAMS_PER_INSERT = 4096;
+/** SQLITE_MAX_COLUMN (2000) less the line number each staged row carries. */
+const SQLITE_MAX_DATA_COLUMNS = 1999;
+
+/** {@link Database.beginLoad}: checks the column count, creates the staging table and opens a session. */
+export async function beginLoad(client: SqliteClient, normalized: NormalizedLoadSpec): Promise<LoadSession> {
+  if (normalized.columns.length > SQLITE_MAX_DATA_COLUMNS) {
+    throw new DbError(
+      DbErrorCode.OPTION_INVALID,
+      `${normalized.table} has ${normalized.columns.length} columns; SQLite tables hold at most ${SQLITE_MAX_DATA_COLUMNS} data columns (SQLITE_MAX_COLUMN is 2000 and staging needs one for the line number). Split the file or drop columns.`,
+    );
+  }
+  const rowidAlias = pickRowidAlias(normalized.columns.map((c) => c.name));
+  const staging = stagingTableName(normalized.table, `${process.pid}.${randomBytes(6).toString('hex')}`);
+  await dropOrphans(client);
+  await client.run(
+    'beginLoad',
+    (conn) => {
+      if (normalized.mode !== 'replace') assertLoadFits(normalized, describeIn(conn, liveTableName(normalized.table)));
+      conn.exec(createTableSql(staging, normalized.columns));
+    },
+    { write: true, signal: normalized.signal },
+  );
+  const session = new SqliteLoadSession(client, normalized, staging, rowidAlias);
+  client.sessions.add(session);
+  client.logger.debug({ table: normalized.table, mode: normalized.mode }, 'load started');
+  return session;
+}
+
+/** Retries the drop of staging tables an earlier abort could not drop; they stay listed on failure. */
+async function dropOrphans(client: SqliteClient): Promise<void> {
+  for (const name of [...client.orphans]) {
+    try {
+      await client.tx('abort', (conn) => conn.exec(dropTableSql(name)), { write: true });
+      client.orphans.delete(name);
+      client.logger.info({ staging: name }, 'dropped staging table left by an earlier failed load');
+    } catch {
+      return; // still locked or full: the load that follows reports it
+    }
+  }
+}
+
+/** A load into SQLite in progress. */
+class SqliteLoadSession implements LoadSession {
+  readonly table: string;
+  readonly #client: SqliteClient;
+  readonly #spec: NormalizedLoadSpec;
+  readonly #staging: string;
+  readonly #rowid: string;
+  readonly #gate: SessionGate;
+  readonly #checks: ValueChecker[];
+  /** True when every value of a row fits: the per-value checks are then skipped. */
+  readonly #fitsRow: (values: readonly DbValue[]) => boolean;
+  readonly #binders: (((value: DbValue) => SqliteBindValue) | undefined)[];
+  /** Rows write() set aside because a value does not fit its column; reported by validate(). */
+  #conversionErrors: RejectedRow[] = [];
+  readonly #rowsPerInsert: number;
+  readonly #inserts = new Map<number, SqliteStatement<SqliteBindValue[]>>();
+  /** Rows were written since the last validate(). */
+  #dirty = false;
+  /** Rows in staging: counted as they are written and removed, so no COUNT(*) scans the table. */
+  #stagedRows = 0;
+  /** This session holds the background checkpointer. */
+  #checkpointing = false;
+
+  constructor(client: SqliteClient, spec: NormalizedLoadSpec, staging: string, rowid: string) {
+    this.#client = client;
+    this.#spec = spec;
+    this.table = spec.table;
+    this.#staging = staging;
+    this.#rowid = rowid;
+    this.#gate = new SessionGate(
+      spec,
+      () => this.#drop(),
+      (p) => client.track(p),
+    );
+    this.#checks = spec.columns.map(stagingValueChecker);
+    this.#fitsRow = stagingRowCheck(spec.columns);
+    this.#binders = spec.columns.map((c) => sqliteBinder(c.type));
+    this.#rowsPerInsert = Math.max(
+      1,
+      Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_INSERT / (spec.columns.length + 1))),
+    );
+  }
+
+  #insert(conn: SqliteConnection, rows: number): SqliteStatement<SqliteBindValue[]> {
+    let stmt = this.#inserts.get(rows);
+    if (stmt === undefined) {
+      stmt = conn.prepare<SqliteBindValue[]>(stagingInsertSql(this.#staging, this.#rowid, this.#spec.columns, rows));
+      this.#inserts.set(rows, stmt);
+    }
+    return stmt;
+  }
+
+  write(rows: readonly StagedRow[]): Promise<void> {
+    return this.#gate.run(async () => {
+      this.#gate.assertOpen();
+      if (rows.length === 0) return;
+      this.#dirty = true;
+      // Convert outside the transaction: the write lock is held only for the inserts.
+      const per = this.#rowsPerInsert;
+      const width = this.#checks.length;
+      const stride = width + 1;
+      const checks = this.#checks;
+      const fitsRow = this.#fitsRow;
+      const binders = this.#binders;
+      const chunks: SqliteBindValue[][] = [];
+      let chunk: SqliteBindValue[] = [];
+      let p = 0;
+      let inChunk = per;
+      let remaining = rows.length;
+      for (const row of rows) {
+        remaining--;
+        const values = row.values;
+        const line = row.line;
+        if (values.length !== width || !Number.isSafeInteger(line))
+          assertStagedRow(line, values.length, width, this.table);
+        if (!fitsRow(values)) {
+          const misfit = firstMisfit(checks, values, line);
+          if (misfit !== undefined) {
+            const column = this.#spec.columns[misfit.index] as ColumnDef;
+            this.#conversionErrors.push(conversionReject(line, values, column, misfit.index, misfit.problem));
+            continue;
+          }
+        }
+        if (inChunk === per) {
+          chunk = new Array(Math.min(per, remaining + 1) * stride);
+          chunks.push(chunk);
+          p = 0;
+          inChunk = 0;
+        }
+        inChunk++;
+        chunk[p++] = line;
+        for (let i = 0; i < width; i++) {
+          const b = binders[i];
+          chunk[p++] = b === undefined ? (values[i] as SqliteBindValue) : b(values[i] as DbValue);
+        }
+      }
+      // A chunk allocated for more rows than arrived (rejected rows) is trimmed to what it holds.
+      const last = chunks[chunks.length - 1];
+      if (last !== undefined && p < last.length) last.length = p;
+      await this.#client
+        .tx(
+          'write',
+          (conn) => {
+            useCache(conn, STAGING_CACHE_KIB);
+            for (const c of chunks) this.#insert(conn, c.length / stride).run(...c);
+          },
+          { write: true, signal: this.#spec.signal },
+        )
+        .then(() => {
+          for (const c of chunks) this.#stagedRows += c.length / stride;
+          if (!this.#checkpointing && this.#stagedRows >= BACKGROUND_CHECKPOINT_ROWS && this.#gate.isOpen) {
+            this.#checkpointing = true;
+            this.#client.checkpointer?.acquire();
+          }
+        })
+        .catch((err: unknown) => {
+          if (
+            (err as DbError).driverCode?.startsWith('SQLITE_CONSTRAINT_PRIMARYKEY') ||
+            (err as DbError).driverCode === 'SQLITE_CONSTRAINT_ROWID'
+          ) {
+            throw new DbError(
+              DbErrorCode.VALUE_INVALID,
+              `Two staged rows of ${this.table} carry the same line number; every row needs its own line.`,
+              {
+                cause: err,
+              },
+            );
+          }
+          throw err;
+        });
+    });
+  }
+
+  validate(): Promise<StagingReport> {
+    return this.#gate.run(() => this.#validate());
+  }
+
+  async #validate(): Promise<StagingReport> {
+    this.#gate.assertOpen();
+    const spec = this.#spec;
+    const keys = spec.keyColumns;
+    const names = spec.columns.map((c) => c.name);
+    const readers = spec.columns.map((c) => sqliteReader(c.type));
+    const report = await this.#client.tx(
+      'validate',
+      (conn) => {
+        useCache(conn, CACHE_KIB);
+        const duplicateKeys: RejectedRow[] = [];
+        let removed = 0;
+        if (keys.length > 0) {
+          const del = conn.prepare(deleteLineSql(this.#staging, this.#rowid));
+          const toValues = (raw: unknown[], offset: number): DbValue[] => readers.map((r, i) => r(raw[i + offset]));
+          const rawRows = (sql: string): unknown[][] =>
+            conn.prepare(sql).raw(true).safeIntegers(true).all() as unknown[][];
+          for (const raw of rawRows(nullKeysSql(this.#staging, this.#rowid, keys, names))) {
+            duplicateKeys.push(emptyKeyReject(Number(raw[0]), toValues(raw, 1), spec));
+            removed += del.run(raw[0]).changes;
+          }
+          for (const raw of rawRows(duplicateKeysSql(this.#staging, this.#rowid, keys, names))) {
+            duplicateKeys.push(duplicateKeyReject(Number(raw[0]), toValues(raw, 2), spec, raw[1]));
+            removed += del.run(raw[0]).changes;
+          }
+          duplicateKeys.sort(byLine);
+        }
+        const conversionErrors = this.#conversionErrors.sort(byLine);
+        this.#conversionErrors = [];
+        return { stagedRows: this.#stagedRows - removed, duplicateKeys, conversionErrors };
+      },
+      { write: true, signal: spec.signal },
+    );
+    this.#stagedRows = report.stagedRows;
+    this.#dirty = false;
+    return report;
+  }
+
+  commit(): Promise<LoadOutcome> {
+    return this.#gate.run(async () => {
+      this.#gate.assertOpen();
+      const spec = this.#spec;
+      if (this.#dirty && (spec.keyColumns.length > 0 || this.#conversionErrors.length > 0)) {
+        // validate() was skipped: apply it anyway and keep what it rejects with the file.
+        const report = await this.#validate();
+        const rejected = [...report.duplicateKeys, ...report.conversionErrors];
+        const fileId = spec.fileId;
+        if (rejected.length > 0 && fileId !== null) {
+          await this.#client.tx('recordRejects', (conn) => rejectsIn(conn, fileId, rejected), {
+            write: true,
+          });
+        }
+      }
+      const load = { spec, staging: this.#staging, rowid: this.#rowid, incoming: this.#stagedRows };
+      const outcome = await this.#client.tx(
+        'commit',
+        (conn) => {
+          useCache(conn, CACHE_KIB);
+          return applyLoad(conn, this.#client, load);
+        },
+        { write: true, durable: true, signal: spec.signal },
+      );
+      this.#close();
+      logOutcome(this.#client.logger, this.table, outcome);
+      return outcome;
+    });
+  }
+
+  abort(): Promise<void> {
+    return this.#gate.abort();
+  }
+
+  async #drop(): Promise<void> {
+    this.#close();
+    try {
+      await this.#client.tx('abort', (conn) => conn.exec(dropTableSql(this.#staging)), { write: true });
+      this.#client.logger.debug({ table: this.table }, 'load aborted; staging dropped');
+    } catch (err) {
+      // Retried at the next beginLoad(); migrate() in a later process drops it too.
+      this.#client.orphans.add(this.#staging);
+      this.#client.logger.warn(
+        { table: this.table, err: { code: (err as DbError).code, message: (err as Error).message } },
+        'could not drop staging',
+      );
+    }
+  }
+
+  #close(): void {
+    this.#gate.close();
+    if (this.#checkpointing) {
+      this.#checkpointing = false;
+      this.#client.checkpointer?.release();
+    }
+    this.#inserts.clear();
+    this.#client.sessions.delete(this);
+  }
+}
