@@ -6,10 +6,10 @@
 import type { AuditRecord, Database, Logger } from '@refdata/db';
 import { type IngestHandle, type IngestOptions, type IngestResult, rejectsToCsv } from '@refdata/ingest';
 import type { ClaimedFile, FileHandler, HandlerContext, HandlerResult, Sidecar } from '@refdata/monitor';
+import { trackingPatch } from './app-ingestor.js';
 import type { AppConfig } from './config.js';
 import { ingestOptionsFor } from './datasets.js';
 import { errorCode } from './errors.js';
-import { trackingPatch } from './ingestion.js';
 import type { WatcherMetrics } from './metrics.js';
 import { operatorMessage, operatorText } from './operator-words.js';
 

@@ -4,7 +4,7 @@
  */
 import { LOAD_MODES } from '@refdata/db';
 import { IngestError, IngestErrorCode } from './errors.js';
-import type { ResolvedSettings } from './ingestion.js';
+import type { ResolvedSettings } from './file-load.js';
 import { type IngestOptions, type IngestorOptions, SCHEMA_DRIFT_POLICIES } from './types.js';
 
 /**

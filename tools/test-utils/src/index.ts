@@ -1,3 +1,7 @@
+/**
+ * Test helpers shared by the packages', the app's and the end-to-end tests (consumed as source,
+ * never published): temp folders, tracked example fixtures, the shared corpus, build-if-stale.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

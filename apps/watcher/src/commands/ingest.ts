@@ -5,12 +5,12 @@
 import { basename } from 'node:path';
 import type { Database, FileClaim } from '@refdata/db';
 import type { IngestOptions, IngestResult } from '@refdata/ingest';
+import { createAppIngestor, trackingPatch } from '../app-ingestor.js';
 import type { AppContext } from '../context.js';
 import { ingestOptionsFor } from '../datasets.js';
 import { AppError, AppErrorCode, errorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { showFileDisplay } from '../file-display.js';
-import { createAppIngestor, trackingPatch } from '../ingestion.js';
 import { operatorMessage, operatorText } from '../operator-words.js';
 import { checkTypeFlags, formatOverridesFrom, mergeFormatOverrides } from './format-flags.js';
 import { type CommandEnv, formatDuration, inputFile, intOption, tableArgument } from './shared.js';

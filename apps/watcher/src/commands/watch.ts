@@ -4,12 +4,12 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createMonitor, type Monitor, type MonitorSummary } from '@refdata/monitor';
+import { createAppIngestor } from '../app-ingestor.js';
 import { createDbClaimStore } from '../claim-store.js';
 import { syncDatasets } from '../datasets.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { type FileDisplay, showFileDisplay } from '../file-display.js';
 import { createFileHandler, type FileOutcome } from '../file-handler.js';
-import { createAppIngestor } from '../ingestion.js';
 import { type MetricsServer, startMetricsServer, WatcherMetrics } from '../metrics.js';
 import type { Output } from '../output.js';
 import { ensureStageFolders } from './init.js';

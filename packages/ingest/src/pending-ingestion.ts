@@ -11,7 +11,7 @@ const HISTORY_LIMIT = 10_000;
  * progress events. Every iterator sees the events from the start (or from the oldest kept one),
  * ends after the last event, and throws the ingestion's error when it failed. @internal
  */
-export class IngestJob implements IngestHandle {
+export class PendingIngestion implements IngestHandle {
   readonly file: string;
   readonly table: string;
   readonly #result: Promise<IngestResult>;
