@@ -171,6 +171,9 @@ describe('loadConfig', () => {
     expect(c.db.url).toBe('mssql://loader@sql.example/refdata');
     expect(c.db.password).toBe('p@ss:word/1');
     expect(c.secrets).toContain('p@ss:word/1');
+    // SQL Server's HOST,PORT form (the app reads the seed's variables; @refdata/db reads none).
+    const port = loadConfig({ env: { db_host: 'sql.example,1500', db_name: 'r', db_user: 'u' }, cwd: tempDir() });
+    expect(port.db.url).toBe('mssql://u@sql.example:1500/r');
   });
 
   it('fails clearly when --config names a missing file', () => {

@@ -6,8 +6,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isDbError, parseDatabaseUrl } from '@refdata/db';
+import { INGEST_LIMITS } from '@refdata/ingest';
+import { MONITOR_DEFAULTS } from '@refdata/monitor';
 import { z } from 'zod';
-import { maskUrl, type ResolvedDbUrl, resolveDbUrl } from './db-url.js';
+import { DEFAULT_DB_URL, maskUrl, type ResolvedDbUrl, resolveDbUrl } from './db-url.js';
 import { AppError, AppErrorCode } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
@@ -132,6 +135,15 @@ export const SETTINGS: readonly SettingDef[] = [
     default: 10,
   },
   {
+    key: 'connectTimeoutSeconds',
+    env: 'DB_CONNECT_TIMEOUT',
+    file: 'database.connectTimeoutSeconds',
+    kind: 'number',
+    schema: num(0, 3600, true),
+    allowed: 'seconds greater than 0 and at most 3600',
+    default: 15,
+  },
+  {
     key: 'trustServerCertificate',
     env: 'DB_TRUST_SERVER_CERTIFICATE',
     file: 'database.trustServerCertificate',
@@ -148,7 +160,7 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'number',
     schema: num(0, 86_400, true),
     allowed: 'seconds greater than 0 and at most 86400 (fractions allowed)',
-    default: 15,
+    default: MONITOR_DEFAULTS.intervalSeconds,
   },
   {
     key: 'stabilityChecks',
@@ -158,7 +170,7 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'int',
     schema: int(1, 1000),
     allowed: 'a whole number from 1 to 1000',
-    default: 6,
+    default: MONITOR_DEFAULTS.stabilityChecks,
   },
   {
     key: 'monitorMode',
@@ -168,7 +180,7 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'string',
     schema: z.enum(MONITOR_MODES),
     allowed: 'poll or watch',
-    default: 'poll',
+    default: MONITOR_DEFAULTS.mode,
   },
   {
     key: 'requireMarker',
@@ -201,9 +213,10 @@ export const SETTINGS: readonly SettingDef[] = [
     file: 'monitor.concurrency',
     flag: '--concurrency',
     kind: 'int',
-    schema: int(1, 64),
-    allowed: 'a whole number from 1 to 64',
-    default: 2,
+    // The ingestor runs as many files at once as the monitor hands over: its limit applies.
+    schema: int(INGEST_LIMITS.concurrency.min, INGEST_LIMITS.concurrency.max),
+    allowed: `a whole number from ${INGEST_LIMITS.concurrency.min} to ${INGEST_LIMITS.concurrency.max}`,
+    default: MONITOR_DEFAULTS.concurrency,
   },
   {
     key: 'leaseSeconds',
@@ -212,7 +225,7 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'number',
     schema: num(1, 86_400),
     allowed: 'seconds from 1 to 86400',
-    default: 60,
+    default: MONITOR_DEFAULTS.leaseMs / 1000,
   },
   {
     key: 'gracePeriodSeconds',
@@ -222,25 +235,25 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'number',
     schema: num(0, 3600),
     allowed: 'seconds from 0 to 3600',
-    default: 30,
+    default: MONITOR_DEFAULTS.gracePeriodMs / 1000,
   },
   {
     key: 'batchSize',
     env: 'INGEST_BATCH_SIZE',
     file: 'ingest.batchSize',
     kind: 'int',
-    schema: int(1, 1_000_000),
-    allowed: 'a whole number from 1 to 1000000',
-    default: 990,
+    schema: int(INGEST_LIMITS.batchSize.min, INGEST_LIMITS.batchSize.max),
+    allowed: `a whole number from ${INGEST_LIMITS.batchSize.min} to ${INGEST_LIMITS.batchSize.max}`,
+    default: INGEST_LIMITS.batchSize.default,
   },
   {
     key: 'progressIntervalSeconds',
     env: 'INGEST_PROGRESS_INTERVAL',
     file: 'ingest.progressIntervalSeconds',
     kind: 'number',
-    schema: num(0, 3600, true),
-    allowed: 'seconds greater than 0 and at most 3600',
-    default: 5,
+    schema: num(INGEST_LIMITS.progressIntervalSeconds.above, INGEST_LIMITS.progressIntervalSeconds.max, true),
+    allowed: `seconds greater than ${INGEST_LIMITS.progressIntervalSeconds.above} and at most ${INGEST_LIMITS.progressIntervalSeconds.max}`,
+    default: INGEST_LIMITS.progressIntervalSeconds.default,
   },
   {
     key: 'typeInference',
@@ -256,9 +269,9 @@ export const SETTINGS: readonly SettingDef[] = [
     env: 'INGEST_TYPE_SAMPLE_ROWS',
     file: 'ingest.typeSampleRows',
     kind: 'int',
-    schema: int(1, 10_000_000),
-    allowed: 'a whole number from 1 to 10000000',
-    default: 1000,
+    schema: int(INGEST_LIMITS.typeSampleRows.min, INGEST_LIMITS.typeSampleRows.max),
+    allowed: `a whole number from ${INGEST_LIMITS.typeSampleRows.min} to ${INGEST_LIMITS.typeSampleRows.max}`,
+    default: INGEST_LIMITS.typeSampleRows.default,
   },
   {
     key: 'maxErrors',
@@ -362,6 +375,7 @@ const fileSchema = z.strictObject({
       maxRetries: z.unknown().optional(),
       retryBackoffSeconds: z.unknown().optional(),
       keepBackups: z.unknown().optional(),
+      connectTimeoutSeconds: z.unknown().optional(),
       trustServerCertificate: z.unknown().optional(),
     })
     .optional(),
@@ -416,12 +430,17 @@ export interface DatasetSettings {
 export interface AppConfig {
   /** Absolute path of the drop root. */
   readonly root: string;
-  readonly db: ResolvedDbUrl;
+  /** Where the drop root setting came from (`the --root flag`, `the environment variable REFDATA_ROOT`, …). */
+  readonly rootSource: string;
+  /** The database, and where its setting came from (`the --db flag`, `the environment variable REFDATA_DB`, …). */
+  readonly db: ResolvedDbUrl & { readonly source: string };
   readonly database: {
     readonly poolSize: number;
     readonly maxRetries: number;
     readonly retryBackoffSeconds: number;
     readonly keepBackups: number;
+    /** Time within which an unreachable SQL Server fails a command (connect, instance lookup and retries). */
+    readonly connectTimeoutMs: number;
     readonly trustServerCertificate: boolean;
   };
   readonly monitor: {
@@ -521,6 +540,41 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     const where = source === undefined ? 'database' : label(source.def, source.source, file?.path);
     problems.push(`${where}: ${(err as Error).message}`);
   }
+  if (db?.dialect === 'mssql') {
+    // The driver's own checks (encrypt=, parameter names, a login) before anything runs, in the
+    // words of a config error: which setting, what is wrong, how to write it.
+    const problem = sqlServerUrlProblem(db.url);
+    if (problem !== undefined) {
+      const fromUrl = picked.get('dbUrl');
+      const noUser = fromUrl === undefined && picked.get('dbUser') === undefined;
+      const where = noUser
+        ? 'db_user (environment variable) / database.user (config file)'
+        : fromUrl !== undefined
+          ? label(fromUrl.def, fromUrl.source, file?.path)
+          : [picked.get('dbHost'), picked.get('dbUser')]
+              .filter((p): p is Picked => p !== undefined)
+              .map((p) => label(p.def, p.source, file?.path))
+              .join(' with ');
+      const hint =
+        fromUrl !== undefined
+          ? 'Write it as mssql://USER@HOST:PORT/DB?encrypt=true (parameters: see the README of @refdata/db); the password goes in db_password.'
+          : 'Set db_host, db_name and db_user (or one URL in --db / REFDATA_DB); the password goes in db_password.';
+      problems.push(
+        noUser
+          ? `${where}: not set, and SQL Server (db_host) needs a login name. Set db_user; the password goes in db_password.`
+          : `${where}: ${problem}. ${hint}`,
+      );
+      db = undefined;
+    }
+  }
+
+  const sourceOf = (key: string): string => {
+    const p = picked.get(key);
+    return p === undefined ? 'no setting' : origin(p.def, p.source, file?.path);
+  };
+  const dbSetting = picked.get('dbUrl') ?? picked.get('dbHost');
+  const dbSource =
+    dbSetting === undefined ? `the default ${DEFAULT_DB_URL}` : origin(dbSetting.def, dbSetting.source, file?.path);
 
   const datasets = file?.data.datasets === undefined ? [] : toDatasets(file.data.datasets);
 
@@ -537,12 +591,14 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
 
   const config: AppConfig = {
     root: get<string>('root'),
-    db,
+    rootSource: sourceOf('root'),
+    db: { ...db, source: dbSource },
     database: {
       poolSize: get('poolSize'),
       maxRetries: get('maxRetries'),
       retryBackoffSeconds: get('retryBackoffSeconds'),
       keepBackups: get('keepBackups'),
+      connectTimeoutMs: Math.round(get<number>('connectTimeoutSeconds') * 1000),
       trustServerCertificate: get('trustServerCertificate'),
     },
     monitor: {
@@ -691,6 +747,37 @@ function label(def: SettingDef, source: SettingSource, filePath: string | undefi
       return `${def.file} (in ${filePath ?? CONFIG_FILE_NAME})`;
     default:
       return `${def.env ?? def.key} (default)`;
+  }
+}
+
+/**
+ * What @refdata/db would refuse in a SQL Server URL, in words that do not point at the library's
+ * options (its message ends with a hint for library users, such as `sqlite::memory:`).
+ */
+function sqlServerUrlProblem(url: string): string | undefined {
+  try {
+    parseDatabaseUrl(url);
+    return undefined;
+  } catch (err) {
+    if (!isDbError(err)) throw err;
+    return maskUrl(err.message)
+      .replace(/\.\s*Use sqlite:.*$/s, '')
+      .replace(/^The SQL Server URL/, 'the URL')
+      .replace(/^The database URL/, 'the URL');
+  }
+}
+
+/** Where a setting came from, in words that fit in a sentence: `the --db flag`, `database.url in /srv/refdata.config.json`. */
+function origin(def: SettingDef, source: SettingSource, filePath: string | undefined): string {
+  switch (source) {
+    case 'flag':
+      return `the ${def.flag} flag`;
+    case 'environment':
+      return `the environment variable ${def.env}`;
+    case 'config file':
+      return `${def.file} in ${filePath ?? CONFIG_FILE_NAME}`;
+    default:
+      return `the default ${JSON.stringify(def.default)}`;
   }
 }
 

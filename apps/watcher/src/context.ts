@@ -2,11 +2,13 @@
  * What every command receives: the validated config, the root logger, scrubbed output, and
  * the database opened on first use (closed by {@link AppContext.close}).
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type Database, type DatabaseOperation, openDatabase } from '@refdata/db';
+import { type Database, type DatabaseOperation, openDatabase, parseDatabaseUrl } from '@refdata/db';
 import type { Logger as PinoLogger } from 'pino';
 import { type AppConfig, loadConfig } from './config.js';
+import { AppError, AppErrorCode } from './errors.js';
 import { createRootLogger, type LogLevel } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
 import { Output, type Streams } from './output.js';
@@ -31,6 +33,51 @@ export interface ContextOptions {
 }
 
 /**
+ * stderr with a switch: text goes to the stream, or to whoever diverted it (a live display that
+ * prints it above its rows).
+ *
+ * @example
+ * ```ts
+ * ctx.stderr.divert((text) => display.log(text));
+ * ctx.stderr.divert(undefined); // back to the stream
+ * ```
+ */
+export class StderrRoute {
+  readonly #stream: Runtime['stderr'];
+  #to: ((text: string) => void) | undefined;
+
+  constructor(stream: Runtime['stderr']) {
+    this.#stream = stream;
+  }
+
+  /** Whether the stream is a terminal. */
+  get isTTY(): boolean {
+    return this.#stream.isTTY === true;
+  }
+
+  /** Sends what is written to `to` from now on (undefined: back to the stream). */
+  divert(to: ((text: string) => void) | undefined): void {
+    this.#to = to;
+  }
+
+  write(chunk: string): boolean {
+    if (this.#to !== undefined) {
+      this.#to(chunk);
+      return true;
+    }
+    return this.#stream.write(chunk) !== false;
+  }
+}
+
+/** Options of {@link AppContext.openDb}. */
+export interface OpenDbOptions {
+  /** Create the SQLite file and its folder when missing. @default false */
+  readonly create?: boolean;
+  /** Records each database operation's duration. */
+  readonly metrics?: WatcherMetrics;
+}
+
+/**
  * A command's environment.
  *
  * @example
@@ -46,8 +93,17 @@ export interface AppContext {
   readonly out: Output;
   readonly scrubber: SecretScrubber;
   readonly runtime: Runtime;
-  /** Opens (once) and migrates the database; records operation times into `metrics` when given. */
-  openDb(metrics?: WatcherMetrics): Promise<Database>;
+  /**
+   * Where log lines and messages go on stderr. A live display (file rows, progress bars) diverts
+   * them while it is on the terminal, so they print above it instead of into a bar.
+   */
+  readonly stderr: StderrRoute;
+  /**
+   * Opens (once) and migrates the database; records operation times into `metrics` when given.
+   * Only `init`, `watch` and `ingest` pass `create: true`: every other command refuses to create
+   * an SQLite file (and its folders) at a mistyped path and throws `APP_DB_NOT_FOUND` instead.
+   */
+  openDb(options?: OpenDbOptions): Promise<Database>;
   /** Closes the database if it was opened. */
   close(): Promise<void>;
 }
@@ -78,26 +134,42 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
     cwd: runtime.cwd,
   });
   for (const s of config.secrets) scrubber.add(s);
-  const out = new Output(runtime, scrubber, runtime.env);
+  const stderr = new StderrRoute(runtime.stderr);
+  const out = new Output({ stdout: runtime.stdout, stderr }, scrubber, runtime.env);
   const logger = createRootLogger({
     level: config.logLevel ?? options.defaultLogLevel,
     pretty: runtime.stderr.isTTY === true,
     colorize: runtime.stderr.isTTY === true && runtime.env.NO_COLOR === undefined,
-    sink: runtime.stderr,
+    sink: stderr,
     scrubber,
   });
   let db: Database | undefined;
   let opening: Promise<Database> | undefined;
 
-  const openDb = (metrics?: WatcherMetrics): Promise<Database> => {
+  const openDb = ({ create = false, metrics }: OpenDbOptions = {}): Promise<Database> => {
     opening ??= (async () => {
       let url = config.db.url;
       if (config.db.sqlitePath !== undefined) {
         const file = resolve(runtime.cwd, config.db.sqlitePath);
+        if (!create && !existsSync(file)) {
+          throw new AppError(
+            AppErrorCode.DB_NOT_FOUND,
+            `No database at ${file} (set by ${config.db.source}); nothing was created. ` +
+              'Check the path, or create it with `refdata init` (or load a file with `refdata watch` or `refdata ingest`).',
+          );
+        }
         await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
         url = `sqlite:${file}`;
       }
-      const opened = await openDatabase(url, {
+      if (config.db.dialect === 'mssql' && config.db.password === undefined) {
+        const { user } = parseDatabaseUrl(url) as { user: string };
+        throw new AppError(
+          AppErrorCode.CONFIG_INVALID,
+          `db_password (environment variable) is not set, and SQL Server login ${JSON.stringify(user)} needs a password. ` +
+            'Set db_password in the environment (for a service: in its EnvironmentFile).',
+        );
+      }
+      const pending = openDatabase(config.db.dialect === 'mssql' ? withConnectTimeout(url, config) : url, {
         logger,
         poolSize: config.database.poolSize,
         maxRetries: config.database.maxRetries,
@@ -112,6 +184,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
                 metrics.dbSeconds.observe(durationMs / 1000, { operation: name }),
             }),
       });
+      const opened = config.db.dialect === 'mssql' ? await withinConnectTimeout(pending, config) : await pending;
       db = opened;
       await opened.migrate();
       return opened;
@@ -125,6 +198,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
     out,
     scrubber,
     runtime,
+    stderr,
     openDb,
     async close() {
       if (opening !== undefined) await opening.catch(() => undefined);
@@ -133,4 +207,46 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
       if (d !== undefined) await d.close();
     },
   };
+}
+
+/**
+ * The SQL Server URL with each connection attempt bounded by `DB_CONNECT_TIMEOUT` (unless the URL
+ * sets its own `connectTimeout`), so a retry can happen within the overall bound.
+ */
+function withConnectTimeout(url: string, config: AppConfig): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('connectTimeout')) {
+    parsed.searchParams.set('connectTimeout', String(config.database.connectTimeoutMs));
+  }
+  return parsed.toString();
+}
+
+/**
+ * Opening SQL Server (connect, named-instance lookup, retries with backoff) either succeeds or
+ * fails within `DB_CONNECT_TIMEOUT`: an unreachable server must not hold a command for minutes.
+ * A connection that arrives after the deadline is closed.
+ */
+async function withinConnectTimeout(opening: Promise<Database>, config: AppConfig): Promise<Database> {
+  const ms = config.database.connectTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new AppError(
+          AppErrorCode.DB_TIMEOUT,
+          `SQL Server at ${config.db.display} did not answer within ${ms / 1000} s (DB_CONNECT_TIMEOUT, ` +
+            'connection attempts and retries included). Check the host, port, instance name, network and TLS ' +
+            'settings, or raise DB_CONNECT_TIMEOUT for a slow network.',
+        ),
+      );
+    }, ms);
+  });
+  try {
+    return await Promise.race([opening, deadline]);
+  } catch (err) {
+    opening.then((late) => late.close()).catch(() => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -88,10 +88,12 @@ export function resolveDbUrl(raw: string | undefined, parts: DbParts = {}): Reso
 }
 
 function fromParts(parts: DbParts): ResolvedDbUrl {
-  const host = parts.host ?? '';
+  // SQL Server's own `HOST,PORT` form (as in its connection strings) is accepted for db_host.
+  const comma = /^(.+?),\s*(\d+)$/.exec(parts.host ?? '');
+  const host = comma === null ? (parts.host ?? '') : `${comma[1]}:${comma[2]}`;
   const user = parts.user ? `${encodeURIComponent(parts.user)}@` : '';
   const name = parts.name ? `/${encodeURIComponent(parts.name)}` : '';
-  const bracket = host.includes(':') && !host.startsWith('[') && host.split(':').length > 2;
+  const bracket = comma === null && host.includes(':') && !host.startsWith('[') && host.split(':').length > 2;
   return resolveDbUrl(`mssql://${user}${bracket ? `[${host}]` : host}${name}`, { ...parts, host: undefined });
 }
 

@@ -13,6 +13,10 @@ export const AppErrorCode = {
   USAGE: 'APP_USAGE',
   /** A file or folder named on the command line does not exist or cannot be read. */
   INPUT_NOT_FOUND: 'APP_INPUT_NOT_FOUND',
+  /** The SQLite database named by `--db`/`REFDATA_DB` does not exist (only init, watch and ingest create one). */
+  DB_NOT_FOUND: 'APP_DB_NOT_FOUND',
+  /** SQL Server did not answer within DB_CONNECT_TIMEOUT (connection attempts and retries included). */
+  DB_TIMEOUT: 'APP_DB_TIMEOUT',
   /** A tracked file id does not exist. */
   FILE_NOT_FOUND: 'APP_FILE_NOT_FOUND',
   /** A snapshot named on the command line is not catalogued for that table. */
@@ -27,6 +31,8 @@ export const AppErrorCode = {
   UNHEALTHY: 'APP_UNHEALTHY',
   /** The metrics endpoint could not listen on the configured address. */
   METRICS_LISTEN: 'APP_METRICS_LISTEN',
+  /** The reader of standard output closed it (EPIPE) before all output was written. */
+  OUTPUT_CLOSED: 'APP_OUTPUT_CLOSED',
 } as const;
 
 /** One of the values of {@link AppErrorCode}. */

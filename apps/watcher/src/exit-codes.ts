@@ -16,6 +16,11 @@ export const ExitCode = {
   NOT_FOUND: 5,
   /** Stopped by a second SIGINT/SIGTERM before shutdown finished. */
   INTERRUPTED: 130,
+  /**
+   * Standard output was closed by its reader before all output was written (`refdata export t |
+   * head`): the output is incomplete. 128 + SIGPIPE, as a shell reports a process a closed pipe killed.
+   */
+  OUTPUT_CLOSED: 141,
 } as const;
 
 /** One of the values of {@link ExitCode}. */
@@ -27,12 +32,15 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   APP_USAGE: ExitCode.USAGE,
   APP_INPUT_NOT_FOUND: ExitCode.NOT_FOUND,
   APP_FILE_NOT_FOUND: ExitCode.NOT_FOUND,
+  APP_DB_NOT_FOUND: ExitCode.NOT_FOUND,
+  APP_DB_TIMEOUT: ExitCode.DB_UNAVAILABLE,
   APP_SNAPSHOT_NOT_FOUND: ExitCode.NOT_FOUND,
   APP_FILE_STATE: ExitCode.FAILED,
   APP_FILE_FAILED: ExitCode.FAILED,
   APP_FILE_HELD: ExitCode.HELD,
   APP_UNHEALTHY: ExitCode.FAILED,
   APP_METRICS_LISTEN: ExitCode.USAGE,
+  APP_OUTPUT_CLOSED: ExitCode.OUTPUT_CLOSED,
   DB_URL_INVALID: ExitCode.USAGE,
   DB_OPTION_INVALID: ExitCode.USAGE,
   DB_DRIVER_MISSING: ExitCode.DB_UNAVAILABLE,

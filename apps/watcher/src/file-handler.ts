@@ -4,14 +4,14 @@
  * sidecars (`NAME.rejects.csv`).
  */
 import type { AuditRecord, Database, Logger } from '@refdata/db';
-import type { IngestHandle, IngestOptions, IngestResult } from '@refdata/ingest';
+import { type IngestHandle, type IngestOptions, type IngestResult, rejectsToCsv } from '@refdata/ingest';
 import type { ClaimedFile, FileHandler, HandlerContext, HandlerResult, Sidecar } from '@refdata/monitor';
+import { trackingPatch } from './app-ingestor.js';
 import type { AppConfig } from './config.js';
 import { ingestOptionsFor } from './datasets.js';
-import { errorCode, errorMessage } from './errors.js';
-import { trackingPatch } from './ingestion.js';
+import { errorCode } from './errors.js';
 import type { WatcherMetrics } from './metrics.js';
-import { rejectsCsv } from './rfc4180.js';
+import { operatorMessage, operatorText } from './operator-words.js';
 
 /** The part of an ingestor the handler uses (structural, so tests can pass a real one or a fake). */
 export interface IngestorLike {
@@ -41,6 +41,8 @@ export interface FileHandlerOptions {
   readonly metrics?: WatcherMetrics;
   /** Called once per file with its outcome. */
   readonly onOutcome?: (outcome: FileOutcome) => void;
+  /** Called when a file's ingestion starts, with its handle (a live display follows its progress). */
+  readonly onJob?: (file: ClaimedFile, job: IngestHandle) => void;
 }
 
 /** Rejected rows written to a failed file's sidecar at most. */
@@ -109,6 +111,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         sourceName: file.name,
         signal: context.signal,
       });
+      options.onJob?.(file, job);
       const watching = watchProgress(job, (rate) => setRate(fileId, rate), log);
       let result: IngestResult;
       try {
@@ -123,7 +126,9 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
       const sidecars: Sidecar[] =
         result.rejectsCsv === null ? [] : [{ suffix: '.rejects.csv', content: result.rejectsCsv }];
       const state = result.status === 'loaded' ? 'archived' : result.status;
-      if (state === 'held') sidecars.push(heldReport(fileId, file.name, result, scrub));
+      const audience = { via: 'watch', name: file.name, fileId, table: result.table } as const;
+      const message = result.message === undefined ? undefined : scrub(operatorText(result.message, audience));
+      if (state === 'held') sidecars.push(heldReport(fileId, file.name, result, message));
       log.info(
         {
           table: result.table,
@@ -132,7 +137,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
           rowsLoaded: result.rowsLoaded,
           rowsRejected: result.rowsRejected,
           durationMs: Math.round(performance.now() - started),
-          ...(result.message === undefined ? {} : { reason: scrub(result.message) }),
+          ...(message === undefined ? {} : { reason: message }),
         },
         state === 'archived' ? 'file loaded' : `file ${state}`,
       );
@@ -143,7 +148,7 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         table: result.table,
         rowsLoaded: result.status === 'loaded' ? result.rowsLoaded : 0,
         rowsRejected: result.rowsRejected,
-        ...(result.message === undefined ? {} : { message: scrub(result.message) }),
+        ...(message === undefined ? {} : { message }),
       });
       return {
         state,
@@ -156,13 +161,13 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
         throw err;
       }
       const code = errorCode(err);
-      const message = scrub(errorMessage(err));
+      const message = scrub(operatorMessage(err, { via: 'watch', name: file.name, fileId, table }));
       log.error({ code, table, message }, 'file failed');
       const sidecars: Sidecar[] = [];
       let rejected = 0;
       try {
         const rejects = await db.listRejects(fileId, { limit: MAX_SIDECAR_REJECTS });
-        const text = rejectsCsv(rejects);
+        const text = rejectsToCsv(rejects);
         if (text !== null) sidecars.push({ suffix: '.rejects.csv', content: text });
         rejected = rejects.length;
         if (rejected > 0) metrics?.rowsRejected.inc({}, rejected);
@@ -188,10 +193,10 @@ export function createFileHandler(options: FileHandlerOptions): FileHandler {
  * `NAME.held.json` beside a held file: why it was held and how to apply it, so the file in
  * `held/` carries its reason as a failed one does (`refdata release` removes it).
  */
-function heldReport(fileId: number, name: string, result: IngestResult, scrub: (text: string) => string): Sidecar {
+function heldReport(fileId: number, name: string, result: IngestResult, message: string | undefined): Sidecar {
   const report = {
     state: 'held',
-    message: scrub(result.message ?? 'The destructive-replace guard held the load.'),
+    message: message ?? 'The destructive-replace guard held the load.',
     table: `ref.${result.table}`,
     rowsRead: result.rowsRead,
     time: new Date().toISOString(),

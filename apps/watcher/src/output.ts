@@ -3,12 +3,14 @@
  * TTY and never with NO_COLOR.
  */
 import Table from 'cli-table3';
+import { AppError, AppErrorCode } from './errors.js';
+import { PipeState, type WritableLike } from './pipe-state.js';
 import { type SecretScrubber, scrubbingSink, type TextSink } from './secrets.js';
 
 /** The process streams the app writes to (injectable for tests). */
 export interface Streams {
-  readonly stdout: TextSink & { readonly isTTY?: boolean; readonly columns?: number };
-  readonly stderr: TextSink & { readonly isTTY?: boolean };
+  readonly stdout: WritableLike & { readonly isTTY?: boolean; readonly columns?: number };
+  readonly stderr: WritableLike & { readonly isTTY?: boolean; readonly columns?: number };
 }
 
 /**
@@ -69,23 +71,35 @@ export class Output {
   readonly stderrIsTTY: boolean;
   /** Colour functions (identity when colour is off). */
   readonly paint: Readonly<Record<keyof typeof ANSI, Paint>>;
+  /** Colour functions for stderr (a live display), by stderr's own terminal and NO_COLOR. */
+  readonly paintStderr: Readonly<Record<keyof typeof ANSI, Paint>>;
+  readonly #stdoutState: PipeState;
 
   constructor(streams: Streams, scrubber: SecretScrubber, env: Readonly<Record<string, string | undefined>>) {
+    this.#stdoutState = PipeState.of(streams.stdout);
     this.stdout = scrubbingSink(streams.stdout, scrubber);
     this.stderr = scrubbingSink(streams.stderr, scrubber);
     this.stdoutIsTTY = streams.stdout.isTTY === true;
     this.stderrIsTTY = streams.stderr.isTTY === true;
     this.color = colorEnabled(streams.stdout, env);
-    const make = ([open, close]: readonly [number, number]): Paint =>
-      this.color ? (t) => `\u001b[${open}m${t}\u001b[${close}m` : (t) => t;
-    this.paint = {
-      bold: make(ANSI.bold),
-      dim: make(ANSI.dim),
-      red: make(ANSI.red),
-      green: make(ANSI.green),
-      yellow: make(ANSI.yellow),
-      cyan: make(ANSI.cyan),
-    };
+    this.paint = palette(this.color);
+    this.paintStderr = palette(colorEnabled(streams.stderr, env));
+  }
+
+  /**
+   * Writes result data to stdout and waits while a slow reader catches up, so memory stays
+   * bounded however large the output. Throws `APP_OUTPUT_CLOSED` once the reader has closed the
+   * pipe (`refdata export t | head`): the command stops, and the process exits quietly.
+   *
+   * @example
+   * ```ts
+   * for await (const chunk of csvChunks) await out.write(chunk);
+   * ```
+   */
+  async write(text: string): Promise<void> {
+    if (this.#stdoutState.closed) throw outputClosed();
+    if (this.stdout.write(text) === false) await this.#stdoutState.drained();
+    if (this.#stdoutState.closed) throw outputClosed();
   }
 
   /** Prints a line on stdout. */
@@ -136,6 +150,26 @@ export class Output {
         return status;
     }
   }
+}
+
+function palette(color: boolean): Readonly<Record<keyof typeof ANSI, Paint>> {
+  const make = ([open, close]: readonly [number, number]): Paint =>
+    color ? (t) => `\u001b[${open}m${t}\u001b[${close}m` : (t) => t;
+  return {
+    bold: make(ANSI.bold),
+    dim: make(ANSI.dim),
+    red: make(ANSI.red),
+    green: make(ANSI.green),
+    yellow: make(ANSI.yellow),
+    cyan: make(ANSI.cyan),
+  };
+}
+
+function outputClosed(): AppError {
+  return new AppError(
+    AppErrorCode.OUTPUT_CLOSED,
+    'The reader of standard output closed it before all output was written.',
+  );
 }
 
 /** No separator lines between rows. */

@@ -5,12 +5,11 @@
  */
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { makeTempDir } from '@refdata/test-utils';
+import { EXAMPLE_FIXTURES, makeTempDir } from '@refdata/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { run } from './program.js';
 
-const EXAMPLES = fileURLToPath(new URL('../../../examples/drop/incoming/', import.meta.url));
+const EXAMPLES = EXAMPLE_FIXTURES;
 
 async function harness() {
   const { dir, cleanup } = await makeTempDir('refdata-run-');
@@ -93,7 +92,7 @@ describe('run', () => {
     await writeFile(v2, 'code,numeric_code,name,minor_units,introduced\nEUR,978,Euro,2,1999-01-01\n');
     const held = await cli('ingest', v2);
     expect(held.code).toBe(3);
-    const id = /refdata release (\d+)/.exec(held.stderr)?.[1] ?? '';
+    const id = /refdata release (\d+)/.exec(held.stdout)?.[1] ?? '';
     const released = await cli('release', id, '--json');
     expect(released.code).toBe(0);
     expect(JSON.parse(released.stdout)).toMatchObject({ releasedFileId: Number(id), rowsLoaded: 1 });
@@ -169,7 +168,7 @@ describe('run', () => {
     expect((await cli('convert', join(dir, 'missing.csv'), '--out-dir', out)).code).toBe(1);
     expect(await readFile(join(out, 'missing.csv'), 'utf8')).toBe('Application Error\n');
 
-    expect((await cli('health')).code).toBe(1);
+    expect((await cli('health')).code).toBe(5);
     await cli('init');
     const health = await cli('health', '--json');
     expect(health.code).toBe(0);

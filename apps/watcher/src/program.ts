@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { addFormatOptions } from './commands/format-flags.js';
 import type { CommandEnv } from './commands/shared.js';
 import { type AppContext, bootstrapOutput, createContext, type Runtime } from './context.js';
-import { AppError, errorCode, errorMessage, hasCode } from './errors.js';
+import { AppError, AppErrorCode, errorCode, errorMessage, hasCode } from './errors.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { Output } from './output.js';
@@ -96,6 +96,8 @@ export async function run(argv: readonly string[], runtime: Runtime): Promise<nu
         '127.0.0.1',
       ),
     )
+    // Every command's --help lists --root, --db and the other global options too.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -248,6 +250,8 @@ export async function run(argv: readonly string[], runtime: Runtime): Promise<nu
 /** Prints an error (code, message, cause code) and returns its exit code. */
 export function reportError(err: unknown, out: Output): number {
   const code = errorCode(err);
+  // The reader went away (`refdata export t | head`): stop quietly, the exit code says it.
+  if (code === AppErrorCode.OUTPUT_CLOSED) return ExitCode.OUTPUT_CLOSED;
   const cause = err instanceof Error && hasCode(err.cause) ? ` (cause: ${err.cause.code})` : '';
   out.note(`${out.paint.red('error')} ${code}${cause}: ${errorMessage(err)}`);
   return code === 'APP_INTERNAL' && !(err instanceof AppError) ? ExitCode.FAILED : exitCodeFor(code);

@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { EXAMPLES, listNames, openTestDb, runCli, startCli, waitFor, workspace, writeCsv } from './helpers.js';
 
 describe('refdata health', () => {
-  it('exits 1 before init, 0 when healthy, and 1 when a folder, the age limit or the database fails', async () => {
+  it('exits 5 before init, 0 when healthy, and 1 when a folder, the age limit or the database fails', async () => {
     const ws = await workspace();
     const before = await runCli(['health'], { cwd: ws.dir, env: ws.env() });
-    expect(before.code).toBe(1);
-    expect(before.stdout).toContain('does not exist; run `refdata init`');
+    expect(before.code).toBe(5);
+    expect(before.stdout).toMatch(/database\s.*FAIL.*No database at/);
+    expect(before.stderr).toContain('create it with `refdata init`');
 
     expect((await runCli(['init'], { cwd: ws.dir, env: ws.env() })).code).toBe(0);
     const ok = await runCli(['health', '--json'], { cwd: ws.dir, env: ws.env() });
@@ -91,8 +92,8 @@ describe('refdata ingest', () => {
     await writeCsv(small, 'code,numeric_code,name,minor_units,introduced', ['EUR,978,Euro,2,1999-01-01']);
     const held = await runCli(['ingest', small], { cwd: ws.dir, env: ws.env() });
     expect(held.code).toBe(3);
-    expect(held.stderr).toMatch(/refdata release (\d+)/);
-    const heldId = /refdata release (\d+)/.exec(held.stderr)?.[1] ?? '';
+    expect(held.stdout).toMatch(/refdata release (\d+)/);
+    const heldId = /refdata release (\d+)/.exec(held.stdout)?.[1] ?? '';
     expect((await runCli(['export', 'currencies'], { cwd: ws.dir, env: ws.env() })).stdout.split('\n')).toHaveLength(
       12,
     );

@@ -8,15 +8,15 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Database, openDatabase } from '@refdata/db';
-import { makeTempDir } from '@refdata/test-utils';
+import { EXAMPLE_FIXTURES, makeTempDir } from '@refdata/test-utils';
 import { onTestFinished } from 'vitest';
 
 /** The repository root. */
 export const REPO: string = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built CLI. */
 export const CLI: string = join(REPO, 'apps', 'watcher', 'dist', 'cli.js');
-/** The example drop folder (copied, never processed in place). */
-export const EXAMPLES: string = join(REPO, 'examples', 'drop', 'incoming');
+/** The example files (tracked fixtures: the Quick start moves the examples themselves to archive/). */
+export const EXAMPLES: string = EXAMPLE_FIXTURES;
 
 /** Fast monitor settings for tests (the defaults are 15 s × 6). */
 export const FAST: Readonly<Record<string, string>> = {

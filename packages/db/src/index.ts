@@ -64,3 +64,6 @@ export {
   LOAD_MODES,
   TERMINAL_FILE_STATUSES,
 } from './types.js';
+export type { DatabaseUrl, MssqlEncrypt, MssqlUrl, SqliteUrl } from './url.js';
+export { parseDatabaseUrl } from './url.js';
+export { renderCsvLine } from './values.js';

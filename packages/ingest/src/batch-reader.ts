@@ -1,3 +1,7 @@
+/**
+ * Reading a file into batches: one pass through a sha256 hash and a byte counter into detect's
+ * record reader, records converted and grouped into packed batches of good and rejected rows.
+ */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { RejectedRow } from '@refdata/db';

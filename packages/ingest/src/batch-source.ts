@@ -1,3 +1,7 @@
+/**
+ * Where batches come from: the parse worker thread (from the build) reading ahead with a bounded
+ * queue, or the calling thread (from sources, or `parseInWorker: false`).
+ */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

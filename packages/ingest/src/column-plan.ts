@@ -1,3 +1,7 @@
+/**
+ * The column plan of a load: which columns the table gets, with which types, and how each is
+ * filled from the file's fields, under the live table's schema and the schema-drift policy.
+ */
 import type { ColumnDef, DbType, LoadMode, TableDescription } from '@refdata/db';
 import type { ColumnInfo, ColumnType, FormatInfo } from '@refdata/detect';
 import { IngestError, IngestErrorCode } from './errors.js';

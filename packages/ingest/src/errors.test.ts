@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { toIngestError } from './error-mapping.js';
 import { IngestError, IngestErrorCode, isIngestError } from './errors.js';
-import { toIngestError } from './ingestion.js';
 
 describe('IngestError', () => {
   it('keeps the wrapped error as cause and its code visible', () => {

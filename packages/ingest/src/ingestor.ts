@@ -1,3 +1,7 @@
+/**
+ * The facade other teams import: `createIngestor` and the `Ingestor` (queue, one table at a time,
+ * typed events, close), which hands each file to `loadFile`.
+ */
 import { basename } from 'node:path';
 import type { Database, Logger } from '@refdata/db';
 import type { FormatInfo, FormatOverrides } from '@refdata/detect';
@@ -5,8 +9,8 @@ import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { defaultWorkerUrl } from './batch-source.js';
 import { IngestError, IngestErrorCode, isIngestError } from './errors.js';
-import { IngestJob } from './ingest-job.js';
-import { detectFile, type IngestContext, type ResolvedSettings, runIngestion } from './ingestion.js';
+import { detectFile, type IngestContext, loadFile, type ResolvedSettings } from './file-load.js';
+import { PendingIngestion } from './pending-ingestion.js';
 import { resolveCallSettings, resolveIngestorSettings } from './settings.js';
 import { tableNameFromFile } from './table-name.js';
 import type { IngestHandle, IngestOptions, IngestorEvents, IngestorOptions, IngestResult } from './types.js';
@@ -38,7 +42,7 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
   readonly #queue: PQueue;
   readonly #workerUrl: URL | undefined;
   readonly #tables = new Map<string, Promise<void>>();
-  readonly #jobs = new Set<IngestJob>();
+  readonly #jobs = new Set<PendingIngestion>();
   #closed = false;
 
   /** Prefer {@link createIngestor}. Validates the options eagerly (`INGEST_OPTIONS_INVALID`). */
@@ -131,14 +135,14 @@ export class Ingestor extends EventEmitter<IngestorEvents> {
     if (external?.aborted) controller.abort(external.reason);
     else external?.addEventListener('abort', onExternalAbort, { once: true });
 
-    const job: IngestJob = new IngestJob(
+    const job: PendingIngestion = new PendingIngestion(
       file,
       table,
-      async (publish) => {
+      async (publish, live) => {
         try {
           if (settings === undefined) throw setupError;
-          const request = { file, table, options, settings, signal: controller.signal, publish };
-          return await this.#schedule(table, controller.signal, file, () => runIngestion(this.#context(), request));
+          const request = { file, table, options, settings, signal: controller.signal, publish, live };
+          return await this.#schedule(table, controller.signal, file, () => loadFile(this.#context(), request));
         } finally {
           external?.removeEventListener('abort', onExternalAbort);
         }
@@ -242,14 +246,14 @@ function cancelledBeforeStart(file: string, table: string, signal: AbortSignal):
   );
 }
 
-/** Drops the monitor's `<fileId>--` claim prefix from a processing file name. */
 /**
  * Creates an {@link Ingestor} over an open database (call `db.migrate()` first). The database
  * stays the caller's: close the ingestor, then the database.
  *
- * Settings map to the seed's environment variables (see `ingestSettingsFromEnv`):
- * `batchSize` ← INGEST_BATCH_SIZE (990), `progressIntervalSeconds` ← INGEST_PROGRESS_INTERVAL (5),
- * `typeInference` ← INGEST_TYPE_INFERENCE (true), `typeSampleRows` ← INGEST_TYPE_SAMPLE_ROWS (1000).
+ * Settings (the seed's names in parentheses; an application maps its configuration to them, see
+ * {@link INGEST_LIMITS} for ranges and defaults): `batchSize` (INGEST_BATCH_SIZE, 990),
+ * `progressIntervalSeconds` (INGEST_PROGRESS_INTERVAL, 5), `typeInference` (INGEST_TYPE_INFERENCE,
+ * true), `typeSampleRows` (INGEST_TYPE_SAMPLE_ROWS, 1000).
  *
  * @throws {@link IngestError} `INGEST_OPTIONS_INVALID` for a missing db or an out-of-range option.
  *

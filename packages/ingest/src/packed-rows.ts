@@ -1,3 +1,7 @@
+/**
+ * Converted rows packed into a few flat buffers, so a batch crosses from the parse worker to the
+ * calling thread as a transfer instead of a structured clone of every value.
+ */
 import type { DbValue, StagedRow } from '@refdata/db';
 
 /** Where a cell's value is kept in {@link PackedRows}. @internal */

@@ -1,3 +1,7 @@
+/**
+ * Progress snapshots of one ingestion: counters turned into rows per second and an ETA from the
+ * share of bytes read.
+ */
 import type { IngestProgress } from './types.js';
 
 /** Counters of a running ingestion. @internal */

@@ -19,4 +19,17 @@ describe('rejectsToCsv', () => {
         '9,name,"say ""hi""",too long,"q""q"\n',
     );
   });
+
+  it('writes an empty value as "" and a missing one as an empty unquoted field', () => {
+    expect(
+      rejectsToCsv([
+        { line: 4, raw: ',x', column: 'code', value: '', reason: 'empty or NULL value in a column that must have one' },
+        { line: 5, raw: 'y', reason: 'expected 2 fields, found 1' },
+      ]),
+    ).toBe(
+      'line,column,value,reason,raw\n' +
+        '4,code,"",empty or NULL value in a column that must have one,",x"\n' +
+        '5,,,"expected 2 fields, found 1",y\n',
+    );
+  });
 });

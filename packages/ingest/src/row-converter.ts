@@ -1,3 +1,7 @@
+/**
+ * Converting one record's cells to canonical database values for the planned columns, or to a
+ * rejected row naming the column that did not fit and why.
+ */
 import type { DbValue, RejectedRow } from '@refdata/db';
 import type { SourceRecord, ValueParser } from '@refdata/detect';
 import { createValueParser } from '@refdata/detect';

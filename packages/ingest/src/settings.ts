@@ -1,23 +1,56 @@
+/**
+ * The ingestor's settings: their limits and defaults (exported, so an application validates its
+ * own configuration against the same numbers), and the validation of ingestor and per-call options.
+ */
 import { LOAD_MODES } from '@refdata/db';
 import { IngestError, IngestErrorCode } from './errors.js';
-import type { ResolvedSettings } from './ingestion.js';
+import type { ResolvedSettings } from './file-load.js';
 import { type IngestOptions, type IngestorOptions, SCHEMA_DRIFT_POLICIES } from './types.js';
 
+/**
+ * The range and default of each numeric ingestor setting. The ingestor enforces them; an
+ * application that reads the settings from its own configuration (the `refdata` app:
+ * `INGEST_BATCH_SIZE`, `INGEST_PROGRESS_INTERVAL`, `INGEST_TYPE_SAMPLE_ROWS`) validates against
+ * these same numbers, so a value it accepts is never refused at start-up.
+ *
+ * @example
+ * ```ts
+ * const { min, max } = INGEST_LIMITS.batchSize; // 1 … 100000
+ * ```
+ */
+export const INGEST_LIMITS = {
+  /** Rows per database batch (larger batches only cost memory). */
+  batchSize: { min: 1, max: 100_000, default: 990 },
+  /** Seconds between progress events: above 0, at most a day. */
+  progressIntervalSeconds: { above: 0, max: 86_400, default: 5 },
+  /** Rows sampled for type inference. */
+  typeSampleRows: { min: 1, max: 10_000_000, default: 1000 },
+  /** Files ingested at once. */
+  concurrency: { min: 1, max: 64, default: 2 },
+} as const;
+
 /** INGEST_BATCH_SIZE default: rows per database batch. */
-export const DEFAULT_BATCH_SIZE = 990;
+export const DEFAULT_BATCH_SIZE: 990 = INGEST_LIMITS.batchSize.default;
 /** INGEST_PROGRESS_INTERVAL default, in seconds. */
-export const DEFAULT_PROGRESS_INTERVAL_SECONDS = 5;
+export const DEFAULT_PROGRESS_INTERVAL_SECONDS: 5 = INGEST_LIMITS.progressIntervalSeconds.default;
 /** INGEST_TYPE_SAMPLE_ROWS default. */
-export const DEFAULT_TYPE_SAMPLE_ROWS = 1000;
+export const DEFAULT_TYPE_SAMPLE_ROWS: 1000 = INGEST_LIMITS.typeSampleRows.default;
 /** Files ingested at once by default. */
-export const DEFAULT_CONCURRENCY = 2;
+export const DEFAULT_CONCURRENCY: 2 = INGEST_LIMITS.concurrency.default;
 /** Largest batch accepted (larger batches only cost memory). */
-export const MAX_BATCH_SIZE = 100_000;
+export const MAX_BATCH_SIZE: 100_000 = INGEST_LIMITS.batchSize.max;
+
+const {
+  batchSize: BATCH,
+  progressIntervalSeconds: INTERVAL,
+  typeSampleRows: SAMPLE,
+  concurrency: CONCURRENCY,
+} = INGEST_LIMITS;
 
 function invalid(name: string, expected: string, value: unknown): IngestError {
   return new IngestError(
     IngestErrorCode.OPTIONS_INVALID,
-    `Option ${name} must be ${expected}; got ${JSON.stringify(value) ?? String(value)}. Fix the option (or its environment variable).`,
+    `Option ${name} must be ${expected}; got ${JSON.stringify(value) ?? String(value)}. Fix the option.`,
   );
 }
 
@@ -29,8 +62,8 @@ function integer(name: string, value: unknown, min: number, max: number): number
 }
 
 function seconds(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 86_400) {
-    throw invalid(name, 'a number of seconds above 0 (at most 86400)', value);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= INTERVAL.above || value > INTERVAL.max) {
+    throw invalid(name, `a number of seconds above ${INTERVAL.above} (at most ${INTERVAL.max})`, value);
   }
   return value;
 }
@@ -43,14 +76,11 @@ function bool(name: string, value: unknown): boolean {
 /** Validates the ingestor-wide options and fills in defaults. @internal */
 export function resolveIngestorSettings(options: IngestorOptions): ResolvedSettings & { readonly concurrency: number } {
   return Object.freeze({
-    batchSize: integer('batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
-    progressIntervalSeconds: seconds(
-      'progressIntervalSeconds',
-      options.progressIntervalSeconds ?? DEFAULT_PROGRESS_INTERVAL_SECONDS,
-    ),
+    batchSize: integer('batchSize', options.batchSize ?? BATCH.default, BATCH.min, BATCH.max),
+    progressIntervalSeconds: seconds('progressIntervalSeconds', options.progressIntervalSeconds ?? INTERVAL.default),
     typeInference: bool('typeInference', options.typeInference ?? true),
-    typeSampleRows: integer('typeSampleRows', options.typeSampleRows ?? DEFAULT_TYPE_SAMPLE_ROWS, 1, 10_000_000),
-    concurrency: integer('concurrency', options.concurrency ?? DEFAULT_CONCURRENCY, 1, 64),
+    typeSampleRows: integer('typeSampleRows', options.typeSampleRows ?? SAMPLE.default, SAMPLE.min, SAMPLE.max),
+    concurrency: integer('concurrency', options.concurrency ?? CONCURRENCY.default, CONCURRENCY.min, CONCURRENCY.max),
   });
 }
 
@@ -82,7 +112,7 @@ export function resolveCallSettings(base: ResolvedSettings, options: IngestOptio
   }
   return Object.freeze({
     batchSize:
-      options.batchSize === undefined ? base.batchSize : integer('batchSize', options.batchSize, 1, MAX_BATCH_SIZE),
+      options.batchSize === undefined ? base.batchSize : integer('batchSize', options.batchSize, BATCH.min, BATCH.max),
     progressIntervalSeconds:
       options.progressIntervalSeconds === undefined
         ? base.progressIntervalSeconds
@@ -92,48 +122,6 @@ export function resolveCallSettings(base: ResolvedSettings, options: IngestOptio
     typeSampleRows:
       options.typeSampleRows === undefined
         ? base.typeSampleRows
-        : integer('typeSampleRows', options.typeSampleRows, 1, 10_000_000),
+        : integer('typeSampleRows', options.typeSampleRows, SAMPLE.min, SAMPLE.max),
   });
-}
-
-/**
- * Reads the ingest settings from environment variables with the seed's names:
- * `INGEST_BATCH_SIZE`, `INGEST_PROGRESS_INTERVAL` (seconds), `INGEST_TYPE_INFERENCE`
- * (`true`/`false`/`1`/`0`) and `INGEST_TYPE_SAMPLE_ROWS`. Unset variables are left out, so the
- * defaults apply; malformed ones throw `INGEST_OPTIONS_INVALID` naming the variable.
- *
- * @example
- * ```ts
- * const ingestor = createIngestor({ db, ...ingestSettingsFromEnv(process.env) });
- * ```
- */
-export function ingestSettingsFromEnv(
-  env: Readonly<Record<string, string | undefined>>,
-): Pick<IngestorOptions, 'batchSize' | 'progressIntervalSeconds' | 'typeInference' | 'typeSampleRows'> {
-  const out: {
-    batchSize?: number;
-    progressIntervalSeconds?: number;
-    typeInference?: boolean;
-    typeSampleRows?: number;
-  } = {};
-  const num = (name: string): number | undefined => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return undefined;
-    const n = Number(raw);
-    if (!Number.isFinite(n)) throw invalid(name, 'a number', raw);
-    return n;
-  };
-  const batchSize = num('INGEST_BATCH_SIZE');
-  if (batchSize !== undefined) out.batchSize = integer('INGEST_BATCH_SIZE', batchSize, 1, MAX_BATCH_SIZE);
-  const interval = num('INGEST_PROGRESS_INTERVAL');
-  if (interval !== undefined) out.progressIntervalSeconds = seconds('INGEST_PROGRESS_INTERVAL', interval);
-  const sample = num('INGEST_TYPE_SAMPLE_ROWS');
-  if (sample !== undefined) out.typeSampleRows = integer('INGEST_TYPE_SAMPLE_ROWS', sample, 1, 10_000_000);
-  const inference = env.INGEST_TYPE_INFERENCE?.trim().toLowerCase();
-  if (inference !== undefined && inference !== '') {
-    if (['true', '1', 'yes', 'on'].includes(inference)) out.typeInference = true;
-    else if (['false', '0', 'no', 'off'].includes(inference)) out.typeInference = false;
-    else throw invalid('INGEST_TYPE_INFERENCE', 'true or false', env.INGEST_TYPE_INFERENCE);
-  }
-  return out;
 }

@@ -1,3 +1,7 @@
+/**
+ * The mapping between detected column types and database types (widened where one file cannot
+ * prove the bound), and the value parser each column is read with.
+ */
 import type { DbType } from '@refdata/db';
 import type { ColumnType } from '@refdata/detect';
 

@@ -2,7 +2,7 @@
  * Public types of @refdata/ingest: the facade other teams import. The watcher app is one user.
  */
 import { type Database, LOAD_MODES, type LoadMode, type Logger, type RejectedRow } from '@refdata/db';
-import type { FormatInfo, FormatOverrides } from '@refdata/detect';
+import type { ColumnKind, ColumnTypeOverrides, FormatInfo, FormatOverrides } from '@refdata/detect';
 
 /** What to do when the file's columns differ from the live table's. */
 export const SCHEMA_DRIFT_POLICIES = ['fail', 'add', 'ignore'] as const;
@@ -155,15 +155,34 @@ export interface IngestResult {
  * const job = ingestor.ingest('currencies.csv', { table: 'currencies' });
  * for await (const p of job) console.log(p.rowsRead, p.rowsPerSecond);
  * const result = await job;
+ * // or, as with any promise:
+ * ingestor.ingest('units.csv').catch((err: unknown) => log.error(err)).finally(() => ingestor.close());
  * ```
  */
 export interface IngestHandle extends PromiseLike<IngestResult>, AsyncIterable<IngestProgress> {
+  /** Attaches a failure handler, as `Promise.prototype.catch` does. */
+  catch<T = never>(onrejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<IngestResult | T>;
+  /** Runs `onfinally` when the ingestion settles, as `Promise.prototype.finally` does. */
+  finally(onfinally?: (() => void) | null): Promise<IngestResult>;
   /** The file being ingested, as given. */
   readonly file: string;
   /** The target table (from the options or the file name); empty when the options were invalid. */
   readonly table: string;
   /** Cancels the ingestion; the result rejects with INGEST_CANCELLED and the table is unchanged. */
   cancel(reason?: string): void;
+  /**
+   * The progress now, computed from the reader's position (which moves with every batch read),
+   * for a display that refreshes several times a second; the progress events stay at
+   * `progressIntervalSeconds`. Undefined until reading starts (after detection); the last event
+   * once the ingestion has ended.
+   *
+   * @example
+   * ```ts
+   * const timer = setInterval(() => bar.update(job.progress()?.bytesRead ?? 0), 100);
+   * await job.finally(() => clearInterval(timer));
+   * ```
+   */
+  progress(): IngestProgress | undefined;
 }
 
 /**
@@ -177,7 +196,13 @@ export interface IngestHandle extends PromiseLike<IngestResult>, AsyncIterable<I
  * ```
  */
 export interface IngestorEvents {
-  started: (info: { readonly file: string; readonly table: string; readonly format: FormatInfo }) => void;
+  /** Detection is done and the load begins; `detectMs` is how long detecting the format took. */
+  started: (info: {
+    readonly file: string;
+    readonly table: string;
+    readonly format: FormatInfo;
+    readonly detectMs: number;
+  }) => void;
   progress: (progress: IngestProgress) => void;
   batch: (info: {
     readonly file: string;
@@ -195,6 +220,6 @@ export interface IngestorEvents {
   cancelled: (info: { readonly file: string; readonly table: string }) => void;
 }
 
-export type { Database, FormatInfo, FormatOverrides, LoadMode, Logger, RejectedRow };
+export type { ColumnKind, ColumnTypeOverrides, Database, FormatInfo, FormatOverrides, LoadMode, Logger, RejectedRow };
 /** The load modes `ingest()` accepts (re-exported from @refdata/db). */
 export { LOAD_MODES };

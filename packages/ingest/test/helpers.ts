@@ -1,3 +1,7 @@
+/**
+ * Helpers of @refdata/ingest's facade tests: a real SQLite file and an ingestor over it in a temp
+ * folder, CSV writers, table readers and tracking rows as the watcher would claim them.
+ */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, DbValue } from '@refdata/db';

@@ -446,8 +446,14 @@ describe('Ingestor (facade on SQLite)', () => {
     const seen: string[] = [];
     for (const name of ['started', 'progress', 'batch', 'completed', 'failed'] as const)
       ingestor.on(name, () => seen.push(name));
+    let detectMs: number | undefined;
+    ingestor.on('started', (info) => {
+      detectMs = info.detectMs;
+    });
     await ingestor.ingest(await csv(dir, 'ev.csv', `${HEADER}${rows(5)}`));
     expect(seen[0]).toBe('started');
+    // The started event says how long detection took (for a detection-latency metric).
+    expect(detectMs).toBeGreaterThan(0);
     expect(seen.filter((s) => s === 'batch')).toHaveLength(3);
     expect(seen.at(-1)).toBe('completed');
     expect(seen).not.toContain('failed');
@@ -464,6 +470,53 @@ describe('Ingestor (facade on SQLite)', () => {
     await expect(ingestor.ingest(path, { keyColumns: ['nope'] })).rejects.toMatchObject({ code: 'INGEST_KEY_INVALID' });
     await ingestor.close();
     await expect(ingestor.ingest(path)).rejects.toMatchObject({ code: 'INGEST_CLOSED' });
+  });
+
+  it('refuses a type override for a column the file does not have, naming it and the closest real column', async () => {
+    const { db, ingestor, dir } = await setup();
+    const path = await csv(dir, 'units.csv', `${HEADER}${rows(2)}`);
+    const error = await ingestor.ingest(path, { format: { columnTypes: { amuont: 'integer', code: 'text' } } }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toMatchObject({
+      code: 'INGEST_OPTIONS_INVALID',
+      details: { option: 'format.columnTypes', unknownColumns: [{ key: 'amuont', closest: 'amount' }] },
+    });
+    expect((error as Error).message).toContain(
+      'format.columnTypes names a column "amuont" that units.csv does not have.',
+    );
+    expect((error as Error).message).toContain('Did you mean "amount"?');
+    expect(await db.describeTable('units')).toBeUndefined();
+    // By header text, safe name or zero-based index: all real columns; case matters as in detection.
+    await expect(ingestor.detect(path, { columnTypes: { 2: 'decimal', name: 'text' } })).resolves.toBeDefined();
+    await expect(ingestor.detect(path, { columnTypes: { 3: 'text' } })).rejects.toMatchObject({
+      code: 'INGEST_OPTIONS_INVALID',
+    });
+    await expect(ingestor.detect(path, { columnTypes: { CODE: 'text' } })).rejects.toMatchObject({
+      details: { unknownColumns: [{ key: 'CODE', closest: 'code' }] },
+    });
+  });
+
+  it('tells the progress now from the reader position between progress events', async () => {
+    const { ingestor, dir } = await setup({ batchSize: 500, progressIntervalSeconds: 3600 });
+    const path = await csv(dir, 'units.csv', `${HEADER}${rows(60_000)}`);
+    const job = ingestor.ingest(path);
+    const seen = new Set<number>();
+    const poll = setInterval(() => {
+      const p = job.progress();
+      if (p !== undefined && !p.done) seen.add(p.bytesRead);
+    }, 2);
+    const events: IngestProgress[] = [];
+    for await (const p of job) events.push(p);
+    clearInterval(poll);
+    const result = await job;
+    // One event at the start and one at the end (the interval is an hour)…
+    expect(events.map((e) => e.done)).toEqual([false, true]);
+    // …while progress() moved with the reader, and ends at the final event.
+    expect(seen.size).toBeGreaterThan(3);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(result.bytes);
+    expect(job.progress()).toMatchObject({ done: true, bytesRead: result.bytes, rowsRead: 60_000 });
   });
 
   it('detects a format with overrides through the facade', async () => {

@@ -50,7 +50,12 @@ describe('the bad-input corpus through a live watcher', () => {
       waitForLog: (test, what, timeoutMs) => watcher.waitForLog(test, what, timeoutMs),
       processingPathOf: async (name, timeoutMs = 60_000) => {
         const entry = await waitFor(
-          async () => (await listNames(join(ws.root, 'processing'))).find((n) => n.endsWith(`--${name}`)),
+          // The claimed name `<fileId>--NAME`, not the hidden `.pending-…--NAME` it has for a moment
+          // before the claim (opening that one races its rename).
+          async () =>
+            (await listNames(join(ws.root, 'processing'))).find(
+              (n) => /^\d+--/.test(n) && n.slice(n.indexOf('--') + 2) === name,
+            ),
           `${name} in processing/`,
           timeoutMs,
           10,

@@ -9,7 +9,7 @@ import { convertFile } from '@refdata/detect';
 import { DIR_MODE } from '../context.js';
 import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatOverridesFrom } from './format-flags.js';
+import { checkTypeFlags, formatOverridesFrom } from './format-flags.js';
 import { type CommandEnv, intOption } from './shared.js';
 
 /** The content written for an input that cannot be loaded at all. */
@@ -37,6 +37,13 @@ export async function convertCommand({ ctx, opts }: CommandEnv, inputs: readonly
   };
   const concurrency = intOption('--concurrency', opts.concurrency ?? 4, 1);
   const cwd = ctx.runtime.cwd;
+  // A --type for a column an input does not have is a usage error, found before anything is written.
+  for (const input of inputs) {
+    await checkTypeFlags(resolve(cwd, input), overrides, overrides?.columnTypes, input, {
+      sampleRows: ctx.config.ingest.typeSampleRows,
+      inferTypes: ctx.config.ingest.typeInference,
+    });
+  }
   if (outDir !== undefined) await mkdir(resolve(cwd, outDir), { recursive: true, mode: DIR_MODE });
   else if (outFile !== undefined) await mkdir(dirname(resolve(cwd, outFile)), { recursive: true, mode: DIR_MODE });
 

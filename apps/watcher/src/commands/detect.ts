@@ -1,8 +1,10 @@
 /**
  * `refdata detect FILE [--json]`: what the detector decided, how sure it is and why.
  */
+
+import { basename } from 'node:path';
 import { type ColumnType, detectFormat, type FormatInfo } from '@refdata/detect';
-import { formatOverridesFrom } from './format-flags.js';
+import { assertTypeFlagsKnown, formatOverridesFrom } from './format-flags.js';
 import { type CommandEnv, inputFile } from './shared.js';
 
 /**
@@ -57,6 +59,7 @@ export async function detectCommand({ ctx, opts }: CommandEnv, file: string): Pr
     inferTypes: config.ingest.typeInference,
     ...(overrides === undefined ? {} : { overrides }),
   });
+  assertTypeFlagsKnown(format, overrides?.columnTypes, basename(path));
   if (opts.json === true) {
     out.json(format);
     return 0;

@@ -6,12 +6,10 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Database, DbValue } from '@refdata/db';
+import { type Database, type DbValue, renderCsvLine } from '@refdata/db';
 import { formatCanonical } from '@refdata/detect';
 import { DIR_MODE } from '../context.js';
 import { AppError, AppErrorCode } from '../errors.js';
-import { csvRecord } from '../rfc4180.js';
-import type { TextSink } from '../secrets.js';
 import { type CommandEnv, tableArgument } from './shared.js';
 
 /** Bytes buffered before a write. */
@@ -42,10 +40,10 @@ export async function writeTableCsv(
         (tables.length === 0 ? 'No table has been loaded yet.' : `Tables: ${tables.sort().join(', ')}.`),
     );
   }
-  let buffer = csvRecord(description.columns.map((c) => c.name));
+  let buffer = `${renderCsvLine(description.columns.map((c) => c.name))}\n`;
   let rows = 0;
   for await (const row of db.readTable(table, signal === undefined ? {} : { signal })) {
-    buffer += csvRecord(row.map((v: DbValue) => (v === null ? null : formatCanonical(v))));
+    buffer += `${renderCsvLine(row.map((v: DbValue) => (v === null ? null : formatCanonical(v))))}\n`;
     rows++;
     if (buffer.length >= CHUNK) {
       await write(buffer);
@@ -62,8 +60,7 @@ export async function exportCommand({ ctx, opts }: CommandEnv, tableArg: string)
   const db = await ctx.openDb();
   const outFile = typeof opts.out === 'string' ? resolve(ctx.runtime.cwd, opts.out) : undefined;
   if (outFile === undefined) {
-    const sink: TextSink = ctx.out.stdout;
-    await writeTableCsv(db, table, (chunk) => sink.write(chunk));
+    await writeTableCsv(db, table, (chunk) => ctx.out.write(chunk));
     return 0;
   }
   await mkdir(dirname(outFile), { recursive: true, mode: DIR_MODE });

@@ -5,10 +5,13 @@
 import {
   type ColumnKind,
   type ColumnTypeOverrides,
+  detectFormat,
   ENCODINGS,
   type Encoding,
+  type FormatInfo,
   type FormatOverrides,
 } from '@refdata/detect';
+import { findUnknownTypeOverrides } from '@refdata/ingest';
 import { type Command, Option } from 'commander';
 import { AppError, AppErrorCode } from '../errors.js';
 
@@ -141,4 +144,51 @@ export function mergeFormatOverrides(
       ? undefined
       : { ...base.columnTypes, ...top.columnTypes };
   return { ...base, ...top, ...(columnTypes === undefined ? {} : { columnTypes }) };
+}
+
+/**
+ * Throws `APP_USAGE` when a `--type COLUMN=KIND` names a column the file does not have (it would
+ * otherwise be ignored), naming the column, the closest real one and the file's columns.
+ *
+ * @example
+ * ```ts
+ * assertTypeFlagsKnown(format, { nosuch: 'integer' }, 'currencies.csv');
+ * // APP_USAGE: --type nosuch=integer: currencies.csv has no column "nosuch"; did you mean "code"? …
+ * ```
+ */
+export function assertTypeFlagsKnown(
+  format: FormatInfo,
+  types: ColumnTypeOverrides | undefined,
+  fileName: string,
+): void {
+  const unknown = findUnknownTypeOverrides(format, types);
+  if (unknown.length === 0) return;
+  const problems = unknown.map((u) => {
+    const kind = types?.[u.key];
+    const spec = `--type ${u.key}=${typeof kind === 'string' ? kind : (kind?.kind ?? '')}`;
+    const hint = u.closest === undefined ? '.' : `; did you mean ${JSON.stringify(u.closest)}?`;
+    return `${spec}: ${fileName} has no column ${JSON.stringify(u.key)}${hint}`;
+  });
+  throw usage(`${problems.join(' ')} Its columns: ${format.columns.map((c) => c.name).join(', ')}.`);
+}
+
+/**
+ * Detects `path` with `overrides` (a bounded sample, as ingestion will) and checks its `--type`
+ * flags, before anything is recorded or written.
+ */
+export async function checkTypeFlags(
+  path: string,
+  overrides: FormatOverrides | undefined,
+  types: ColumnTypeOverrides | undefined,
+  fileName: string,
+  sample: { readonly sampleRows: number; readonly inferTypes: boolean },
+): Promise<void> {
+  if (types === undefined || Object.keys(types).length === 0) return;
+  let format: FormatInfo;
+  try {
+    format = await detectFormat(path, { ...sample, ...(overrides === undefined ? {} : { overrides }) });
+  } catch {
+    return; // the command itself reports a file it cannot read or detect, in its own words
+  }
+  assertTypeFlagsKnown(format, types, fileName);
 }

@@ -3,9 +3,8 @@
  * (and, when asked, the queue is short enough and the last success recent enough); exit 1 otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { STAGES } from '@refdata/monitor';
 import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
 import { type CommandEnv, formatAge, intOption } from './shared.js';
@@ -13,7 +12,10 @@ import { type CommandEnv, formatAge, intOption } from './shared.js';
 /** One check of the health report. */
 export interface HealthCheck {
   readonly name: string;
+  /** False when the check failed or could not be made (`unknown`). */
   readonly ok: boolean;
+  /** True when the check could not be made because the database is unreachable. */
+  readonly unknown?: boolean;
   readonly detail: string;
 }
 
@@ -49,13 +51,9 @@ export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> 
 
   let lastSuccess: Date | null = null;
   let waiting = 0;
+  let missingDb: unknown;
+  let dbReached = false;
   try {
-    if (config.db.sqlitePath !== undefined && !existsSync(resolve(ctx.runtime.cwd, config.db.sqlitePath))) {
-      throw new AppError(
-        AppErrorCode.INPUT_NOT_FOUND,
-        `the database file ${resolve(ctx.runtime.cwd, config.db.sqlitePath)} does not exist; run \`refdata init\``,
-      );
-    }
     const db = await ctx.openDb();
     const h = await db.health();
     checks.push({
@@ -63,17 +61,24 @@ export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> 
       ok: h.ok,
       detail: `${db.displayUrl} ${h.ok ? 'reachable' : 'unreachable'} (${Math.round(h.latencyMs)} ms, schema v${h.schemaVersion})${h.message ? `: ${h.message}` : ''}`,
     });
-    const archived = await db.files.list({ status: 'archived', limit: 1000 });
-    for (const f of archived)
-      if (f.finishedAt !== null && (lastSuccess === null || f.finishedAt > lastSuccess)) lastSuccess = f.finishedAt;
-    const pending = await db.files.list({ status: 'processing', limit: 1000 });
-    const claimed = await db.files.list({ status: 'claimed', limit: 1000 });
-    waiting = pending.length + claimed.length;
+    if (h.ok) {
+      const archived = await db.files.list({ status: 'archived', limit: 1000 });
+      for (const f of archived)
+        if (f.finishedAt !== null && (lastSuccess === null || f.finishedAt > lastSuccess)) lastSuccess = f.finishedAt;
+      const pending = await db.files.list({ status: 'processing', limit: 1000 });
+      const claimed = await db.files.list({ status: 'claimed', limit: 1000 });
+      waiting = pending.length + claimed.length;
+      dbReached = true;
+    }
   } catch (err) {
+    if (errorCode(err) === AppErrorCode.DB_NOT_FOUND) missingDb = err;
     checks.push({
       name: 'database',
       ok: false,
-      detail: `${config.db.display} not reachable: ${errorCode(err)}: ${errorMessage(err)}`,
+      detail:
+        missingDb === undefined
+          ? `${config.db.display} not reachable: ${errorCode(err)}: ${errorMessage(err)}`
+          : errorMessage(err),
     });
   }
 
@@ -82,21 +87,32 @@ export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> 
   const incoming = await countFiles(join(config.root, 'incoming'));
   const processing = await countFiles(join(config.root, 'processing'));
   const queue = incoming + processing;
-  checks.push({
-    name: 'queue depth',
-    ok: maxQueue === undefined || queue <= maxQueue,
-    detail:
-      `${incoming} in incoming/, ${processing} in processing/ (${waiting} claimed in the database)` +
-      (maxQueue === undefined ? '' : `; limit ${maxQueue}`),
-  });
   const ageSeconds = lastSuccess === null ? null : Math.round((Date.now() - lastSuccess.getTime()) / 1000);
-  checks.push({
-    name: 'last success',
-    ok: maxAge === undefined || (ageSeconds !== null && ageSeconds <= maxAge),
-    detail:
-      `${lastSuccess === null ? 'no file archived yet' : `${lastSuccess.toISOString()} (${formatAge(lastSuccess)})`}` +
-      (maxAge === undefined ? '' : `; limit ${maxAge} s`),
-  });
+  if (dbReached) {
+    checks.push({
+      name: 'queue depth',
+      ok: maxQueue === undefined || queue <= maxQueue,
+      detail:
+        `${incoming} in incoming/, ${processing} in processing/ (${waiting} claimed in the database)` +
+        (maxQueue === undefined ? '' : `; limit ${maxQueue}`),
+    });
+    checks.push({
+      name: 'last success',
+      ok: maxAge === undefined || (ageSeconds !== null && ageSeconds <= maxAge),
+      detail:
+        `${lastSuccess === null ? 'no file archived yet' : `${lastSuccess.toISOString()} (${formatAge(lastSuccess)})`}` +
+        (maxAge === undefined ? '' : `; limit ${maxAge} s`),
+    });
+  } else {
+    // Claims and successes live in the database: without it neither can be said to be fine.
+    checks.push({
+      name: 'queue depth',
+      ok: false,
+      unknown: true,
+      detail: `unknown: the database is unreachable (${incoming} in incoming/, ${processing} in processing/)`,
+    });
+    checks.push({ name: 'last success', ok: false, unknown: true, detail: 'unknown: the database is unreachable' });
+  }
 
   const ok = checks.every((c) => c.ok);
   if (opts.json === true) {
@@ -110,17 +126,26 @@ export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> 
   } else {
     out.table(
       ['check', 'status', 'detail'],
-      checks.map((c) => [c.name, c.ok ? out.paint.green('ok') : out.paint.red('FAIL'), c.detail]),
+      checks.map((c) => [
+        c.name,
+        c.ok ? out.paint.green('ok') : c.unknown ? out.paint.yellow('unknown') : out.paint.red('FAIL'),
+        c.detail,
+      ]),
     );
     out.line(ok ? out.paint.green('healthy') : out.paint.red('unhealthy'));
   }
+  // Exit 5 as every read-only command does when there is no database (nothing was created).
+  if (missingDb !== undefined) throw missingDb;
   if (!ok && opts.json !== true) {
+    const names = (pick: (c: HealthCheck) => boolean): string =>
+      checks
+        .filter(pick)
+        .map((c) => c.name)
+        .join(', ');
+    const unknown = names((c) => c.unknown === true);
     throw new AppError(
       AppErrorCode.UNHEALTHY,
-      `Unhealthy: ${checks
-        .filter((c) => !c.ok)
-        .map((c) => c.name)
-        .join(', ')} failed. See the table above.`,
+      `Unhealthy: ${names((c) => !c.ok && c.unknown !== true)} failed${unknown === '' ? '' : `; ${unknown} unknown`}. See the table above.`,
     );
   }
   return ok ? 0 : 1;

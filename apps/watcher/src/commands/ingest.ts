@@ -4,21 +4,22 @@
  */
 import { basename } from 'node:path';
 import type { Database, FileClaim } from '@refdata/db';
-import type { IngestOptions, IngestProgress, IngestResult } from '@refdata/ingest';
-import { SingleBar } from 'cli-progress';
+import type { IngestOptions, IngestResult } from '@refdata/ingest';
+import { createAppIngestor, trackingPatch } from '../app-ingestor.js';
 import type { AppContext } from '../context.js';
 import { ingestOptionsFor } from '../datasets.js';
-import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
+import { AppError, AppErrorCode, errorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { createAppIngestor, trackingPatch } from '../ingestion.js';
-import { formatOverridesFrom, mergeFormatOverrides } from './format-flags.js';
+import { showFileDisplay } from '../file-display.js';
+import { operatorMessage, operatorText } from '../operator-words.js';
+import { checkTypeFlags, formatOverridesFrom, mergeFormatOverrides } from './format-flags.js';
 import { type CommandEnv, formatDuration, inputFile, intOption, tableArgument } from './shared.js';
 
 /** Options of {@link ingestTracked}. */
 export interface TrackedIngestOptions {
   /** Overrides on top of the config's options for the file. */
   readonly overrides: IngestOptions;
-  /** Show a progress bar on stderr. */
+  /** Show the file's live progress bar on stderr (when it is a terminal). */
   readonly progressBar: boolean;
   /** Name recorded for the file (default: the file's base name). */
   readonly name?: string;
@@ -86,12 +87,14 @@ export async function ingestTracked(
       sourceName: name,
       signal: controller.signal,
     });
-    const progress = options.progressBar ? showProgressBar(ctx, job, info.size) : drain(job);
+    const display = options.progressBar ? showFileDisplay(ctx) : undefined;
+    display?.loading(name, job);
     let result: IngestResult;
     try {
       result = await job;
     } finally {
-      await progress;
+      display?.done(name);
+      display?.stop();
     }
     await db.files.update(claim, { status: 'processing', ...trackingPatch(result) });
     const finalPath =
@@ -99,12 +102,13 @@ export async function ingestTracked(
     await db.files.finish(claim, { status: result.status === 'loaded' ? 'archived' : result.status, path: finalPath });
     return { ok: true, fileId: claim.fileId, result, path: finalPath };
   } catch (error) {
+    const audience = { via: 'command', name, fileId: claim.fileId } as const;
     await db.files
       .finish(claim, {
         status: 'failed',
         path: info.path,
         errorCode: errorCode(error),
-        errorMessage: ctx.scrubber.scrub(errorMessage(error)),
+        errorMessage: ctx.scrubber.scrub(operatorMessage(error, audience)),
       })
       .catch((finishErr: unknown) => logger.warn({ code: errorCode(finishErr) }, 'could not record the failure'));
     return { ok: false, fileId: claim.fileId, error };
@@ -113,43 +117,6 @@ export async function ingestTracked(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await ingestor.close();
-  }
-}
-
-async function drain(job: AsyncIterable<IngestProgress>): Promise<void> {
-  try {
-    for await (const _ of job) {
-      // progress is shown only on a TTY
-    }
-  } catch {
-    // the job's promise reports failures
-  }
-}
-
-async function showProgressBar(ctx: AppContext, job: AsyncIterable<IngestProgress>, size: number): Promise<void> {
-  const bar = new SingleBar({
-    stream: ctx.runtime.stderr as unknown as NodeJS.WritableStream,
-    format: ' {bar} {percentage}% | {rows} rows | {rps} rows/s | ETA {etaText}',
-    barCompleteChar: '█',
-    barIncompleteChar: '░',
-    hideCursor: true,
-    clearOnComplete: false,
-    noTTYOutput: false,
-  });
-  bar.start(Math.max(size, 1), 0, { rows: 0, rps: 0, etaText: '?' });
-  try {
-    for await (const p of job) {
-      bar.setTotal(Math.max(p.bytesTotal, 1));
-      bar.update(p.done ? Math.max(p.bytesTotal, 1) : p.bytesRead, {
-        rows: p.rowsRead.toLocaleString('en-US'),
-        rps: Math.round(p.rowsPerSecond).toLocaleString('en-US'),
-        etaText: p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)} s`,
-      });
-    }
-  } catch {
-    // the job's promise reports failures
-  } finally {
-    bar.stop();
   }
 }
 
@@ -182,30 +149,43 @@ export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Pr
     }
   }
 
-  await inputFile(ctx, file);
-  const db = await ctx.openDb();
+  const input = await inputFile(ctx, file);
+  const base = ingestOptionsFor(ctx.config, basename(file), overrides.table);
+  await checkTypeFlags(input.path, mergeFormatOverrides(base.format, format), format?.columnTypes, basename(file), {
+    sampleRows: ctx.config.ingest.typeSampleRows,
+    inferTypes: ctx.config.ingest.typeInference,
+  });
+  const db = await ctx.openDb({ create: true });
   const outcome = await ingestTracked(ctx, db, file, { overrides, progressBar: out.stderrIsTTY && opts.json !== true });
+  const name = basename(file);
   if (!outcome.ok) {
-    if (opts.json === true) {
-      out.json({
-        status: 'failed',
+    const rejects = opts.json === true ? [] : await db.listRejects(outcome.fileId, { limit: 5 }).catch(() => []);
+    const message = ctx.scrubber.scrub(
+      operatorMessage(outcome.error, {
+        via: 'command',
+        name,
         fileId: outcome.fileId,
-        code: errorCode(outcome.error),
-        message: errorMessage(outcome.error),
-      });
+        rejectsListed: rejects.length > 0,
+      }),
+    );
+    if (opts.json === true) {
+      out.json({ status: 'failed', fileId: outcome.fileId, code: errorCode(outcome.error), message });
     }
-    const rejects = await db.listRejects(outcome.fileId, { limit: 5 }).catch(() => []);
     for (const r of rejects) out.note(`  line ${r.line}${r.column ? ` (${r.column})` : ''}: ${r.reason}`);
     if (rejects.length > 0) out.note(`  … see \`refdata show ${outcome.fileId}\` for every rejected row.`);
-    throw new AppError(
-      AppErrorCode.FILE_FAILED,
-      `${basename(file)} was not loaded (file id ${outcome.fileId}): ${errorMessage(outcome.error)}`,
-      { cause: outcome.error },
-    );
+    throw new AppError(AppErrorCode.FILE_FAILED, `${name} was not loaded (file id ${outcome.fileId}): ${message}`, {
+      cause: outcome.error,
+    });
   }
+  const audience = { via: 'command', name, fileId: outcome.fileId } as const;
   const r = outcome.result;
   if (opts.json === true) {
-    out.json({ ...r, fileId: outcome.fileId, rejects: r.rejects.slice(0, 100) });
+    out.json({
+      ...r,
+      ...(r.message === undefined ? {} : { message: operatorText(r.message, audience) }),
+      fileId: outcome.fileId,
+      rejects: r.rejects.slice(0, 100),
+    });
   } else {
     const target = `ref.${r.table}`;
     if (r.status === 'loaded') {
@@ -216,22 +196,14 @@ export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Pr
       if (r.changes !== null) out.line(`  changes: +${r.changes.added} −${r.changes.removed} ~${r.changes.changed}`);
       if (r.snapshot !== null) out.line(`  previous contents saved as snapshot ${r.snapshot}`);
     } else if (r.status === 'duplicate') {
-      out.line(`${out.paint.yellow('duplicate')} ${basename(file)}: ${target} unchanged.`);
-      if (r.message !== undefined)
-        out.note(
-          `  ${r.message.replace(/Pass skipDuplicates: false[^.]*\./, 'Re-run with --reload to load it again.')}`,
-        );
+      out.line(`${out.paint.yellow('duplicate')} ${name}: ${target} unchanged.`);
+      if (r.message !== undefined) out.note(`  ${operatorText(r.message, audience)}`);
     } else {
       out.line(
-        `${out.paint.yellow('held')} ${basename(file)}: ${r.message ?? 'held by the destructive-replace guard'}.`,
+        `${out.paint.yellow('held')} ${name}: ${operatorText(r.message ?? 'held by the destructive-replace guard', audience)} Nothing changed.`,
       );
     }
   }
-  if (r.status === 'held') {
-    if (opts.json !== true) {
-      out.note(`Nothing changed. Apply it with \`refdata release ${outcome.fileId}\` or re-run with --force.`);
-    }
-    return ExitCode.HELD;
-  }
+  if (r.status === 'held') return ExitCode.HELD;
   return ExitCode.OK;
 }

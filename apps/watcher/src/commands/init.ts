@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { STAGES } from '@refdata/monitor';
 import { DIR_MODE } from '../context.js';
 import { syncDatasets } from '../datasets.js';
+import { AppError, AppErrorCode, errorMessage } from '../errors.js';
 import type { CommandEnv } from './shared.js';
 
 /**
@@ -17,21 +18,47 @@ import type { CommandEnv } from './shared.js';
  * await ensureStageFolders('/srv/refdata/drop');
  * ```
  */
-export async function ensureStageFolders(root: string): Promise<string[]> {
+export async function ensureStageFolders(root: string, rootSource = 'the drop root setting'): Promise<string[]> {
   const made: string[] = [];
   for (const stage of STAGES) {
     const dir = join(root, stage);
-    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    try {
+      await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    } catch (err) {
+      throw stageFolderError(err, root, dir, rootSource);
+    }
     made.push(dir);
   }
   return made;
 }
 
+/** A one-line error for a drop root that cannot hold the stage folders (instead of a raw ENOTDIR). */
+function stageFolderError(err: unknown, root: string, dir: string, rootSource: string): AppError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    return new AppError(
+      AppErrorCode.CONFIG_INVALID,
+      `The drop root ${root} (set by ${rootSource}) is not a folder: ${dir} cannot be created because a file is in the way. Name a folder.`,
+      { cause: err },
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new AppError(
+      AppErrorCode.CONFIG_INVALID,
+      `Cannot create ${dir} in the drop root ${root} (set by ${rootSource}): ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}. Create the folders or run as a user who may.`,
+      { cause: err },
+    );
+  }
+  return new AppError(AppErrorCode.CONFIG_INVALID, `Cannot create ${dir} (${code ?? 'error'}): ${errorMessage(err)}`, {
+    cause: err,
+  });
+}
+
 /** Runs `refdata init`. */
 export async function initCommand({ ctx, opts }: CommandEnv): Promise<number> {
   const { config, out } = ctx;
-  const folders = await ensureStageFolders(config.root);
-  const db = await ctx.openDb();
+  const folders = await ensureStageFolders(config.root, config.rootSource);
+  const db = await ctx.openDb({ create: true });
   const datasets = await syncDatasets(db, config.datasets);
   const health = await db.health();
   if (opts.json === true) {

@@ -7,6 +7,7 @@ import { access, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { AppError, AppErrorCode, errorMessage } from '../errors.js';
 import { HELD_SIDECAR_SUFFIX } from '../file-handler.js';
+import { operatorMessage } from '../operator-words.js';
 import { ingestTracked } from './ingest.js';
 import { type CommandEnv, fileIdArgument, formatDuration } from './shared.js';
 
@@ -93,7 +94,7 @@ export async function releaseCommand({ ctx, opts }: CommandEnv, idArg: string): 
     throw new AppError(
       AppErrorCode.FILE_FAILED,
       `Releasing file ${id} failed (attempt recorded as file ${outcome.fileId}); the file stays in ${dirname(held.path)}: ` +
-        errorMessage(outcome.error),
+        ctx.scrubber.scrub(operatorMessage(outcome.error, { via: 'command', name: held.name, fileId: outcome.fileId })),
       { cause: outcome.error },
     );
   }

@@ -3,13 +3,15 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createMonitor, type MonitorSummary } from '@refdata/monitor';
+import { createMonitor, type Monitor, type MonitorSummary } from '@refdata/monitor';
+import { createAppIngestor } from '../app-ingestor.js';
 import { createDbClaimStore } from '../claim-store.js';
 import { syncDatasets } from '../datasets.js';
 import { errorCode, errorMessage } from '../errors.js';
+import { type FileDisplay, showFileDisplay } from '../file-display.js';
 import { createFileHandler, type FileOutcome } from '../file-handler.js';
-import { createAppIngestor } from '../ingestion.js';
 import { type MetricsServer, startMetricsServer, WatcherMetrics } from '../metrics.js';
+import type { Output } from '../output.js';
 import { ensureStageFolders } from './init.js';
 import type { CommandEnv } from './shared.js';
 
@@ -20,35 +22,29 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   const { config, logger } = ctx;
   const metrics = new WatcherMetrics();
-  await ensureStageFolders(config.root);
-  const db = await ctx.openDb(metrics);
+  await ensureStageFolders(config.root, config.rootSource);
+  const db = await ctx.openDb({ create: true, metrics });
   await syncDatasets(db, config.datasets);
 
   const ingestor = createAppIngestor(config, db, logger);
-  const detectStarted = new Map<string, number>();
-  ingestor.on('started', (info) => {
-    const t0 = detectStarted.get(info.file);
-    if (t0 !== undefined) metrics.detectionSeconds.observe((performance.now() - t0) / 1000);
-  });
+  ingestor.on('started', (info) => metrics.detectionSeconds.observe(info.detectMs / 1000));
 
   const outcomes: FileOutcome[] = [];
-  const baseHandler = createFileHandler({
+  // On a terminal, each file's state live (logs print above the rows).
+  const display = showFileDisplay(ctx);
+  const handler = createFileHandler({
     ingestor,
     db,
     config,
     logger: logger.child({ component: 'handler' }),
     scrub: (text) => ctx.scrubber.scrub(text),
     metrics,
-    onOutcome: (o) => outcomes.push(o),
+    onOutcome: (o) => {
+      outcomes.push(o);
+      display?.done(o.name, doneLine(ctx.out.paintStderr, o));
+    },
+    onJob: (file, job) => display?.loading(file.name, job),
   });
-  const handler: typeof baseHandler = async (file, context) => {
-    detectStarted.set(file.processingPath, performance.now());
-    try {
-      return await baseHandler(file, context);
-    } finally {
-      detectStarted.delete(file.processingPath);
-    }
-  };
 
   const monitor = createMonitor({
     root: config.root,
@@ -68,6 +64,7 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   monitor.on('settled', (e) => {
     metrics.files.inc({ status: e.to });
     if (e.to === 'archived') metrics.lastSuccess.set(Date.now() / 1000);
+    display?.done(e.name);
   });
   // One line when a file is first seen and one when it is stable, not one per observation (the
   // stability window is 90 s by default: the operator learns at once that the file was noticed).
@@ -81,6 +78,7 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
       logger.info({ file: { name: e.name }, size: e.size, rule: e.rule }, 'file stable; claiming it');
     }
   });
+  if (display !== undefined) followStates(monitor, display);
   // Problems need no listener here: the monitor logs each one (once) through this logger, whose
   // destination scrubs secrets from every line.
   metrics.queueDepth.onCollect(() => {
@@ -131,8 +129,55 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     await runUntilSignal(ctx, monitor);
     return 0;
   } finally {
+    display?.stop();
     await server?.close();
     await ingestor.close();
+  }
+}
+
+/**
+ * Shows each file's lifecycle on the display: waiting until stable, queued, detecting; the
+ * handler shows the loading bar and the outcome.
+ */
+function followStates(monitor: Monitor, display: FileDisplay): void {
+  // Each stability observation moves the file's "waiting n/N" on.
+  monitor.on('stability', (e) => {
+    if (e.kind !== 'stable') display.waiting(e.name, e.checks, e.required);
+  });
+  monitor.on('transition', (e) => {
+    switch (e.to) {
+      case 'detected':
+        display.waiting(e.name);
+        break;
+      case 'ready':
+        display.queued(e.name);
+        break;
+      case 'claimed':
+      case 'processing':
+        display.detecting(e.name);
+        break;
+      default:
+        break;
+    }
+  });
+}
+
+/** The line a finished file leaves on the terminal. */
+function doneLine(paint: Output['paintStderr'], o: FileOutcome): string {
+  const table = o.table === null ? '' : ` ref.${o.table}`;
+  switch (o.state) {
+    case 'archived':
+      return (
+        `${paint.green('✓')} ${o.name} →${table}: ${o.rowsLoaded.toLocaleString('en-US')} row${o.rowsLoaded === 1 ? '' : 's'}` +
+        (o.rowsRejected > 0 ? `, ${o.rowsRejected} rejected` : '')
+      );
+    case 'duplicate':
+      return `${paint.yellow('=')} ${o.name}: duplicate, already loaded into${table}`;
+    case 'held':
+      return `${paint.yellow('‖')} ${o.name} held, nothing changed: apply it with \`refdata release ${o.fileId}\``;
+    default:
+      // The reason is in the log line just above and in NAME.error.json.
+      return `${paint.red('✗')} ${o.name} failed (${o.errorCode ?? 'error'})`;
   }
 }
 
@@ -233,6 +278,17 @@ async function printSummary(
   }
   for (const f of failed) out.line(`${out.paint.red('failed')} ${f.name}: ${f.errorCode} ${f.message ?? ''}`);
   if (failed.length > 0) out.line(`Reasons are beside each file in ${join(config.root, 'failed')} (NAME.error.json).`);
+  const held = outcomes.filter((o) => o.state === 'held');
+  for (const h of held) {
+    const release = `refdata release ${h.fileId}`;
+    const why = h.message ?? 'Held by the destructive-replace guard.';
+    out.line(
+      `${out.paint.yellow('held')} ${h.name}: ${why}${why.includes(release) ? '' : ` Apply it with \`${release}\`.`}`,
+    );
+  }
+  if (held.length > 0) {
+    out.line(`Nothing was changed for held files; they wait in ${join(config.root, 'held')} (NAME.held.json).`);
+  }
   const left = await countEntries(join(config.root, 'incoming'));
   if (left > 0 && summary.pending === 0)
     out.line(`${left} file(s) remain in incoming/ (ignored names or not yet stable).`);

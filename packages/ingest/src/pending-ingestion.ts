@@ -1,3 +1,6 @@
+/**
+ * The handle of one ingestion: its result, its replayable progress events and its progress now.
+ */
 import type { IngestHandle, IngestProgress, IngestResult } from './types.js';
 
 /** Progress events kept for iterators that start late; older ones are dropped. */
@@ -8,7 +11,7 @@ const HISTORY_LIMIT = 10_000;
  * progress events. Every iterator sees the events from the start (or from the oldest kept one),
  * ends after the last event, and throws the ingestion's error when it failed. @internal
  */
-export class IngestJob implements IngestHandle {
+export class PendingIngestion implements IngestHandle {
   readonly file: string;
   readonly table: string;
   readonly #result: Promise<IngestResult>;
@@ -19,17 +22,27 @@ export class IngestJob implements IngestHandle {
   #finished = false;
   #failed = false;
   #error: unknown;
+  #live: (() => IngestProgress) | undefined;
+  #last: IngestProgress | undefined;
 
   constructor(
     file: string,
     table: string,
-    run: (emit: (progress: IngestProgress) => void) => Promise<IngestResult>,
+    run: (
+      emit: (progress: IngestProgress) => void,
+      live: (snapshot: () => IngestProgress) => void,
+    ) => Promise<IngestResult>,
     cancel: (reason?: string) => void,
   ) {
     this.file = file;
     this.table = table;
     this.#cancel = cancel;
-    this.#result = run((p) => this.#push(p)).then(
+    this.#result = run(
+      (p) => this.#push(p),
+      (snapshot) => {
+        this.#live = snapshot;
+      },
+    ).then(
       (result) => {
         this.#finish(false, undefined);
         return result;
@@ -64,6 +77,11 @@ export class IngestJob implements IngestHandle {
     if (!this.#finished) this.#cancel(reason);
   }
 
+  progress(): IngestProgress | undefined {
+    if (this.#finished || this.#live === undefined) return this.#last;
+    return this.#live();
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<IngestProgress> {
     let next = 0;
     for (;;) {
@@ -83,6 +101,8 @@ export class IngestJob implements IngestHandle {
 
   #push(progress: IngestProgress): void {
     if (this.#finished) return;
+    this.#last = progress;
+    if (progress.done) this.#live = undefined;
     this.#events.push(progress);
     if (this.#events.length > HISTORY_LIMIT) {
       this.#events.shift();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IngestJob } from './ingest-job.js';
+import { PendingIngestion } from './pending-ingestion.js';
 import type { IngestProgress, IngestResult } from './types.js';
 
 const progress = (rowsRead: number, done = false): IngestProgress => ({
@@ -26,11 +26,11 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
   return { promise, resolve, reject };
 }
 
-describe('IngestJob', () => {
+describe('PendingIngestion', () => {
   it('is awaitable for the result and iterable for every progress event, in order', async () => {
     const gate = deferred<IngestResult>();
     let emit!: (p: IngestProgress) => void;
-    const job = new IngestJob(
+    const job = new PendingIngestion(
       'f.csv',
       'f',
       (e) => {
@@ -55,7 +55,7 @@ describe('IngestJob', () => {
   });
 
   it('replays past events to an iterator that starts after the end', async () => {
-    const job = new IngestJob(
+    const job = new PendingIngestion(
       'f.csv',
       'f',
       async (emit) => {
@@ -73,7 +73,7 @@ describe('IngestJob', () => {
 
   it('throws the failure from iteration and from await, without an unhandled rejection', async () => {
     const boom = Object.assign(new Error('boom'), { code: 'INGEST_FILE_MALFORMED' });
-    const job = new IngestJob(
+    const job = new PendingIngestion(
       'f.csv',
       'f',
       async (emit) => {
@@ -96,7 +96,7 @@ describe('IngestJob', () => {
   it('forwards cancel() only while running', async () => {
     const reasons: (string | undefined)[] = [];
     const gate = deferred<IngestResult>();
-    const job = new IngestJob(
+    const job = new PendingIngestion(
       'f.csv',
       'f',
       () => gate.promise,
