@@ -3,51 +3,24 @@
 // scores the output with ../shared/bench/pollock_score.py and reports dialect accuracy against
 // parameters/*.json. Auto-detection only: nothing here reads clean/ or parameters/ before scoring.
 //
-// usage: pnpm bench:detect [-- --corpus DIR] [--out DIR] [--direct]
+// usage: node bench/detect/pollock.mjs [--corpus DIR] [--out DIR] [--direct]
+// (`pnpm bench:detect` runs it and then bench/detect/realworld.mjs)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchSetup, convertCorpus } from './convert-corpus.mjs';
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const corpus = resolve(opt('--corpus', join(root, '..', 'shared', 'corpus', 'pollock')));
-const scorer = resolve(opt('--scorer', join(root, '..', 'shared', 'bench', 'pollock_score.py')));
-const outDir = resolve(opt('--out', mkdtempSync(join(tmpdir(), 'refdata-pollock-'))));
-if (!existsSync(join(corpus, 'csv'))) {
-  console.error(`Pollock corpus not found at ${corpus}; pass --corpus DIR.`);
-  process.exit(2);
-}
-const detectDist = join(root, 'packages', 'detect', 'dist', 'index.js');
-if (!existsSync(detectDist)) {
-  console.error('Build @refdata/detect first: pnpm --filter @refdata/detect build');
-  process.exit(2);
-}
+const { root, corpus, scorer, outDir, detectDist, direct } = benchSetup('pollock', 'Pollock');
 const names = readdirSync(join(corpus, 'csv'))
   .filter((n) => n.toLowerCase().endsWith('.csv'))
   .sort();
 const inputs = names.map((n) => join(corpus, 'csv', n));
 
 // 1. Convert through the CLI when it exists, else directly.
-const cli = join(root, 'apps', 'watcher', 'dist', 'cli.js');
-const cliHasConvert =
-  !args.includes('--direct') &&
-  existsSync(cli) &&
-  spawnSync(process.execPath, [cli, 'convert', '--help'], { encoding: 'utf8' }).status === 0;
-const runner = cliHasConvert
-  ? [cli, 'convert', ...inputs, '--out-dir', outDir]
-  : [join(root, 'bench', 'detect', 'convert-direct.mjs'), '--out-dir', outDir, ...inputs];
-const t0 = performance.now();
-const run = spawnSync(process.execPath, runner, { encoding: 'utf8', maxBuffer: 64 << 20 });
-const seconds = (performance.now() - t0) / 1000;
-const stderrLines = (run.stderr ?? '').trim().split('\n').filter(Boolean);
+const run = convertCorpus(root, inputs, outDir, { direct });
+const stderrLines = run.stderr.trim().split('\n').filter(Boolean);
 console.log(
-  `converted ${names.length} files via ${cliHasConvert ? 'refdata convert (CLI)' : 'convert-direct.mjs (CLI has no convert yet)'} in ${seconds.toFixed(1)} s (exit ${run.status}) → ${outDir}`,
+  `converted ${names.length} files via ${run.via} in ${run.seconds.toFixed(1)} s (exit ${run.status}) → ${outDir}`,
 );
 if (stderrLines.length > 0) console.log(`  last message: ${stderrLines.at(-1)}`);
 

@@ -34,7 +34,8 @@ describe('refdata convert', () => {
         0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0xff, 0xfe,
       ]),
     );
-    await writeFile(join(inputs, 'zz-unclosed.csv'), 'code,name\n001,"never closed\n002,x\n');
+    // A quote that nothing closes rejects its row (reported), it no longer fails the file.
+    await writeFile(join(inputs, 'zz-unclosed.csv'), 'code,name\n001,"x, y"\n002,"never closed\n003,z\n');
     const all = [...names, 'zz-binary.csv', 'zz-unclosed.csv'];
 
     const out = join(ws.dir, 'out');
@@ -45,12 +46,15 @@ describe('refdata convert', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'converted 1000 of 1002 input(s): 5000 row(s) written, 0 rejected; 2 failed (written as "Application Error")',
+      'converted 1001 of 1002 input(s): 5002 row(s) written, 1 rejected; 1 failed (written as "Application Error")',
     );
     expect(r.stderr).toMatch(/zz-binary\.csv: Application Error — DETECT_/);
     expect(await listNames(out)).toEqual([...all].sort());
     expect(await readFile(join(out, 'zz-binary.csv'), 'utf8')).toBe('Application Error\n');
-    expect(await readFile(join(out, 'zz-unclosed.csv'), 'utf8')).toBe('Application Error\n');
+    expect(r.stderr).toContain(
+      'zz-unclosed.csv: 1 row(s) rejected (first: line 3: a quote in this row is never closed',
+    );
+    expect(await readFile(join(out, 'zz-unclosed.csv'), 'utf8')).toBe('code,name\n001,"x, y"\n003,z\n');
     expect(await readFile(join(out, 'f0000.csv'), 'utf8')).toBe(
       'code,name,amount\n001,"name 0, 1",1.50\n002,"name 0, 2",2.50\n003,"name 0, 3",3.50\n004,"name 0, 4",4.50\n005,"name 0, 5",5.50\n',
     );

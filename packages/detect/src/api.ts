@@ -24,7 +24,7 @@ export type DetectFormatFn = (input: string | Uint8Array, options?: DetectOption
  * Streams the data records of `source` (after preamble and header, before footer lines),
  * decoding with `format.encoding` and splitting with its dialect. Records whose field count
  * differs from `format.columns.length` are yielded as they are; the caller decides.
- * Throws a `DetectError` for unreadable input (e.g. `DETECT_UNCLOSED_QUOTE` with the line).
+ * Throws a `DetectError` for unreadable input (e.g. `DETECT_INVALID_ENCODING` with the line).
  */
 export type ReadRecordsFn = (
   source: ByteSource,

@@ -56,11 +56,12 @@ function csvCell(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-function csvLine(fields: readonly string[]): string {
+/** One record; a field written as `""` in the input stays `""` (an empty string, not a missing value). */
+function csvLine(fields: readonly string[], quotedEmpty?: readonly number[]): string {
   let line = '';
   for (let i = 0; i < fields.length; i += 1) {
     if (i > 0) line += ',';
-    line += csvCell(fields[i]!);
+    line += quotedEmpty?.includes(i) ? '""' : csvCell(fields[i]!);
   }
   return `${line}\n`;
 }
@@ -122,25 +123,28 @@ export async function convertFile(input: string, output: string, options: Conver
         ...(options.maxFieldSize ? { maxFieldSize: options.maxFieldSize } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       })) {
-        if (record.fields.length !== width) {
+        if (record.fields.length !== width || record.unclosedQuote === true) {
           rowsRejected += 1;
           if (rejects.length < MAX_REJECTS_KEPT) {
             rejects.push({
               line: record.line,
-              reason: `has ${record.fields.length} fields, expected ${width}`,
+              reason:
+                record.fields.length !== width
+                  ? `has ${record.fields.length} fields, expected ${width}`
+                  : 'a quote in this row is never closed (the row may be cut short)',
               raw: record.raw.length > 1000 ? record.raw.slice(0, 1000) : record.raw,
             });
           }
           if (rowsRejected > maxErrors) {
             throw new DetectError(
               DetectErrorCode.TooManyRejects,
-              `${input}: more than ${maxErrors} rows do not have the ${width} fields of the header (line ${record.line} has ${record.fields.length}); fix the file or raise maxErrors.`,
+              `${input}: more than ${maxErrors} rows do not fit the ${width} fields of the header (line ${record.line}: ${rejects.at(-1)?.reason ?? 'rejected'}); fix the file or raise maxErrors.`,
               { line: record.line, file: input },
             );
           }
           continue;
         }
-        buffer += csvLine(record.fields);
+        buffer += csvLine(record.fields, record.quotedEmpty);
         rowsWritten += 1;
         if (buffer.length >= 65_536) await flush();
       }

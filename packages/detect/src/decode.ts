@@ -5,6 +5,7 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
+import { CYRILLIC_CODE_PAGES, cyrillicCodePage } from './code-page.js';
 import { DetectError, DetectErrorCode } from './errors.js';
 import type { Encoding } from './types.js';
 
@@ -230,6 +231,8 @@ export function detectEncoding(bytes: Uint8Array, wholeFile: boolean): EncodingG
       },
     };
   }
+  const cyrillic = cyrillicCodePage(bytes);
+  if (cyrillic !== undefined) return { ...cyrillic, bom: false, bomLength: 0 };
   if (undefined1252 > 0) {
     return {
       encoding: 'iso-8859-1',
@@ -254,7 +257,11 @@ export interface TextChunkDecoder {
   end(): string;
 }
 
-const ICONV_NAMES: Partial<Record<Encoding, string>> = { 'windows-1252': 'win1252', 'iso-8859-1': 'latin1' };
+const ICONV_NAMES: Partial<Record<Encoding, string>> = {
+  'windows-1252': 'win1252',
+  'iso-8859-1': 'latin1',
+  ...CYRILLIC_CODE_PAGES,
+};
 
 function invalid(encoding: Encoding, cause: unknown): DetectError {
   return new DetectError(

@@ -8,7 +8,27 @@ import type { SourceRecord } from './types.js';
 
 const STARTS_FIELD_SINGLE = /(^|[,;\t|: ])'/m;
 const STARTS_FIELD_DOUBLE = /(^|[,;\t|: ])"/m;
-const SINGLE_DELIMITERS = [',', ';', '\t', '|', ':', ' '] as const;
+const SINGLE_DELIMITERS = [',', ';', '\t', '|', ':', '#', '^', '~', ' '] as const;
+
+/**
+ * Colons that belong to values rather than separate them: times (`15:02`, `09:28:04.211`), URL
+ * schemes (`http://`) and ports (`127.0.0.1:5059`, `localhost:8080`).
+ */
+const COLON_IN_VALUE =
+  /(?<![\d:])\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?![\d:])|[A-Za-z][A-Za-z\d+.-]*:\/\/|(?:\d{1,3}\.){3}\d{1,3}:\d{1,5}(?![\d:])|\b(?:localhost|[A-Za-z][\w-]*(?:\.[\w-]+)+):\d{2,5}(?![\d:])/g;
+
+/**
+ * True when most colons of the text sit inside times, URLs or ports: in such files ':' is part of
+ * the values, not a delimiter (a ':'-delimited file has no unquoted times).
+ * @internal
+ */
+export function colonsAreInValues(text: string): boolean {
+  const total = count(text, ':');
+  if (total === 0) return false;
+  let inside = 0;
+  for (const m of text.matchAll(COLON_IN_VALUE)) inside += count(m[0], ':');
+  return inside * 2 >= total;
+}
 
 /** One scored candidate. @internal */
 export interface DialectScore {
@@ -22,6 +42,10 @@ export interface DialectScore {
   readonly total: number;
   /** Distinct widths. */
   readonly widths: number;
+  /** Stray quotes the tokenizer read as literal characters. */
+  readonly irregular: number;
+  /** True when tokenizing stopped at an error (an unclosed quote). */
+  readonly failed: boolean;
 }
 
 /** Names a delimiter for messages. @internal */
@@ -55,7 +79,12 @@ export function cellScore(cell: string): number {
   const len = cell.length;
   if (len === 0) return 1;
   const c = cell.charCodeAt(0);
-  if (c === 32 || cell.charCodeAt(len - 1) === 32) return 0.3;
+  const last = cell.charCodeAt(len - 1);
+  if (c === 32 || last === 32) return 0.3;
+  // Half a quoted field ("a or b"): the reading split a quoted value apart.
+  if ((c === 34) !== (last === 34)) return 0.3;
+  // A whole value still in quotes ('Alpha', "x"): the reading left the file's quote character in the data.
+  if (len >= 2 && (c === 34 || c === 39) && last === c) return 0.5;
   const numeric = (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 44;
   if (numeric) {
     if (NUMBER_RE.test(cell) || DATE_RE.test(cell) || TIME_RE.test(cell)) return 1;
@@ -84,7 +113,10 @@ export function scoreDialect(text: string, dialect: Dialect, final: boolean, max
     total += 1;
     widthCounts.set(r.fields.length, (widthCounts.get(r.fields.length) ?? 0) + 1);
   }
-  if (total === 0) return { dialect, score: 0, width: 0, consistent: 0, total: 0, widths: 0 };
+  const irregular = result.irregular;
+  // A quote that nothing closes counts against the reading as a tokenizing error would.
+  const failed = result.error !== undefined || result.unclosedQuoteLine !== undefined;
+  if (total === 0) return { dialect, score: 0, width: 0, consistent: 0, total: 0, widths: 0, irregular, failed };
   let width = 0;
   let consistent = 0;
   for (const [w, c] of widthCounts) {
@@ -101,38 +133,60 @@ export function scoreDialect(text: string, dialect: Dialect, final: boolean, max
   pattern /= total;
   let cells = 0;
   let sum = 0;
+  const q = dialect.quote;
+  const spaceDelimited = dialect.delimiter === ' ';
   for (const r of records) {
     if (r.fields.length !== width) continue;
     for (const f of r.fields) {
-      sum += cellScore(f);
+      // Spaces inside quotes ("1948-01 ") were put there on purpose; outside them they are a
+      // sign of a wrong delimiter.
+      const quotedSpaces =
+        q !== null &&
+        f.length > 0 &&
+        (f.charCodeAt(0) === 32 || f.charCodeAt(f.length - 1) === 32) &&
+        r.raw.includes(q + f + q);
+      // With a space delimiter, an empty cell is a run of spaces: columns aligned by padding.
+      sum += spaceDelimited && f.length === 0 ? 0.3 : cellScore(quotedSpaces ? f.trim() : f);
       cells += 1;
     }
   }
   const typeScore = cells === 0 ? 0 : sum / cells;
   // Stray quotes and a quote left open at the end make a quoting choice less likely.
   const prior = dialect.quote === '"' ? 1 : dialect.quote === null ? 0.85 : 0.95;
-  const quoting = (prior / (1 + result.irregular / Math.max(1, records.length))) * (result.error ? 0.9 : 1);
+  const quoting = (prior / (1 + result.irregular / Math.max(1, records.length))) * (failed ? 0.9 : 1);
   const score = width <= 1 ? 1e-6 * typeScore : pattern * typeScore * quoting * (consistent / total) ** 0.5;
-  return { dialect, score, width, consistent, total, widths: widthCounts.size };
+  return { dialect, score, width, consistent, total, widths: widthCounts.size, irregular, failed };
 }
 
 /** Candidate dialects for a sample (respecting overrides). @internal */
 export function candidateDialects(
   text: string,
-  overrides: { delimiter?: string | undefined; quote?: string | null | undefined; escape?: string | null | undefined },
+  overrides: {
+    delimiter?: string | undefined;
+    quote?: string | null | undefined;
+    escape?: string | null | undefined;
+    trim?: boolean | undefined;
+  },
 ): Dialect[] {
   const delimiters: string[] = [];
+  /** Delimiters with spaces beside many of them: also tried with the spaces as padding. */
+  const padded = new Set<string>();
   if (overrides.delimiter !== undefined) delimiters.push(overrides.delimiter);
   else {
+    const colonInValues = colonsAreInValues(text);
     for (const d of SINGLE_DELIMITERS) {
       const n = count(text, d);
-      if (n === 0) continue;
+      if (n === 0 || (d === ':' && colonInValues)) continue;
+      // A character that (almost) only ever starts a line marks lines (# comments); it separates nothing.
+      const atLineStart = count(text, `\n${d}`) + count(text, `\r${d}`) + (text.startsWith(d) ? 1 : 0);
+      if (d !== ' ' && atLineStart >= 0.9 * n) continue;
       delimiters.push(d);
       if (d !== ' ') {
         const spaced = count(text, `${d} `);
+        if (spaced >= 0.5 * n || count(text, ` ${d}`) >= 0.5 * n) padded.add(d);
         if (spaced >= 0.8 * n) delimiters.push(`${d} `);
-        const padded = count(text, ` ${d} `);
-        if (padded >= 0.8 * n) delimiters.push(` ${d} `);
+        const bothSides = count(text, ` ${d} `);
+        if (bothSides >= 0.8 * n) delimiters.push(` ${d} `);
       }
     }
     if (delimiters.length === 0) delimiters.push(',');
@@ -156,7 +210,13 @@ export function candidateDialects(
         escapes.push(quote);
         if (text.includes(`\\${quote}`)) escapes.push('\\');
       }
-      for (const esc of escapes) out.push({ delimiter, quote, escape: esc });
+      for (const esc of escapes) {
+        if (overrides.trim !== true) out.push({ delimiter, quote, escape: esc });
+        // Padding only changes the split where a quote may follow it.
+        if (overrides.trim === true || (overrides.trim === undefined && quote !== null && padded.has(delimiter))) {
+          out.push({ delimiter, quote, escape: esc, trim: true });
+        }
+      }
     }
   }
   return out;

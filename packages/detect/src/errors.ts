@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * if (isDetectError(err) && err.code === DetectErrorCode.UnclosedQuote) console.error(err.line);
+ * if (isDetectError(err) && err.code === DetectErrorCode.InvalidEncoding) console.error(err.line);
  * ```
  */
 export const DetectErrorCode = {
@@ -18,7 +18,11 @@ export const DetectErrorCode = {
   BinaryFile: 'DETECT_BINARY_FILE',
   /** No consistent delimited-text structure could be found. */
   Undetectable: 'DETECT_UNDETECTABLE',
-  /** A quoted field is still open at the end of the input. */
+  /**
+   * No longer thrown (kept so that code branching on it still compiles): a quote that nothing
+   * closes is read as a literal character and its record is marked `unclosedQuote`.
+   * @deprecated
+   */
   UnclosedQuote: 'DETECT_UNCLOSED_QUOTE',
   /** A field is longer than the configured maximum field size. */
   FieldTooLarge: 'DETECT_FIELD_TOO_LARGE',

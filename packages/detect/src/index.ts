@@ -1,3 +1,11 @@
+/**
+ * @refdata/detect — finds everything needed to load a CSV-like file correctly (encoding,
+ * dialect, preamble, header, footer, lossless column types) from a bounded sample, and reads
+ * it: {@link detectFormat}, then {@link readRecords} and {@link createValueParser}. No database
+ * knowledge.
+ *
+ * @packageDocumentation
+ */
 export type {
   ByteSource,
   CreateValueParserFn,
@@ -9,14 +17,10 @@ export type {
 } from './api.js';
 export type { ConvertOptions, ConvertReject, ConvertResult } from './convert-file.js';
 export { convertFile } from './convert-file.js';
-export {
-  DEFAULT_MAX_FIELD_SIZE,
-  DEFAULT_SAMPLE_BYTES,
-  DEFAULT_SAMPLE_ROWS,
-  detectFormat,
-} from './detect-format.js';
+export { detectFormat } from './detect-format.js';
 export type { DetectErrorDetails } from './errors.js';
 export { DetectError, DetectErrorCode, isDetectError } from './errors.js';
+export { DEFAULT_MAX_FIELD_SIZE, DEFAULT_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS } from './options.js';
 export { readRecords } from './read-records.js';
 export { cleanColumnName, MAX_COLUMN_NAME_LENGTH, safeColumnNames } from './safe-column-names.js';
 export type {

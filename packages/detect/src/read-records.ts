@@ -3,8 +3,9 @@
  */
 import type { ByteSource, ReadRecordsOptions } from './api.js';
 import { createDecoder, firstInvalidUtf8 } from './decode.js';
-import { DEFAULT_MAX_FIELD_SIZE } from './detect-format.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
+import { DEFAULT_MAX_FIELD_SIZE } from './options.js';
+import { hasTrailingBlankField, withoutTrailingField } from './rows.js';
 import { Tokenizer } from './tokenizer.js';
 import type { FormatInfo, SourceRecord } from './types.js';
 
@@ -54,12 +55,15 @@ function aborted(signal: AbortSignal): DetectError {
  * (iconv-lite for single-byte code pages; a byte-order mark is dropped), skips the preamble
  * lines and header rows, stops before footer lines, skips blank lines (when the table has more
  * than one column), and yields each record with its one-based starting physical line and its
- * raw text. Records whose field count differs from `format.columns.length` are yielded as they
- * are; the caller decides. Memory stays bounded by the largest record (at most about twice
- * `maxFieldSize` characters), and it runs inside worker threads.
+ * raw text. One extra blank field at the end of a row (a stray final delimiter) is dropped;
+ * other records whose field count differs from `format.columns.length` are yielded as they
+ * are, and a record holding a quote that nothing closes is yielded with `unclosedQuote: true`
+ * (the quote read as a literal character): the caller decides. Memory stays bounded by the
+ * largest record (at most about twice `maxFieldSize` characters), and it runs inside worker
+ * threads.
  *
- * Throws a {@link DetectError}: `DETECT_UNCLOSED_QUOTE` (with `line`), `DETECT_FIELD_TOO_LARGE`,
- * `DETECT_INVALID_ENCODING`, `DETECT_ABORTED`.
+ * Throws a {@link DetectError}: `DETECT_FIELD_TOO_LARGE`, `DETECT_INVALID_ENCODING`,
+ * `DETECT_ABORTED`.
  *
  * @example
  * ```ts
@@ -81,21 +85,35 @@ export async function* readRecords(
   const preamble = format.preambleLines.value;
   const skipper = new LineSkipper(preamble);
   const tokenizer = new Tokenizer(
-    { delimiter: format.delimiter.value, quote: format.quote.value, escape: format.escape.value },
+    {
+      delimiter: format.delimiter.value,
+      quote: format.quote.value,
+      escape: format.escape.value,
+      trim: format.trim.value,
+    },
     { maxFieldSize, firstLine: preamble + 1 },
   );
   let headerLeft = format.headerRows.value;
-  const skipBlank = format.columns.length > 1;
+  const width = format.columns.length;
+  const skipBlank = width > 1;
   const footer = format.footerLines;
   let out: SourceRecord[] = [];
   const held: SourceRecord[] = [];
+  const unclosed = tokenizer.unclosedQuoteRecords;
   const collect = (r: SourceRecord): void => {
     if (skipBlank && (r.raw.length === 0 || (r.fields.length === 1 && r.raw.trim() === ''))) return;
     if (headerLeft > 0) {
       headerLeft -= 1;
       return;
     }
-    out.push(r);
+    // One extra field that is blank (a stray final delimiter) is tolerated when the row fits otherwise.
+    if (r.fields.length !== width + 1 && unclosed.size === 0) {
+      out.push(r);
+      return;
+    }
+    let record = hasTrailingBlankField(r, width) ? withoutTrailingField(r, width) : r;
+    if (unclosed.size > 0 && unclosed.has(record.line)) record = { ...record, unclosedQuote: true };
+    out.push(record);
   };
   const feed = (text: string): void => {
     if (!skipper.done) text = skipper.skip(text);

@@ -12,6 +12,11 @@ export interface Dialect {
   readonly delimiter: string;
   readonly quote: string | null;
   readonly escape: string | null;
+  /**
+   * Spaces around fields are padding: they are dropped at both ends of an unquoted field and
+   * around a quoted one, so `a , "b, c" ,d` reads as `a`, `b, c`, `d`. @default false
+   */
+  readonly trim?: boolean;
 }
 
 const LF = 10;
@@ -40,6 +45,9 @@ export class Tokenizer {
   readonly #quoteChar: string;
   readonly #escapeChar: string;
   readonly #maxFieldSize: number;
+  /** Padding characters dropped around fields (space, and tab unless it delimits), or -1/-1 without trim. */
+  readonly #pad1: number;
+  readonly #pad2: number;
   #buf = '';
   #pos = 0;
   #line: number;
@@ -47,11 +55,17 @@ export class Tokenizer {
   #retryAt = 0;
   // Output of #parseRecord.
   #fields: string[] = [];
+  /** Indices of the fields of #fields written as `""` (undefined when none). */
+  #quotedEmpty: number[] | undefined;
   #end = 0;
   #lines = 0;
   #fieldStart = 0;
   /** Stray quotes read as literal characters so far. */
   irregular = 0;
+  /** The line of the first quote that nothing closed (read as a literal character), if any. */
+  unclosedQuoteLine: number | undefined;
+  /** Start lines of the records in which a quote that nothing closed was read as a literal character. */
+  readonly unclosedQuoteRecords: Set<number> = new Set<number>();
 
   constructor(dialect: Dialect, options: { readonly maxFieldSize: number; readonly firstLine?: number }) {
     if (dialect.delimiter.length === 0) {
@@ -66,6 +80,8 @@ export class Tokenizer {
     this.#quoteChar = dialect.quote ?? '';
     this.#escapeChar = dialect.escape ?? '';
     this.#maxFieldSize = options.maxFieldSize;
+    this.#pad1 = dialect.trim === true ? 32 : -1;
+    this.#pad2 = dialect.trim === true && !dialect.delimiter.includes('\t') ? 9 : -1;
     this.#line = options.firstLine ?? 1;
   }
 
@@ -154,7 +170,7 @@ export class Tokenizer {
       if (raw.length > this.#maxFieldSize) this.#checkFieldSizes(fields, startLine);
       this.#line = startLine + this.#lines;
       pos = end;
-      onRecord({ line: startLine, fields, raw });
+      onRecord({ line: startLine, fields, raw, quotedEmpty: this.#quotedEmpty });
     }
     this.#pos = pos;
     this.#retryAt = 0;
@@ -244,7 +260,10 @@ export class Tokenizer {
       if (lineEnd >= n && !final) return INCOMPLETE;
       const line = buf.slice(pos, lineEnd);
       this.#fieldStart = pos;
-      this.#fields = line.split(this.#delimiter);
+      const fields = line.split(this.#delimiter);
+      if (this.#pad1 >= 0) for (let i = 0; i < fields.length; i += 1) fields[i] = this.#trimPad(fields[i]!);
+      this.#fields = fields;
+      this.#quotedEmpty = undefined;
       this.#end = lineEnd;
       this.#lines = 1;
       return this.#afterBreak(buf, lineEnd, n, final);
@@ -253,15 +272,19 @@ export class Tokenizer {
     const dlen = this.#dlen;
     const delim = this.#delimiter;
     const doubled = this.#doubled;
+    const trim = this.#pad1 >= 0;
     const fields: string[] = [];
+    let quotedEmpty: number[] | undefined;
     let lines = 1;
     let p = pos;
     for (;;) {
       // One field starts at p.
       this.#fieldStart = p;
       let value: string;
+      let wasQuoted = false;
       let prefix = '';
       const linesAtField = lines;
+      if (trim) p = this.#skipPad(buf, p, n);
       for (;;) {
         if (p < n && buf.charCodeAt(p) === quote) {
           const open = p;
@@ -269,7 +292,6 @@ export class Tokenizer {
           let seg = p;
           let quoted = '';
           let closed = false;
-          let literalQuotes = 0;
           for (;;) {
             const q = this.#nextQuote(buf, p, n);
             const e = separateEscape ? this.#nextEscape(buf, p, n) : n;
@@ -316,11 +338,17 @@ export class Tokenizer {
               }
               // A quote right after a letter or digit and not followed by a delimiter, a line break
               // or another quote (an apostrophe as in won't, an inch mark as in 5" pipe) is text.
+              // With padding, the closing quote may be followed by spaces before the delimiter.
+              let at = p + 1;
+              if (trim && (next === this.#pad1 || next === this.#pad2)) {
+                at = this.#skipPad(buf, at, n);
+                if (at >= n && !final) return INCOMPLETE;
+              }
+              const after = at < n ? buf.charCodeAt(at) : LF;
               const closes =
-                next === LF || next === CR || (next === d0 && (dlen === 1 || buf.startsWith(delim, p + 1)));
+                after === LF || after === CR || (after === d0 && (dlen === 1 || buf.startsWith(delim, at)));
               if (!closes && next !== quote && p > seg && isWordChar(buf.charCodeAt(p - 1))) {
                 this.irregular += 0.25;
-                literalQuotes += 1;
                 quoted += buf.slice(seg, p + 1);
                 p += 1;
                 seg = p;
@@ -334,23 +362,18 @@ export class Tokenizer {
           }
           if (!closed) {
             if (!final) return INCOMPLETE;
-            if (literalQuotes > 0 || buf.slice(open + 1).trim() === '') {
-              // A quote as the last character of the file opens nothing, and a field whose inner
-              // quotes were read as text never closes: either way the opening quote is a literal.
-              this.irregular += 1;
-              prefix += buf[open];
-              p = open + 1;
-              lines = linesAtField;
-              this.#resetCaches();
-              continue;
-            }
-            throw new DetectError(
-              DetectErrorCode.UnclosedQuote,
-              `A quoted field starting on line ${this.#line + linesAtField - 1} is never closed (no matching ${String.fromCharCode(quote)} before the end of the file); ` +
-                'fix the quoting in the file, or set the quote override to null if quotes are not used for quoting.',
-              { line: this.#line + linesAtField - 1 },
-            );
+            // A quote that no later quote closes opens nothing (a stray quote, as in 5" pipe or a
+            // lone " in a value): it is a literal character, and the field is read again after it.
+            this.unclosedQuoteLine ??= this.#line + linesAtField - 1;
+            this.unclosedQuoteRecords.add(this.#line);
+            prefix += buf[open];
+            p = open + 1;
+            lines = linesAtField;
+            this.#resetCaches();
+            continue;
           }
+          wasQuoted = true;
+          if (trim) p = this.#skipPad(buf, p, n);
           if (p >= n) {
             if (!final) return INCOMPLETE;
             value = prefix + quoted;
@@ -361,6 +384,7 @@ export class Tokenizer {
             value = prefix + quoted;
             break;
           }
+          wasQuoted = false;
           // The closing quote is followed by other text: the opening quote was a literal
           // character (a stray quote), so read the field again after it.
           this.irregular += 1;
@@ -396,12 +420,18 @@ export class Tokenizer {
           value = prefix === '' ? buf.slice(p, end) : prefix + buf.slice(p, end);
           p = end;
         }
+        if (trim) value = this.#trimPad(value);
         break;
+      }
+      if (wasQuoted && value === '') {
+        if (quotedEmpty === undefined) quotedEmpty = [fields.length];
+        else quotedEmpty.push(fields.length);
       }
       fields.push(value);
       if (p >= n) {
         if (!final) return INCOMPLETE;
         this.#fields = fields;
+        this.#quotedEmpty = quotedEmpty;
         this.#end = n;
         this.#lines = lines;
         return n;
@@ -409,6 +439,7 @@ export class Tokenizer {
       const c = buf.charCodeAt(p);
       if (c === LF || c === CR) {
         this.#fields = fields;
+        this.#quotedEmpty = quotedEmpty;
         this.#end = p;
         this.#lines = lines;
         return this.#afterBreak(buf, p, n, final);
@@ -417,6 +448,25 @@ export class Tokenizer {
       p += dlen;
       if (p >= n && !final) return INCOMPLETE;
     }
+  }
+
+  /** The first position at or after `p` that is not padding. */
+  #skipPad(buf: string, p: number, n: number): number {
+    while (p < n) {
+      const c = buf.charCodeAt(p);
+      if (c !== this.#pad1 && c !== this.#pad2) break;
+      p += 1;
+    }
+    return p;
+  }
+
+  /** `value` without padding at either end. */
+  #trimPad(value: string): string {
+    let a = 0;
+    let b = value.length;
+    while (a < b && (value.charCodeAt(a) === this.#pad1 || value.charCodeAt(a) === this.#pad2)) a += 1;
+    while (b > a && (value.charCodeAt(b - 1) === this.#pad1 || value.charCodeAt(b - 1) === this.#pad2)) b -= 1;
+    return a === 0 && b === value.length ? value : value.slice(a, b);
   }
 
   /** Index after the line break at `at` (or `n` at the end), or INCOMPLETE for a CR at the end of a non-final buffer. */
@@ -433,6 +483,8 @@ export interface TokenizeResult {
   readonly records: SourceRecord[];
   /** Stray quotes read as literal characters. */
   readonly irregular: number;
+  /** The line of the first quote that nothing closed (read as a literal character). */
+  readonly unclosedQuoteLine?: number | undefined;
   /** True when tokenizing stopped at `maxRecords` before the end of the text. */
   readonly truncated?: boolean;
   /** The error that stopped tokenizing (records before it are kept), when `keepGoing` was set. */
@@ -477,5 +529,5 @@ export function tokenize(
     if (options.keepGoing && err instanceof DetectError) return { records, irregular: tokenizer.irregular, error: err };
     throw err;
   }
-  return { records, irregular: tokenizer.irregular };
+  return { records, irregular: tokenizer.irregular, unclosedQuoteLine: tokenizer.unclosedQuoteLine };
 }

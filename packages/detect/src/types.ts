@@ -5,7 +5,15 @@
  */
 
 /** Text encodings the detector can report and the reader can decode. */
-export const ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'iso-8859-1'] as const;
+export const ENCODINGS = [
+  'utf-8',
+  'utf-16le',
+  'utf-16be',
+  'windows-1252',
+  'iso-8859-1',
+  'windows-1251',
+  'koi8-r',
+] as const;
 /** One of {@link ENCODINGS}. */
 export type Encoding = (typeof ENCODINGS)[number];
 
@@ -108,14 +116,23 @@ export interface FormatInfo {
   readonly quote: Decision<string | null>;
   /** The escape character inside quoted fields: equal to `quote` for doubled quotes (RFC 4180), `\\`, or null. */
   readonly escape: Decision<string | null>;
+  /**
+   * True when spaces around fields are padding (`id , name`, `1, "Smith, J"`): the reader drops
+   * them at both ends of every field, header and values alike, and a quote after them opens a
+   * quoted field. False keeps spaces as data.
+   */
+  readonly trim: Decision<boolean>;
   /** Physical lines before the header (titles, notes, blank lines), skipped by the reader. */
   readonly preambleLines: Decision<number>;
   /** Records that form the header: 0 (none; names are `col_1…`), 1, or more for multi-row headers. */
   readonly headerRows: Decision<number>;
   /**
-   * Lines at the end of the file that are not data (footnotes), when the sample reached the end
-   * of the file or the tail was inspected; 0 otherwise.
+   * Lines at the end of the file that are not read — notes, a second table, trailing blank lines —
+   * and why (the reason names the first line and quotes the note). A single row of another width
+   * at the end is never a footer: it is data of the wrong shape, which the loader rejects.
    */
+  readonly footer: Decision<number>;
+  /** The same count as `footer.value` (lines the reader stops before). */
   readonly footerLines: number;
   readonly columns: readonly ColumnInfo[];
   /** Tokens read as NULL. */
@@ -135,6 +152,8 @@ export interface FormatOverrides {
   readonly delimiter?: string;
   readonly quote?: string | null;
   readonly escape?: string | null;
+  /** `true` = spaces around fields are padding (dropped); `false` = they are data. */
+  readonly trim?: boolean;
   /** `false` = no header, `true` = one header row, a number = that many header rows. */
   readonly header?: boolean | number;
   /** Physical lines to skip before the header. */
@@ -181,4 +200,15 @@ export interface SourceRecord {
   readonly fields: readonly string[];
   /** The record's text as it appeared in the file (for reject reports). */
   readonly raw: string;
+  /**
+   * Indices of the fields written as a quoted empty field (`""`): an empty string, never a
+   * NULL, unlike an unquoted empty field. Undefined when the record has none.
+   */
+  readonly quotedEmpty?: readonly number[] | undefined;
+  /**
+   * True when a quote in this record is never closed (nothing later in the file closes it) and
+   * was read as a literal character: the record may be cut short (a truncated file), so loaders
+   * reject it rather than trust it. Absent otherwise.
+   */
+  readonly unclosedQuote?: true;
 }

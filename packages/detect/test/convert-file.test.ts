@@ -25,6 +25,15 @@ describe('convertFile', () => {
     );
   });
 
+  it('keeps a quoted empty field quoted and an unquoted empty field empty', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'blanks.csv');
+    const out = join(dir, 'out.csv');
+    await writeFile(input, 'code;name;note\nA;"";\nB;;""\n');
+    await convertFile(input, out);
+    expect(await readFile(out, 'utf8')).toBe('code,name,note\nA,"",\nB,,""\n');
+  });
+
   it('unescapes quotes and keeps line breaks inside fields', async () => {
     const dir = await tempDir();
     const out = join(dir, 'out.csv');
@@ -84,12 +93,24 @@ describe('convertFile', () => {
     expect(await readFile(out, 'utf8')).toBe('');
   });
 
+  it('rejects the row of a quote that nothing closes and converts the others', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'stray.csv');
+    const out = join(dir, 'out.csv');
+    await writeFile(input, 'id,name\n1,"a, b"\n2,"never closed\n3,c\n');
+    const result = await convertFile(input, out);
+    expect(result.rejects).toEqual([
+      { line: 3, reason: 'a quote in this row is never closed (the row may be cut short)', raw: '2,"never closed' },
+    ]);
+    expect(await readFile(out, 'utf8')).toBe('id,name\n1,"a, b"\n3,c\n');
+  });
+
   it('throws a DetectError for an input that cannot be loaded', async () => {
     const dir = await tempDir();
     const out = join(dir, 'out.csv');
-    await expect(convertFile(fixture('unclosed-quote.csv'), out)).rejects.toMatchObject({
-      code: 'DETECT_UNCLOSED_QUOTE',
-    });
+    const input = join(dir, 'image.csv');
+    await writeFile(input, Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+    await expect(convertFile(input, out)).rejects.toMatchObject({ code: 'DETECT_BINARY_FILE' });
     expect(existsSync(out)).toBe(false);
   });
 

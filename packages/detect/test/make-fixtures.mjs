@@ -1,6 +1,9 @@
 // Writes the byte-exact fixtures of test/fixtures (run: node test/make-fixtures.mjs).
 // Bytes are spelled out here so no editor can re-encode them.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const iconv = createRequire(import.meta.url)('iconv-lite');
 
 const dir = new URL('./fixtures/', import.meta.url);
 mkdirSync(dir, { recursive: true });
@@ -78,4 +81,20 @@ w('unclosed-quote.csv', ascii('id,name\n1,ok\n2,"never closed\n3,more\n'));
 w('comma-space.csv', ascii('id, name, city\n1, Alice, Paris\n2, Bob, Lyon, France\n3, Carol, Nice\n'));
 // Backslash-escaped quotes.
 w('backslash-escape.csv', ascii('id,text\n1,"He said \\"no\\""\n2,"plain"\n3,"x \\"y\\" z"\n'));
+// Cyrillic in the two common single-byte code pages (bytes from iconv-lite's tables), and
+// Western text with many accented letters, which must stay Windows-1252.
+const accounts =
+  'Тип счета;Номер счета;Валюта;Дата;Описание операции;Сумма\n' +
+  'Текущий счет;40817810904500021928;RUR;25.02.2011;Платеж в пользу оператора связи;200,00\n' +
+  'Текущий счет;40817810904500021928;RUR;22.02.2011;Оплата покупки в магазине;1315,50\n' +
+  'Сберегательный счет;42301810904500000001;RUR;21.02.2011;Начисление процентов по вкладу;12,07\n';
+w('windows-1251.csv', iconv.encode(accounts, 'win1251'));
+w('koi8-r.csv', iconv.encode(accounts, 'koi8-r'));
+w(
+  'western-accents.csv',
+  iconv.encode(
+    'ville;pays;remarque\nSão Tomé;São Tomé e Príncipe;capitale, située près de l’équateur\nZürich;Schweiz;größte Stadt\nKøbenhavn;Danmark;hovedstad på Sjælland\nMálaga;España;ciudad andaluza\n',
+    'win1252',
+  ),
+);
 console.log('fixtures written to', dir.pathname);

@@ -117,6 +117,43 @@ describe('readRecords', () => {
     ]);
   });
 
+  it('drops padding around fields when the format says so, a quote after it opening a quoted field', async () => {
+    const bytes = new TextEncoder().encode('id , name , city\n1 , "Smith, J" , Paris\n2,Bob,  Lyon\n');
+    const format = await detectFormat(bytes);
+    expect(format.trim.value).toBe(true);
+    const records = await collect(chunks(bytes, 5), format);
+    expect(records.map((r) => r.fields)).toEqual([
+      ['1', 'Smith, J', 'Paris'],
+      ['2', 'Bob', 'Lyon'],
+    ]);
+  });
+
+  it('drops one extra blank field at the end of a row that otherwise fits (a stray final delimiter)', async () => {
+    const bytes = new TextEncoder().encode(
+      'code,name\nA,x\nB,y,\nC,"z",""\nD,w,"\n"\nE,v,extra\nF,u\nG,t\nH,s\nI,r\nJ,q\n',
+    );
+    const format = await detectFormat(bytes);
+    expect(format.columns.map((c) => c.name)).toEqual(['code', 'name']);
+    expect(format.warnings).toContain(
+      '3 sampled data row(s) end with one extra empty field (a stray final delimiter); it is dropped',
+    );
+    const records = await collect(chunks(bytes, 3), format);
+    expect(records.map((r) => [r.line, r.fields, r.quotedEmpty])).toEqual([
+      [2, ['A', 'x'], undefined],
+      [3, ['B', 'y'], undefined],
+      [4, ['C', 'z'], undefined],
+      [5, ['D', 'w'], undefined],
+      // A non-blank extra field is data of the wrong shape: yielded as it is, for the loader to reject.
+      [7, ['E', 'v', 'extra'], undefined],
+      [8, ['F', 'u'], undefined],
+      [9, ['G', 't'], undefined],
+      [10, ['H', 's'], undefined],
+      [11, ['I', 'r'], undefined],
+      [12, ['J', 'q'], undefined],
+    ]);
+    expect(records[3]?.raw).toBe('D,w,"\n"');
+  });
+
   it('yields rows of another width as they are', async () => {
     const path = fixture('comma-space.csv');
     const records = await collect(createReadStream(path), await detectFormat(path));
@@ -164,11 +201,18 @@ describe('readRecords', () => {
     ]);
   });
 
-  it('fails with DETECT_UNCLOSED_QUOTE and the line of the opening quote', async () => {
+  it('reads a quote that nothing closes as a literal character, marks its record and goes on with the next lines', async () => {
     const good = new TextEncoder().encode('id,name\n1,"a"\n2,"b"\n');
     const format = await detectFormat(good);
     const bad = new TextEncoder().encode('id,name\n1,"a"\n2,"b\n3,c\n');
-    await expect(collect(chunks(bad, 4), format)).rejects.toMatchObject({ code: 'DETECT_UNCLOSED_QUOTE', line: 3 });
+    const records = await collect(chunks(bad, 4), format);
+    expect(records.map((r) => [r.line, r.fields])).toEqual([
+      [2, ['1', 'a']],
+      [3, ['2', '"b']],
+      [4, ['3', 'c']],
+    ]);
+    // The record is marked so that a loader can reject it (a quote never closed may mean a cut-short row).
+    expect(records.map((r) => r.unclosedQuote)).toEqual([undefined, true, undefined]);
   });
 
   it('stops a 50 MB field past maxFieldSize with bounded memory', async () => {

@@ -10,6 +10,11 @@ export interface Dialect {
   readonly delimiter: string;
   readonly quote: string | null;
   readonly escape: string | null;
+  /**
+   * Spaces around fields are padding: they are dropped at both ends of an unquoted field and
+   * around a quoted one, so `a , "b, c" ,d` reads as `a`, `b, c`, `d`. @default false
+   */
+  readonly trim?: boolean;
 }
 
 const LF = 10;
@@ -42,6 +47,9 @@ export class ReferenceTokenizer {
   readonly #escape: number;
   readonly #doubled: boolean;
   readonly #maxFieldSize: number;
+  /** Padding characters dropped around fields (space, and tab unless it delimits), or -1/-1 without trim. */
+  readonly #pad1: number;
+  readonly #pad2: number;
   #buf = '';
   #pos = 0;
   #line: number;
@@ -49,6 +57,7 @@ export class ReferenceTokenizer {
   #retryAt = 0;
   // Output of #parseRecord.
   #fields: string[] = [];
+  #quotedEmpty: number[] | undefined;
   #end = 0;
   #lines = 0;
   #fieldStart = 0;
@@ -66,6 +75,8 @@ export class ReferenceTokenizer {
     this.#escape = dialect.escape === null || dialect.escape === '' ? -3 : dialect.escape.charCodeAt(0);
     this.#doubled = this.#escape === this.#quote;
     this.#maxFieldSize = options.maxFieldSize;
+    this.#pad1 = dialect.trim === true ? 32 : -1;
+    this.#pad2 = dialect.trim === true && !dialect.delimiter.includes('\t') ? 9 : -1;
     this.#line = options.firstLine ?? 1;
   }
 
@@ -136,7 +147,7 @@ export class ReferenceTokenizer {
       if (raw.length > this.#maxFieldSize) this.#checkFieldSizes(fields, startLine);
       this.#line = startLine + this.#lines;
       pos = end;
-      onRecord({ line: startLine, fields, raw });
+      onRecord({ line: startLine, fields, raw, quotedEmpty: this.#quotedEmpty });
     }
     this.#pos = pos;
     this.#retryAt = 0;
@@ -155,6 +166,10 @@ export class ReferenceTokenizer {
     }
   }
 
+  #isPad(c: number): boolean {
+    return c === this.#pad1 || c === this.#pad2;
+  }
+
   /**
    * Parses one record at `pos`. Returns the index after its terminator (and sets #fields, #end,
    * #lines), or INCOMPLETE when the buffer ends inside the record and more text may follow.
@@ -167,6 +182,7 @@ export class ReferenceTokenizer {
     const esc = this.#escape;
     const doubled = this.#doubled;
     const fields: string[] = [];
+    const quotedEmpty: number[] = [];
     let lines = 1;
     let p = pos;
     for (;;) {
@@ -175,6 +191,7 @@ export class ReferenceTokenizer {
       let value: string;
       let prefix = '';
       const linesAtField = lines;
+      while (p < n && this.#isPad(buf.charCodeAt(p))) p += 1;
       for (;;) {
         if (p < n && buf.charCodeAt(p) === quote) {
           const open = p;
@@ -182,7 +199,6 @@ export class ReferenceTokenizer {
           let seg = p;
           let quoted = '';
           let closed = false;
-          let literalQuotes = 0;
           while (p < n) {
             const c = buf.charCodeAt(p);
             if (c === quote) {
@@ -198,16 +214,17 @@ export class ReferenceTokenizer {
               }
               // A quote right after a letter or digit and not followed by a delimiter, a line break
               // or another quote (an apostrophe as in won't, an inch mark as in 5" pipe) is text.
-              if (p + 1 >= n) {
+              let at = p + 1;
+              while (at < n && this.#isPad(buf.charCodeAt(at))) at += 1;
+              if (at >= n) {
                 if (!final) return INCOMPLETE;
               } else if (
-                !closesAt(buf, p + 1, this.#d0, this.#dlen, this.#delimiter) &&
+                !closesAt(buf, at, this.#d0, this.#dlen, this.#delimiter) &&
                 buf.charCodeAt(p + 1) !== quote &&
                 p > seg &&
                 isWordChar(buf.charCodeAt(p - 1))
               ) {
                 this.irregular += 0.25;
-                literalQuotes += 1;
                 quoted += buf.slice(seg, p + 1);
                 p += 1;
                 seg = p;
@@ -244,30 +261,23 @@ export class ReferenceTokenizer {
           }
           if (!closed) {
             if (!final) return INCOMPLETE;
-            if (literalQuotes > 0 || buf.slice(open + 1).trim() === '') {
-              // A quote as the last character of the file opens nothing, and a field whose inner
-              // quotes were read as text never closes: either way the opening quote is a literal.
-              this.irregular += 1;
-              prefix += buf[open];
-              p = open + 1;
-              lines = linesAtField;
-              continue;
-            }
-            throw new DetectError(
-              DetectErrorCode.UnclosedQuote,
-              `A quoted field starting on line ${this.#line + linesAtField - 1} is never closed (no matching ${String.fromCharCode(quote)} before the end of the file); ` +
-                'fix the quoting in the file, or set the quote override to null if quotes are not used for quoting.',
-              { line: this.#line + linesAtField - 1 },
-            );
+            // Nothing closes the quote: it is a literal character.
+            prefix += buf[open];
+            p = open + 1;
+            lines = linesAtField;
+            continue;
           }
+          while (p < n && this.#isPad(buf.charCodeAt(p))) p += 1;
           if (p >= n) {
             if (!final) return INCOMPLETE;
             value = prefix + quoted;
+            if (value.length === 0) quotedEmpty.push(fields.length);
             break;
           }
           const c = buf.charCodeAt(p);
           if (c === LF || c === CR || (c === d0 && (dlen === 1 || buf.startsWith(delim, p)))) {
             value = prefix + quoted;
+            if (value.length === 0) quotedEmpty.push(fields.length);
             break;
           }
           // The closing quote is followed by other text: the opening quote was a literal
@@ -312,12 +322,20 @@ export class ReferenceTokenizer {
           }
           value = prefix + buf.slice(start, p);
         }
+        if (this.#pad1 >= 0) {
+          let a = 0;
+          let b = value.length;
+          while (a < b && this.#isPad(value.charCodeAt(a))) a += 1;
+          while (b > a && this.#isPad(value.charCodeAt(b - 1))) b -= 1;
+          value = value.slice(a, b);
+        }
         break;
       }
       fields.push(value);
       if (p >= n) {
         if (!final) return INCOMPLETE;
         this.#fields = fields;
+        this.#quotedEmpty = quotedEmpty.length > 0 ? quotedEmpty : undefined;
         this.#end = n;
         this.#lines = lines;
         return n;
@@ -325,6 +343,7 @@ export class ReferenceTokenizer {
       const c = buf.charCodeAt(p);
       if (c === LF) {
         this.#fields = fields;
+        this.#quotedEmpty = quotedEmpty.length > 0 ? quotedEmpty : undefined;
         this.#end = p;
         this.#lines = lines;
         return p + 1;
@@ -332,6 +351,7 @@ export class ReferenceTokenizer {
       if (c === CR) {
         if (p + 1 >= n && !final) return INCOMPLETE;
         this.#fields = fields;
+        this.#quotedEmpty = quotedEmpty.length > 0 ? quotedEmpty : undefined;
         this.#end = p;
         this.#lines = lines;
         return buf.charCodeAt(p + 1) === LF ? p + 2 : p + 1;

@@ -35,6 +35,8 @@ const dialects: Dialect[] = [
   { delimiter: '\t', quote: "'", escape: "'" },
   { delimiter: ',', quote: null, escape: null },
   { delimiter: '||', quote: '"', escape: '"' },
+  { delimiter: ',', quote: '"', escape: '"', trim: true },
+  { delimiter: '\t', quote: "'", escape: '\\', trim: true },
 ];
 
 describe('Tokenizer', () => {
@@ -95,6 +97,21 @@ describe('Tokenizer', () => {
       [1, ['a', 'x\ny']],
       [3, ['b', 'p\rq\r\nr']],
       [6, ['c', 'z']],
+    ]);
+  });
+
+  it('marks the fields written as a quoted empty field, and only those', () => {
+    const text = 'a,"",\n"","x",""\nno,quotes,\n"""","", ""\n';
+    const out = run(() => new Tokenizer({ delimiter: ',', quote: '"', escape: '"' }, { maxFieldSize: 100 }), text, [3]);
+    expect(out.records.map((r) => [r.fields, r.quotedEmpty])).toEqual([
+      [['a', '', ''], [1]],
+      [
+        ['', 'x', ''],
+        [0, 2],
+      ],
+      [['no', 'quotes', ''], undefined],
+      // '""""' is one quote; ' ""' (padded) is not a quoted field.
+      [['"', '', ' ""'], [1]],
     ]);
   });
 

@@ -165,12 +165,23 @@ class FileLoad {
     const since = performance.now();
     const format = await detectFile(file, { overrides: options.format, settings, signal, table, name: this.#name });
     const detectMs = performance.now() - since;
+    // Lines detection leaves out (preamble, notes after the table) are recorded with why.
     await this.#audit.record('detect', 'ok', since, {
       columns: format.columns.length,
       delimiter: format.delimiter.value,
       encoding: format.encoding.value,
       headerRows: format.headerRows.value,
+      preambleLines: format.preambleLines.value,
+      ...(format.preambleLines.value > 0 ? { preamble: format.preambleLines.reason } : {}),
+      footerLines: format.footer.value,
+      ...(format.footer.value > 0 ? { footer: format.footer.reason } : {}),
+      ...(format.warnings.length > 0 ? { warnings: format.warnings } : {}),
     });
+    if (format.footer.value > 0)
+      this.#log.info(
+        { footerLines: format.footer.value, reason: format.footer.reason },
+        'lines after the table are not loaded',
+      );
     return Object.assign(format, { detectMs });
   }
 

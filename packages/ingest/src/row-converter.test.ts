@@ -27,6 +27,23 @@ describe('RowConverter', () => {
     }
   });
 
+  it('keeps a quoted empty field as an empty string in a text column; an unquoted one and a typed column give NULL', () => {
+    const plan: ConversionPlan = {
+      fieldCount: 2,
+      nullTokens: ['', 'NULL'],
+      columns: [
+        { name: 't', source: 0, type: { kind: 'text', maxLength: 5 }, nullable: true },
+        { name: 'n', source: 1, type: { kind: 'integer', size: 'int' }, nullable: true },
+      ],
+    };
+    const converter = new RowConverter(plan);
+    const out = new PackedRowsWriter(2, 4);
+    expect(converter.convert({ ...record(2, ['', '']), quotedEmpty: [0, 1] }, out)).toBeUndefined();
+    expect(converter.convert(record(3, ['', '']), out)).toBeUndefined();
+    expect(converter.convert({ ...record(4, ['', '7']), quotedEmpty: [1] }, out)).toBeUndefined();
+    expect(valuesOf(out)).toEqual(['', null, null, null, null, 7]);
+  });
+
   it('maps columns by source, fills missing ones with NULL and rejects with the first failing column', () => {
     const plan: ConversionPlan = {
       fieldCount: 2,

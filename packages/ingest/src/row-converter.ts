@@ -52,15 +52,29 @@ export class RowConverter {
         reason: `expected ${this.#fieldCount} fields, found ${fields.length}`,
       };
     }
+    if (record.unclosedQuote === true) {
+      return {
+        line: record.line,
+        raw: record.raw,
+        reason: 'a quote in this row is never closed (the row may be cut short)',
+      };
+    }
     out.beginRow();
     for (let i = 0; i < this.width; i++) {
       const parser = this.#parsers[i];
       let value: DbValue = null;
       let raw = '';
       if (parser !== undefined) {
-        raw = fields[this.#sources[i] as number] as string;
+        const source = this.#sources[i] as number;
+        raw = fields[source] as string;
         if (this.#plainText[i]) {
-          value = raw.length <= this.#longestNullToken && this.#nullTokens.has(raw) ? null : raw;
+          // A quoted empty field ("") is an empty string; only an unquoted one is NULL.
+          value =
+            raw.length <= this.#longestNullToken &&
+            this.#nullTokens.has(raw) &&
+            (raw.length > 0 || record.quotedEmpty === undefined || !record.quotedEmpty.includes(source))
+              ? null
+              : raw;
         } else {
           const parsed = parser(raw);
           if (!parsed.ok) {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import type { DbValue } from '@refdata/db';
+import { formatCanonical } from '@refdata/detect';
 import { describe, expect, it } from 'vitest';
 import { type IngestProgress, type IngestResult, isIngestError } from '../src/index.js';
 import { csv, readAll, rows, setup, track } from './helpers.js';
@@ -151,6 +153,58 @@ describe('Ingestor (facade on SQLite)', () => {
     ]);
     const steps = (await db.listAudit(fileId)).map((a) => a.step);
     expect(steps).toEqual(expect.arrayContaining(['detect', 'stage', 'validate', 'apply']));
+  });
+
+  it('rejects a ragged last row (one field too many or too few) instead of dropping it as a footer, counted against maxErrors', async () => {
+    const head = 'code,amount,day\nA,1,2024-01-01\nB,2,2024-01-02\n';
+    const many = Array.from({ length: 5000 }, (_, i) => `K${i},${i},2024-01-03\n`).join('');
+    const cases = [
+      { body: `${head}C,3,2024-01-02,extra\n`, line: 4, raw: 'C,3,2024-01-02,extra', found: 4, good: 2 },
+      { body: `${head}C,3\n`, line: 4, raw: 'C,3', found: 2, good: 2 },
+      { body: `${head}${many}C,3,2024-01-02,extra\n`, line: 5004, raw: 'C,3,2024-01-02,extra', found: 4, good: 5002 },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const { db, ingestor, dir } = await setup();
+      const path = await csv(dir, `ragged${i}.csv`, c.body);
+      const { fileId } = await track(db, path, `ragged${i}.csv`);
+      const result = await ingestor.ingest(path, { maxErrors: 5, fileId });
+      expect(result, c.raw).toMatchObject({ status: 'loaded', rowsLoaded: c.good, rowsRejected: 1 });
+      expect(result.format.footer.value).toBe(0);
+      expect(result.rejects).toEqual([{ line: c.line, raw: c.raw, reason: `expected 3 fields, found ${c.found}` }]);
+      expect((await db.listRejects(fileId)).map((r) => [r.line, r.raw])).toEqual([[c.line, c.raw]]);
+      // With the default maxErrors of 0 the file fails rather than losing the row.
+      const error = await ingestor.ingest(path, { table: `ragged${i}_strict` }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'INGEST_TOO_MANY_REJECTS' });
+    }
+  });
+
+  it('loads a row with one extra empty field at the end (a stray final delimiter) instead of rejecting it', async () => {
+    const { db, ingestor, dir } = await setup();
+    const body = Array.from({ length: 8 }, (_, i) => `K${i},name ${i},${i}`).join('\n');
+    const path = await csv(dir, 'stray.csv', `code,name,n\n${body}\nX,with stray,9,\nY,"quoted",10,""\n`);
+    const result = await ingestor.ingest(path);
+    expect(result).toMatchObject({ status: 'loaded', rowsLoaded: 10, rowsRejected: 0 });
+    expect((await readAll(db, 'stray')).slice(-2)).toEqual([
+      ['X', 'with stray', 9],
+      ['Y', 'quoted', 10],
+    ]);
+  });
+
+  it('records the notes it leaves out at the end of a file in the detect audit step', async () => {
+    const { db, ingestor, dir } = await setup();
+    const path = await csv(dir, 'noted.csv', 'code,name\nA,x\nB,y\n\nSource: a survey of 2024\n');
+    const { fileId } = await track(db, path, 'noted.csv');
+    const result = await ingestor.ingest(path, { fileId });
+    expect(result).toMatchObject({ status: 'loaded', rowsLoaded: 2, rowsRejected: 0 });
+    expect(result.format.footer).toMatchObject({ value: 2 });
+    const detect = (await db.listAudit(fileId)).find((a) => a.step === 'detect');
+    expect(detect?.details).toMatchObject({
+      footerLines: 2,
+      footer: 'lines from 4 on are notes ("Source: a survey of 2024") after the table',
+    });
   });
 
   it('counts duplicate keys as rejects', async () => {
@@ -319,6 +373,30 @@ describe('Ingestor (facade on SQLite)', () => {
     }
   });
 
+  it('keeps a quoted empty field as an empty string and an unquoted one as NULL: export → ingest → export is byte-identical', async () => {
+    const { db, ingestor, dir } = await setup();
+    // What `refdata export` writes: NULL as an empty unquoted field, '' as "", quotes only where needed.
+    const text =
+      'code,name,note,amount\n' + 'A,"",,1.5\n' + 'B,,"",\n' + 'C,"x, ""y""","",2.25\n' + 'D,plain,NULL text,-3\n';
+    const result = await ingestor.ingest(await csv(dir, 'blanks.csv', text));
+    expect(result).toMatchObject({ status: 'loaded', rowsLoaded: 4, rowsRejected: 0 });
+    const rows = await readAll(db, 'blanks');
+    expect(rows).toEqual([
+      ['A', '', null, '1.5'],
+      ['B', null, '', null],
+      ['C', 'x, "y"', '', '2.25'],
+      ['D', 'plain', 'NULL text', '-3'],
+    ]);
+    const field = (v: DbValue): string => {
+      if (v === null) return '';
+      const s = formatCanonical(v);
+      return s === '' ? '""' : /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    };
+    const names = (await db.describeTable('blanks'))?.columns.map((c) => c.name) ?? [];
+    const exported = [names, ...rows].map((r) => `${r.map((v) => field(v)).join(',')}\n`).join('');
+    expect(exported).toBe(text);
+  });
+
   it('decodes UTF-16 with a BOM and Windows-1252 bytes, hashing the bytes as they are on disk', async () => {
     const { db, ingestor, dir } = await setup();
     const utf16 = Buffer.concat([
@@ -422,17 +500,39 @@ describe('Ingestor (facade on SQLite)', () => {
       code: 'INGEST_FILE_UNREADABLE',
       causeCode: 'ENOENT',
     });
-    const unclosed = await csv(dir, 'broken.csv', `${HEADER}${rows(3)}000009,"never closed,1.00\n${rows(3, 10)}`);
-    const err = await ingestor.ingest(unclosed).then(
+    // UTF-8 with one byte that is not (a damaged file): refused with the line, never garbled.
+    const damaged = Buffer.concat([
+      Buffer.from(`${HEADER}000001,Zürich Genève,1.00\n000002,Köln Malmö,2.00\n000003,Århus Évry,3.00\n000004,bad `),
+      Buffer.from([0xff]),
+      Buffer.from(' byte,4.00\n'),
+    ]);
+    const err = await ingestor.ingest(await csv(dir, 'broken.csv', damaged)).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toMatchObject({
       code: 'INGEST_FILE_MALFORMED',
-      causeCode: 'DETECT_UNCLOSED_QUOTE',
+      causeCode: 'DETECT_INVALID_ENCODING',
       table: 'broken',
       details: { line: 5 },
     });
+    // A quote that nothing closes no longer fails the whole file: its row is a reject (it may be
+    // cut short), the others load, and detection names the line.
+    const stray = await ingestor.ingest(
+      await csv(dir, 'stray.csv', `${HEADER}${rows(3)}000009,"never closed,1.00\n${rows(3, 10)}`),
+      { maxErrors: 1 },
+    );
+    expect(stray).toMatchObject({ status: 'loaded', rowsLoaded: 6, rowsRejected: 1 });
+    expect(stray.rejects).toEqual([
+      {
+        line: 5,
+        raw: '000009,"never closed,1.00',
+        reason: 'a quote in this row is never closed (the row may be cut short)',
+      },
+    ]);
+    expect(stray.format.warnings).toContain(
+      'the " on line 5 is never closed; it is read as a literal character (check that line)',
+    );
     const binary = await csv(dir, 'blob.csv', new Uint8Array([0, 1, 2, 3, 0, 0, 255, 254, 0, 7]));
     await expect(ingestor.ingest(binary)).rejects.toMatchObject({
       code: 'INGEST_FORMAT_UNDETECTABLE',

@@ -86,7 +86,7 @@ describe('parse worker pipeline (bundled build)', () => {
     await ingestor.close();
   });
 
-  it('reports a file that breaks after the detection sample with the reader’s code and line', async () => {
+  it('rejects the row of a quote that nothing closes past the detection sample, with its line', async () => {
     const { db, dir } = await setup();
     // Past the 1 MiB sample, an opening quote that never closes.
     const body = rows(40_000);
@@ -96,10 +96,10 @@ describe('parse worker pipeline (bundled build)', () => {
       () => undefined,
       (e: unknown) => e,
     );
+    // The quote is read as a literal character and its row rejected (it may be cut short).
     expect(error).toMatchObject({
-      code: 'INGEST_FILE_MALFORMED',
-      causeCode: 'DETECT_UNCLOSED_QUOTE',
-      details: { line: 40_002 },
+      code: 'INGEST_TOO_MANY_REJECTS',
+      rejects: [{ line: 40_002, reason: 'a quote in this row is never closed (the row may be cut short)' }],
     });
     expect(await db.describeTable('late')).toBeUndefined();
     await ingestor.close();

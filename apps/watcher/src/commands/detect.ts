@@ -70,8 +70,10 @@ export async function detectCommand({ ctx, opts }: CommandEnv, file: string): Pr
     ['delimiter', format.delimiter],
     ['quote', format.quote],
     ['escape', format.escape],
+    ['padding dropped', format.trim],
     ['preamble lines', format.preambleLines],
     ['header rows', format.headerRows],
+    ['footer lines', format.footer],
   ];
   out.line(out.paint.bold(path));
   out.table(
@@ -79,7 +81,7 @@ export async function detectCommand({ ctx, opts }: CommandEnv, file: string): Pr
     decisions.map(([name, d]) => [name, show(d.value), d.overridden ? 'override' : pct(d.confidence), d.reason]),
   );
   out.line(
-    `BOM: ${format.bom ? 'yes' : 'no'} · footer lines: ${format.footerLines} · null tokens: ${format.nullTokens
+    `BOM: ${format.bom ? 'yes' : 'no'} · null tokens: ${format.nullTokens
       .map((t) => JSON.stringify(t))
       .join(
         ' ',

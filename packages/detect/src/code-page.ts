@@ -1,0 +1,113 @@
+/**
+ * Which single-byte code page a non-UTF-8 sample is in, from its letter statistics: Western
+ * (Windows-1252) text has accented letters one at a time inside ASCII words, Cyrillic text has
+ * whole words of bytes above 0x7F, and of the Cyrillic code pages the right one decodes to
+ * Russian letter frequencies with words in one case (`Текущий`, `СЧЕТ`, not `тЕКУЩИЙ`).
+ * @internal
+ */
+import iconv from 'iconv-lite';
+
+/** Code pages told apart here, with their iconv-lite names. @internal */
+export const CYRILLIC_CODE_PAGES = { 'windows-1251': 'win1251', 'koi8-r': 'koi8-r' } as const;
+type CyrillicCodePage = keyof typeof CYRILLIC_CODE_PAGES;
+
+/** Letter frequencies of Russian text, per cent (the usual table; Ukrainian and Bulgarian score alike). */
+const FREQUENCY: Readonly<Record<string, number>> = {
+  о: 10.97,
+  е: 8.45,
+  а: 8.01,
+  и: 7.35,
+  н: 6.7,
+  т: 6.26,
+  с: 5.47,
+  р: 4.73,
+  в: 4.54,
+  л: 4.4,
+  к: 3.49,
+  м: 3.21,
+  д: 2.98,
+  п: 2.81,
+  у: 2.62,
+  я: 2.01,
+  ы: 1.9,
+  ь: 1.74,
+  г: 1.7,
+  з: 1.65,
+  б: 1.59,
+  ч: 1.44,
+  й: 1.21,
+  х: 0.97,
+  ж: 0.94,
+  ш: 0.73,
+  ю: 0.64,
+  ц: 0.48,
+  щ: 0.36,
+  э: 0.32,
+  ф: 0.26,
+  ъ: 0.04,
+  ё: 0.04,
+  і: 1.0,
+  ї: 0.5,
+  є: 0.5,
+};
+
+/** Bytes looked at (letter statistics settle long before). */
+const PROBE = 65_536;
+
+/** Share of the bytes above 0x7F that stand in runs of three or more (whole non-ASCII words). */
+function runShare(bytes: Uint8Array): { high: number; share: number } {
+  let high = 0;
+  let inRuns = 0;
+  let run = 0;
+  const n = Math.min(bytes.length, PROBE);
+  for (let i = 0; i <= n; i += 1) {
+    if (i < n && bytes[i]! >= 0x80) {
+      high += 1;
+      run += 1;
+      continue;
+    }
+    if (run >= 3) inRuns += run;
+    run = 0;
+  }
+  return { high, share: high === 0 ? 0 : inRuns / high };
+}
+
+/** How Russian the decoded letters look: mean letter frequency, less the letters in mixed-case words. */
+function cyrillicScore(text: string): number {
+  let letters = 0;
+  let sum = 0;
+  let mixed = 0;
+  for (const word of text.match(/\p{Script=Cyrillic}+/gu) ?? []) {
+    const lower = word.toLowerCase();
+    // A word in one case, or capitalised; anything else (тЕКУЩИЙ) is a wrong mapping.
+    const rest = word.slice(1);
+    const oneCase = rest === rest.toLowerCase() || word === word.toUpperCase();
+    for (const ch of lower) {
+      letters += 1;
+      sum += FREQUENCY[ch] ?? 0;
+      if (!oneCase) mixed += 1;
+    }
+  }
+  if (letters === 0) return 0;
+  return (sum / letters) * (1 - mixed / letters);
+}
+
+/** A Cyrillic code page when the bytes read as Cyrillic words, else undefined (Western text). @internal */
+export function cyrillicCodePage(
+  bytes: Uint8Array,
+): { encoding: CyrillicCodePage; confidence: number; reason: string } | undefined {
+  const { high, share } = runShare(bytes);
+  if (high < 8 || share < 0.5) return undefined;
+  const probe = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, PROBE));
+  const scores = (Object.keys(CYRILLIC_CODE_PAGES) as CyrillicCodePage[])
+    .map((encoding) => ({ encoding, score: cyrillicScore(iconv.decode(probe, CYRILLIC_CODE_PAGES[encoding])) }))
+    .sort((a, b) => b.score - a.score);
+  const [best, second] = scores as [(typeof scores)[0], (typeof scores)[0]];
+  // Correct Russian text averages about 5.5 per cent per letter; a wrong mapping falls well below.
+  if (best.score < 4) return undefined;
+  return {
+    encoding: best.encoding,
+    confidence: best.score > second.score * 1.3 ? 0.9 : 0.7,
+    reason: `not valid UTF-8; ${Math.round(share * 100)}% of the ${high} bytes above 0x7F form whole words, which read as Cyrillic in ${best.encoding} (letter statistics ${best.score.toFixed(1)} against ${second.score.toFixed(1)} for ${second.encoding})`,
+  };
+}
