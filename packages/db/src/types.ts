@@ -312,7 +312,8 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
  * The steps of a file's audit trail. The database records `commit` (a load applied or held),
  * `restore` and `prune` itself, with typed details ({@link AuditDetailsByStep}); ingestion
  * records `detect`, `schema`, `stage`, `validate`, `duplicate`, `apply`, and `cancel` or
- * `ingest` when it fails; the watcher records `release`.
+ * `ingest` when it fails; the watcher records `release`, and `access` for each operation on a file
+ * (seen, moved, claimed, removed …: who, from where to where, when — the access trail).
  */
 export const AUDIT_STEPS = [
   'detect',
@@ -327,6 +328,7 @@ export const AUDIT_STEPS = [
   'release',
   'cancel',
   'ingest',
+  'access',
 ] as const;
 /** One of {@link AUDIT_STEPS}. */
 export type AuditStep = (typeof AUDIT_STEPS)[number];

@@ -4,6 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createMonitor, type Monitor, type MonitorSummary } from '@refdata/monitor';
+import { AccessTrail } from '../access-trail.js';
 import { createAppIngestor } from '../app-ingestor.js';
 import { createDbClaimStore } from '../claim-store.js';
 import { syncDatasets } from '../datasets.js';
@@ -61,6 +62,9 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     ...(config.monitor.include === undefined ? {} : { include: config.monitor.include }),
     ...(config.monitor.exclude === undefined ? {} : { exclude: config.monitor.exclude }),
   });
+  // The access trail: each operation on a file (seen, moved, claimed, removed …) in the audit table.
+  const trail = new AccessTrail({ db, logger: logger.child({ component: 'access-trail' }) });
+  monitor.on('operation', (op) => trail.record(op));
   monitor.on('settled', (e) => {
     metrics.files.inc({ status: e.to });
     if (e.to === 'archived') metrics.lastSuccess.set(Date.now() / 1000);
@@ -132,6 +136,7 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     display?.stop();
     await server?.close();
     await ingestor.close();
+    await trail.close();
   }
 }
 
