@@ -321,6 +321,59 @@ export const SETTINGS: readonly SettingDef[] = [
     default: '127.0.0.1',
   },
   {
+    key: 'retentionDays',
+    env: 'RETENTION_DAYS',
+    file: 'retention.days',
+    kind: 'number',
+    schema: num(0, 36_500, true),
+    allowed: 'days greater than 0 and at most 36500 (fractions allowed), or unset to keep everything',
+  },
+  {
+    key: 'retentionIntervalSeconds',
+    env: 'RETENTION_INTERVAL',
+    file: 'retention.intervalSeconds',
+    kind: 'number',
+    schema: num(0, 86_400, true),
+    allowed: 'seconds greater than 0 and at most 86400',
+    default: 3600,
+  },
+  {
+    key: 'logFile',
+    env: 'LOG_FILE',
+    file: 'log.file',
+    kind: 'string',
+    schema: nonEmpty,
+    allowed: 'a file path (rotated files get a number before the extension: refdata.1.log)',
+    path: true,
+  },
+  {
+    key: 'logFileSize',
+    env: 'LOG_FILE_SIZE',
+    file: 'log.fileSize',
+    kind: 'string',
+    schema: z.string().regex(/^\d+[kmg]$/i),
+    allowed: 'a size with its unit k, m or g, e.g. 10m',
+    default: '10m',
+  },
+  {
+    key: 'logFileFrequency',
+    env: 'LOG_FILE_FREQUENCY',
+    file: 'log.fileFrequency',
+    kind: 'string',
+    schema: z.string().regex(/^(daily|hourly|[1-9]\d*)$/),
+    allowed: 'daily, hourly, or a whole number of seconds',
+    default: 'daily',
+  },
+  {
+    key: 'logFileKeep',
+    env: 'LOG_FILE_KEEP',
+    file: 'log.fileKeep',
+    kind: 'int',
+    schema: int(1, 10_000),
+    allowed: 'a whole number of rotated files from 1 to 10000',
+    default: 14,
+  },
+  {
     key: 'logLevel',
     env: 'LOG_LEVEL',
     file: 'log.level',
@@ -404,7 +457,16 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   metrics: z.strictObject({ port: z.unknown().optional(), host: z.unknown().optional() }).optional(),
-  log: z.strictObject({ level: z.unknown().optional() }).optional(),
+  log: z
+    .strictObject({
+      level: z.unknown().optional(),
+      file: z.unknown().optional(),
+      fileSize: z.unknown().optional(),
+      fileFrequency: z.unknown().optional(),
+      fileKeep: z.unknown().optional(),
+    })
+    .optional(),
+  retention: z.strictObject({ days: z.unknown().optional(), intervalSeconds: z.unknown().optional() }).optional(),
   datasets: z.record(nonEmpty, datasetSchema).optional(),
 });
 
@@ -466,6 +528,20 @@ export interface AppConfig {
   readonly metrics: { readonly port: number | undefined; readonly host: string };
   /** Undefined when not configured (each command picks its own default). */
   readonly logLevel: LogLevel | undefined;
+  /**
+   * Log lines to a rotated file instead of stderr (undefined: stderr, as always). `frequency` is
+   * `daily`, `hourly` or milliseconds.
+   */
+  readonly logFile:
+    | {
+        readonly path: string;
+        readonly size: string;
+        readonly frequency: 'daily' | 'hourly' | number;
+        readonly keep: number;
+      }
+    | undefined;
+  /** History retention of the running service (`maxAgeMs` undefined: keep everything). */
+  readonly retention: { readonly maxAgeMs: number | undefined; readonly intervalMs: number };
   readonly datasets: readonly DatasetSettings[];
   /** The config file that was read, if any. */
   readonly configFile: string | undefined;
@@ -623,6 +699,22 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     },
     metrics: { port: get('metricsPort'), host: get('metricsHost') },
     logLevel: get('logLevel'),
+    logFile:
+      get<string | undefined>('logFile') === undefined
+        ? undefined
+        : {
+            path: get<string>('logFile'),
+            size: get<string>('logFileSize').toLowerCase(),
+            frequency: logFrequency(get<string>('logFileFrequency')),
+            keep: get<number>('logFileKeep'),
+          },
+    retention: {
+      maxAgeMs:
+        get<number | undefined>('retentionDays') === undefined
+          ? undefined
+          : Math.round(get<number>('retentionDays') * 86_400_000),
+      intervalMs: Math.round(get<number>('retentionIntervalSeconds') * 1000),
+    },
     datasets,
     configFile: file?.path,
     secrets,
@@ -811,6 +903,11 @@ function toDatasets(raw: NonNullable<z.infer<typeof fileSchema>['datasets']>): D
     });
   }
   return out;
+}
+
+/** `daily`, `hourly`, or seconds as milliseconds (pino-roll's `frequency`). */
+function logFrequency(text: string): 'daily' | 'hourly' | number {
+  return text === 'daily' || text === 'hourly' ? text : Number(text) * 1000;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -9,6 +9,7 @@ import { type Database, type DatabaseOperation, openDatabase, parseDatabaseUrl }
 import type { Logger as PinoLogger } from 'pino';
 import { type AppConfig, loadConfig } from './config.js';
 import { AppError, AppErrorCode } from './errors.js';
+import { type LogFileSink, openLogFile } from './log-file.js';
 import { createRootLogger, type LogLevel } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
 import { Output, type Streams } from './output.js';
@@ -136,11 +137,26 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
   for (const s of config.secrets) scrubber.add(s);
   const stderr = new StderrRoute(runtime.stderr);
   const out = new Output({ stdout: runtime.stdout, stderr }, scrubber, runtime.env);
+  // LOG_FILE: JSON lines into a rotated file (0640) instead of stderr; a file that cannot be
+  // opened or written is said on stderr, where the lines then go.
+  let logFile: LogFileSink | undefined;
+  if (config.logFile !== undefined) {
+    const where = config.logFile.path;
+    logFile = openLogFile(config.logFile, (err) => {
+      out.stderr.write(
+        `refdata: cannot write the log file ${where} (LOG_FILE): ${scrubber.scrub(err.message)}. Log lines go to stderr.\n`,
+      );
+    });
+  }
+  const file = logFile;
   const logger = createRootLogger({
     level: config.logLevel ?? options.defaultLogLevel,
-    pretty: runtime.stderr.isTTY === true,
+    pretty: file === undefined && runtime.stderr.isTTY === true,
     colorize: runtime.stderr.isTTY === true && runtime.env.NO_COLOR === undefined,
-    sink: stderr,
+    sink:
+      file === undefined
+        ? stderr
+        : { write: (line: string) => (file.failure === undefined ? file.write(line) : stderr.write(line)) },
     scrubber,
   });
   let db: Database | undefined;
@@ -205,6 +221,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
       const d = db;
       db = undefined;
       if (d !== undefined) await d.close();
+      await logFile?.close();
     },
   };
 }

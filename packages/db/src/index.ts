@@ -41,6 +41,7 @@ export type {
   FindLoadedQuery,
   HealthReport,
   HeldCommitDetails,
+  HistoryPruneResult,
   LoadMode,
   LoadOutcome,
   LoadSession,

@@ -418,6 +418,14 @@ export type AuditRecord<S extends AuditStep = AuditStep> = AuditEvent<S> & {
   readonly at: Date;
 };
 
+/** What {@link Database.pruneHistory} deleted. */
+export interface HistoryPruneResult {
+  /** Tracking rows. */
+  readonly files: number;
+  readonly auditEvents: number;
+  readonly rejects: number;
+}
+
 /** Per-table settings, settable from a config file. */
 export interface DatasetConfig {
   readonly table: string;
@@ -477,6 +485,20 @@ export interface Database {
   listAudit(fileId: number): Promise<AuditRecord[]>;
   recordRejects(fileId: number, rows: readonly RejectedRow[]): Promise<void>;
   listRejects(fileId: number, options?: { readonly limit?: number }): Promise<RejectedRow[]>;
+  /**
+   * Retention: deletes the history older than `olderThan` in one transaction — tracking rows of
+   * files that finished before it (archived, failed, duplicate or released; never held or in
+   * flight), their audit events and rejected rows, and audit events of no tracked file recorded
+   * before it. Backups are kept (see {@link Database.pruneBackups}). Once a file's row is gone,
+   * the same content dropped again is loaded again rather than recorded as a duplicate.
+   *
+   * @example
+   * ```ts
+   * const removed = await db.pruneHistory(new Date(Date.now() - 90 * 86_400_000));
+   * console.log(`${removed.files} files, ${removed.auditEvents} audit events, ${removed.rejects} rejected rows pruned`);
+   * ```
+   */
+  pruneHistory(olderThan: Date): Promise<HistoryPruneResult>;
   getDataset(table: string): Promise<DatasetConfig | undefined>;
   setDataset(config: DatasetConfig): Promise<void>;
   listDatasets(): Promise<DatasetConfig[]>;

@@ -13,6 +13,7 @@ import { type FileDisplay, showFileDisplay } from '../file-display.js';
 import { createFileHandler, type FileOutcome } from '../file-handler.js';
 import { type MetricsServer, startMetricsServer, WatcherMetrics } from '../metrics.js';
 import type { Output } from '../output.js';
+import { type Retention, startRetention } from '../retention.js';
 import { ensureStageFolders } from './init.js';
 import type { CommandEnv } from './shared.js';
 
@@ -91,6 +92,17 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     metrics.inFlight.set(s.inFlight);
   });
 
+  // RETENTION_DAYS: the service prunes old history at start and every RETENTION_INTERVAL.
+  let retention: Retention | undefined;
+  if (config.retention.maxAgeMs !== undefined) {
+    retention = startRetention({
+      db,
+      maxAgeMs: config.retention.maxAgeMs,
+      intervalMs: config.retention.intervalMs,
+      logger: logger.child({ component: 'retention' }),
+    });
+  }
+
   let server: MetricsServer | undefined;
   if (config.metrics.port !== undefined) {
     server = await startMetricsServer({
@@ -134,6 +146,7 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     return 0;
   } finally {
     display?.stop();
+    await retention?.stop();
     await server?.close();
     await ingestor.close();
     await trail.close();

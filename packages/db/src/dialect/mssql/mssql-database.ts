@@ -20,6 +20,7 @@ import { getDataset, listDatasets, setDataset } from './mssql-datasets.js';
 import { MssqlFileTracking } from './mssql-file-tracking.js';
 import { beginLoad } from './mssql-load-session.js';
 import { int } from './mssql-params.js';
+import { pruneHistory } from './mssql-retention.js';
 import {
   bootstrapSql,
   dropTableIfExistsSql,
@@ -57,6 +58,7 @@ const MSSQL_PARTS: DialectParts<MssqlClient> = {
   listAudit,
   recordRejects,
   listRejects,
+  pruneHistory,
   getDataset,
   setDataset,
   listDatasets,
