@@ -34,6 +34,8 @@ export interface SettingDef {
   readonly key: string;
   /** Environment variable (the seed's name where the seed has one). */
   readonly env?: string;
+  /** A second name of the environment variable (read when `env` is not set). */
+  readonly envAlias?: string;
   /** Dotted path in `refdata.config.json`. */
   readonly file?: string;
   /** Command-line flag. */
@@ -97,6 +99,16 @@ export const SETTINGS: readonly SettingDef[] = [
     schema: z.string(),
     allowed: 'the SQL Server password (environment only)',
     secret: true,
+  },
+  {
+    key: 'dbPasswordFile',
+    env: 'DB_PASSWORD_FILE',
+    envAlias: 'db_password_file',
+    file: 'database.passwordFile',
+    kind: 'string',
+    schema: nonEmpty,
+    allowed: 'the path of a file holding the SQL Server password (e.g. /run/secrets/db_password)',
+    path: true,
   },
   {
     key: 'poolSize',
@@ -424,6 +436,7 @@ const fileSchema = z.strictObject({
       host: z.unknown().optional(),
       name: z.unknown().optional(),
       user: z.unknown().optional(),
+      passwordFile: z.unknown().optional(),
       poolSize: z.unknown().optional(),
       maxRetries: z.unknown().optional(),
       retryBackoffSeconds: z.unknown().optional(),
@@ -495,7 +508,11 @@ export interface AppConfig {
   /** Where the drop root setting came from (`the --root flag`, `the environment variable REFDATA_ROOT`, …). */
   readonly rootSource: string;
   /** The database, and where its setting came from (`the --db flag`, `the environment variable REFDATA_DB`, …). */
-  readonly db: ResolvedDbUrl & { readonly source: string };
+  readonly db: ResolvedDbUrl & {
+    readonly source: string;
+    /** DB_PASSWORD_FILE: the file holding the password, read for each new connection. */
+    readonly passwordFile: string | undefined;
+  };
   readonly database: {
     readonly poolSize: number;
     readonly maxRetries: number;
@@ -644,6 +661,12 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     }
   }
 
+  if (get<string | undefined>('dbPasswordFile') !== undefined && db?.password !== undefined) {
+    problems.push(
+      'DB_PASSWORD_FILE and db_password (or a password in the URL): give the SQL Server password once; keep DB_PASSWORD_FILE and remove the other.',
+    );
+  }
+
   const sourceOf = (key: string): string => {
     const p = picked.get(key);
     return p === undefined ? 'no setting' : origin(p.def, p.source, file?.path);
@@ -668,7 +691,7 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
   const config: AppConfig = {
     root: get<string>('root'),
     rootSource: sourceOf('root'),
-    db: { ...db, source: dbSource },
+    db: { ...db, source: dbSource, passwordFile: get<string | undefined>('dbPasswordFile') },
     database: {
       poolSize: get('poolSize'),
       maxRetries: get('maxRetries'),
@@ -789,9 +812,10 @@ function pick(
   file: z.infer<typeof fileSchema> | undefined,
 ): Picked | undefined {
   if (def.flag !== undefined && flags[def.flag] !== undefined) return { value: flags[def.flag], source: 'flag', def };
-  if (def.env !== undefined) {
-    const v = env[def.env];
-    if (v !== undefined && v !== '') return { value: v, source: 'environment', def };
+  for (const name of [def.env, def.envAlias]) {
+    if (name === undefined) continue;
+    const v = env[name];
+    if (v !== undefined && v !== '') return { value: v, source: 'environment', def: { ...def, env: name } };
   }
   if (def.file !== undefined && file !== undefined) {
     let cur: unknown = file;

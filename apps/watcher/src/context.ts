@@ -135,6 +135,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
     cwd: runtime.cwd,
   });
   for (const s of config.secrets) scrubber.add(s);
+  scrubber.addFile(config.db.passwordFile);
   const stderr = new StderrRoute(runtime.stderr);
   const out = new Output({ stdout: runtime.stdout, stderr }, scrubber, runtime.env);
   // LOG_FILE: JSON lines into a rotated file (0640) instead of stderr; a file that cannot be
@@ -177,12 +178,18 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
         await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
         url = `sqlite:${file}`;
       }
-      if (config.db.dialect === 'mssql' && config.db.password === undefined) {
-        const { user } = parseDatabaseUrl(url) as { user: string };
+      const parsedUrl = parseDatabaseUrl(url);
+      const needsPassword =
+        parsedUrl.dialect === 'mssql' &&
+        ['sql', 'ntlm', 'azure-active-directory-service-principal-secret'].includes(
+          parsedUrl.authentication?.type ?? 'sql',
+        );
+      if (needsPassword && config.db.password === undefined && config.db.passwordFile === undefined) {
+        const { user } = parsedUrl as { user: string };
         throw new AppError(
           AppErrorCode.CONFIG_INVALID,
           `db_password (environment variable) is not set, and SQL Server login ${JSON.stringify(user)} needs a password. ` +
-            'Set db_password in the environment (for a service: in its EnvironmentFile).',
+            'Set db_password in the environment (for a service: in its EnvironmentFile), or DB_PASSWORD_FILE to a file holding it.',
         );
       }
       const pending = openDatabase(config.db.dialect === 'mssql' ? withConnectTimeout(url, config) : url, {
@@ -193,6 +200,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
         keepBackups: config.database.keepBackups,
         trustServerCertificate: config.database.trustServerCertificate,
         ...(config.db.password === undefined ? {} : { password: config.db.password }),
+        ...(config.db.passwordFile === undefined ? {} : { passwordFile: config.db.passwordFile }),
         ...(metrics === undefined
           ? {}
           : {

@@ -556,9 +556,28 @@ export interface OpenDatabaseOptions {
   readonly keepBackups?: number;
   /** SQL Server password when it is not in the URL (env `db_password`); never logged. */
   readonly password?: string;
+  /**
+   * A file holding the SQL Server password (or client secret), e.g. a container secret
+   * `/run/secrets/db_password` (env `DB_PASSWORD_FILE`). Read again for every new connection,
+   * so a rotated password is used from the next connection on without a restart; one trailing
+   * line break is ignored. A file its group or others may read gets a warning. Not with `password`.
+   */
+  readonly passwordFile?: string;
+  /**
+   * How to log in to SQL Server (default: a SQL login, or the URL's `?authentication=`).
+   *
+   * @example
+   * ```ts
+   * await openDatabase('mssql://svc_refdata@sql01:1433/refdata', { authentication: { type: 'ntlm', domain: 'CORP' }, passwordFile: '/run/secrets/db_password' });
+   * await openDatabase('mssql://sql01.database.windows.net:1433/refdata?authentication=azure-active-directory-msi-vm');
+   * ```
+   */
+  readonly authentication?: MssqlAuthentication;
   /** Accept an unverified server certificate (logs a warning). @default false */
   readonly trustServerCertificate?: boolean;
 }
+
+import type { MssqlAuthentication } from './dialect/mssql/mssql-auth.js';
 
 /**
  * The structural logger every package accepts; pino satisfies it. The default does nothing.

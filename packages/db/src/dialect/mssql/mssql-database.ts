@@ -38,6 +38,7 @@ import {
   buildTediousConfig,
   loadTarn,
   loadTedious,
+  mssqlAuthenticationProvider,
   type TarnPoolConstructor,
   type TediousModuleLike,
 } from './tedious-like.js';
@@ -78,7 +79,10 @@ export class MssqlDatabase extends DialectDatabase<MssqlClient> {
   constructor(url: MssqlUrl, options: OpenDatabaseOptions, tedious: TediousModuleLike, Pool: TarnPoolConstructor) {
     validateOpenOptions(options);
     const logger = (options.logger ?? noopLogger).child({ component: '@refdata/db', dialect: 'mssql' });
-    const client = new MssqlClient(tedious, Pool, buildTediousConfig(url, options, logger), {
+    // The login is built for each new connection: a password file is read again (rotation).
+    const authenticate = mssqlAuthenticationProvider(url, options, logger);
+    const client = new MssqlClient(tedious, Pool, buildTediousConfig(url, options, logger, authenticate), {
+      authenticate,
       poolSize: options.poolSize ?? 10,
       retry: { maxRetries: options.maxRetries ?? 3, baseSeconds: options.retryBackoffSeconds ?? 1 },
       logger,
