@@ -27,6 +27,8 @@ export interface SettingDef {
   readonly key: string;
   /** Environment variable (the seed's name where the seed has one). */
   readonly env?: string;
+  /** A second name of the environment variable (read when `env` is not set). */
+  readonly envAlias?: string;
   /** Dotted path in `refdata.config.json`. */
   readonly file?: string;
   /** Command-line flag. */
@@ -90,6 +92,16 @@ export const SETTINGS: readonly SettingDef[] = [
     schema: z.string(),
     allowed: 'the SQL Server password (environment only)',
     secret: true,
+  },
+  {
+    key: 'dbPasswordFile',
+    env: 'DB_PASSWORD_FILE',
+    envAlias: 'db_password_file',
+    file: 'database.passwordFile',
+    kind: 'string',
+    schema: nonEmpty,
+    allowed: 'the path of a file holding the SQL Server password (e.g. /run/secrets/db_password)',
+    path: true,
   },
   {
     key: 'poolSize',
@@ -314,6 +326,59 @@ export const SETTINGS: readonly SettingDef[] = [
     default: '127.0.0.1',
   },
   {
+    key: 'retentionDays',
+    env: 'RETENTION_DAYS',
+    file: 'retention.days',
+    kind: 'number',
+    schema: num(0, 36_500, true),
+    allowed: 'days greater than 0 and at most 36500 (fractions allowed), or unset to keep everything',
+  },
+  {
+    key: 'retentionIntervalSeconds',
+    env: 'RETENTION_INTERVAL',
+    file: 'retention.intervalSeconds',
+    kind: 'number',
+    schema: num(0, 86_400, true),
+    allowed: 'seconds greater than 0 and at most 86400',
+    default: 3600,
+  },
+  {
+    key: 'logFile',
+    env: 'LOG_FILE',
+    file: 'log.file',
+    kind: 'string',
+    schema: nonEmpty,
+    allowed: 'a file path (rotated files get a number before the extension: refdata.1.log)',
+    path: true,
+  },
+  {
+    key: 'logFileSize',
+    env: 'LOG_FILE_SIZE',
+    file: 'log.fileSize',
+    kind: 'string',
+    schema: z.string().regex(/^\d+[kmg]$/i),
+    allowed: 'a size with its unit k, m or g, e.g. 10m',
+    default: '10m',
+  },
+  {
+    key: 'logFileFrequency',
+    env: 'LOG_FILE_FREQUENCY',
+    file: 'log.fileFrequency',
+    kind: 'string',
+    schema: z.string().regex(/^(daily|hourly|[1-9]\d*)$/),
+    allowed: 'daily, hourly, or a whole number of seconds',
+    default: 'daily',
+  },
+  {
+    key: 'logFileKeep',
+    env: 'LOG_FILE_KEEP',
+    file: 'log.fileKeep',
+    kind: 'int',
+    schema: int(1, 10_000),
+    allowed: 'a whole number of rotated files from 1 to 10000',
+    default: 14,
+  },
+  {
     key: 'logLevel',
     env: 'LOG_LEVEL',
     file: 'log.level',
@@ -331,7 +396,11 @@ export interface AppConfig {
   /** Where the drop root setting came from (`the --root flag`, `the environment variable REFDATA_ROOT`, …). */
   readonly rootSource: string;
   /** The database, and where its setting came from (`the --db flag`, `the environment variable REFDATA_DB`, …). */
-  readonly db: ResolvedDbUrl & { readonly source: string };
+  readonly db: ResolvedDbUrl & {
+    readonly source: string;
+    /** DB_PASSWORD_FILE: the file holding the password, read for each new connection. */
+    readonly passwordFile: string | undefined;
+  };
   readonly database: {
     readonly poolSize: number;
     readonly maxRetries: number;
@@ -364,6 +433,20 @@ export interface AppConfig {
   readonly metrics: { readonly port: number | undefined; readonly host: string };
   /** Undefined when not configured (each command picks its own default). */
   readonly logLevel: LogLevel | undefined;
+  /**
+   * Log lines to a rotated file instead of stderr (undefined: stderr, as always). `frequency` is
+   * `daily`, `hourly` or milliseconds.
+   */
+  readonly logFile:
+    | {
+        readonly path: string;
+        readonly size: string;
+        readonly frequency: 'daily' | 'hourly' | number;
+        readonly keep: number;
+      }
+    | undefined;
+  /** History retention of the running service (`maxAgeMs` undefined: keep everything). */
+  readonly retention: { readonly maxAgeMs: number | undefined; readonly intervalMs: number };
   readonly datasets: readonly DatasetSettings[];
   /** The config file that was read, if any. */
   readonly configFile: string | undefined;
@@ -466,6 +549,12 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     }
   }
 
+  if (get<string | undefined>('dbPasswordFile') !== undefined && db?.password !== undefined) {
+    problems.push(
+      'DB_PASSWORD_FILE and db_password (or a password in the URL): give the SQL Server password once; keep DB_PASSWORD_FILE and remove the other.',
+    );
+  }
+
   const sourceOf = (key: string): string => {
     const p = picked.get(key);
     return p === undefined ? 'no setting' : origin(p.def, p.source, file?.path);
@@ -490,7 +579,7 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
   const config: AppConfig = {
     root: get<string>('root'),
     rootSource: sourceOf('root'),
-    db: { ...db, source: dbSource },
+    db: { ...db, source: dbSource, passwordFile: get<string | undefined>('dbPasswordFile') },
     database: {
       poolSize: get('poolSize'),
       maxRetries: get('maxRetries'),
@@ -521,6 +610,22 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     },
     metrics: { port: get('metricsPort'), host: get('metricsHost') },
     logLevel: get('logLevel'),
+    logFile:
+      get<string | undefined>('logFile') === undefined
+        ? undefined
+        : {
+            path: get<string>('logFile'),
+            size: get<string>('logFileSize').toLowerCase(),
+            frequency: logFrequency(get<string>('logFileFrequency')),
+            keep: get<number>('logFileKeep'),
+          },
+    retention: {
+      maxAgeMs:
+        get<number | undefined>('retentionDays') === undefined
+          ? undefined
+          : Math.round(get<number>('retentionDays') * 86_400_000),
+      intervalMs: Math.round(get<number>('retentionIntervalSeconds') * 1000),
+    },
     datasets,
     configFile: file?.path,
     secrets,
@@ -535,9 +640,10 @@ function pick(
   file: Readonly<Record<string, unknown>> | undefined,
 ): Picked | undefined {
   if (def.flag !== undefined && flags[def.flag] !== undefined) return { value: flags[def.flag], source: 'flag', def };
-  if (def.env !== undefined) {
-    const v = env[def.env];
-    if (v !== undefined && v !== '') return { value: v, source: 'environment', def };
+  for (const name of [def.env, def.envAlias]) {
+    if (name === undefined) continue;
+    const v = env[name];
+    if (v !== undefined && v !== '') return { value: v, source: 'environment', def: { ...def, env: name } };
   }
   if (def.file !== undefined && file !== undefined) {
     let cur: unknown = file;
@@ -631,6 +737,11 @@ function rebaseSqlite(url: string, dir: string): string {
   const path = m[1] ?? '';
   if (path === '' || path === ':memory:' || isAbsolute(path)) return url;
   return `sqlite:${resolve(dir, path)}`;
+}
+
+/** `daily`, `hourly`, or seconds as milliseconds (pino-roll's `frequency`). */
+function logFrequency(text: string): 'daily' | 'hourly' | number {
+  return text === 'daily' || text === 'hourly' ? text : Number(text) * 1000;
 }
 
 function deepFreeze<T>(value: T): T {

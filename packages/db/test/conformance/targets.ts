@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { makeTempDir } from '@refdata/test-utils';
+import { connectMssqlAdmin, mssqlUrlWith } from '@refdata/test-utils/mssql';
 import { onTestFinished } from 'vitest';
 import type { Database, Dialect, OpenDatabaseOptions } from '../../src/index.js';
 import { openDatabase } from '../../src/index.js';
@@ -15,6 +16,11 @@ export interface Target {
   readonly available: boolean;
   /** Opens a migrated database for one test; closed when the test ends. */
   open(options?: OpenDatabaseOptions): Promise<Database>;
+  /**
+   * Opens a migrated database no other test uses (SQL Server: a new database, dropped when the
+   * test ends), for tests of database-wide operations such as retention.
+   */
+  openIsolated(options?: OpenDatabaseOptions): Promise<Database>;
 }
 
 const mssqlUrl = process.env.REFDATA_TEST_MSSQL;
@@ -32,12 +38,31 @@ export const TARGETS: Record<Dialect, Target> = {
       await db.migrate();
       return db;
     },
+    openIsolated(options = {}) {
+      return TARGETS.sqlite.open(options);
+    },
   },
   mssql: {
     available: mssqlUrl !== undefined && mssqlUrl !== '',
     async open(options = {}) {
       const password = process.env.REFDATA_TEST_MSSQL_PASSWORD;
       const db = await openDatabase(mssqlUrl as string, {
+        ...options,
+        ...(password === undefined ? {} : { password }),
+      });
+      onTestFinished(() => db.close());
+      await db.migrate();
+      return db;
+    },
+    async openIsolated(options = {}) {
+      const name = `refdata_iso_${randomBytes(4).toString('hex')}`;
+      const admin = await connectMssqlAdmin(mssqlUrl as string);
+      await admin.query(`CREATE DATABASE [${name}]`);
+      onTestFinished(async () => {
+        await admin.query(`DROP DATABASE [${name}]`).finally(() => admin.close());
+      });
+      const password = process.env.REFDATA_TEST_MSSQL_PASSWORD;
+      const db = await openDatabase(mssqlUrlWith(mssqlUrl as string, { database: name }), {
         ...options,
         ...(password === undefined ? {} : { password }),
       });
