@@ -35,7 +35,7 @@ for (const dialect of DIALECTS) {
       const health = await db.health();
       const expected: Record<Dialect, { ok: boolean; dialect: Dialect; schemaVersion: number }> = {
         sqlite: { ok: true, dialect: 'sqlite', schemaVersion: 1 },
-        mssql: { ok: true, dialect: 'mssql', schemaVersion: 1 },
+        mssql: { ok: true, dialect: 'mssql', schemaVersion: 2 },
       };
       expect({ ok: health.ok, dialect: health.dialect, schemaVersion: health.schemaVersion }).toEqual(
         expected[dialect],
