@@ -15,6 +15,8 @@ export interface Target {
   readonly available: boolean;
   /** Opens a migrated database for one test; closed when the test ends. */
   open(options?: OpenDatabaseOptions): Promise<Database>;
+  /** Two instances on one store (as two watcher processes would be); closed when the test ends. */
+  openPair(): Promise<[Database, Database]>;
 }
 
 const mssqlUrl = process.env.REFDATA_TEST_MSSQL;
@@ -32,6 +34,19 @@ export const TARGETS: Record<Dialect, Target> = {
       await db.migrate();
       return db;
     },
+    async openPair() {
+      const { dir, cleanup } = await makeTempDir('refdata-conf-');
+      const file = `sqlite:${join(dir, 'conformance.db')}`;
+      const a = await openDatabase(file);
+      await a.migrate();
+      const b = await openDatabase(file);
+      onTestFinished(async () => {
+        await a.close();
+        await b.close();
+        await cleanup();
+      });
+      return [a, b];
+    },
   },
   mssql: {
     available: mssqlUrl !== undefined && mssqlUrl !== '',
@@ -44,6 +59,9 @@ export const TARGETS: Record<Dialect, Target> = {
       onTestFinished(() => db.close());
       await db.migrate();
       return db;
+    },
+    async openPair() {
+      return [await this.open(), await this.open()];
     },
   },
 };
