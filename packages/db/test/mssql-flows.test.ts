@@ -151,6 +151,25 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     ]);
   });
 
+  it('removes every row that does not convert in one statement, however many there are', async () => {
+    const { db, server, fake } = await open();
+    for (const v of ['7.77', '8.88', '9.99']) server.unconvertible.add(v);
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    await session.write(
+      staged([
+        ['AAA', '7.77'],
+        ['BBB', '8.88'],
+        ['CCC', '1.00'],
+        ['DDD', '9.99'],
+      ]),
+    );
+    const report = await session.validate();
+    expect(report.conversionErrors.map((e) => e.line)).toEqual([2, 3, 5]);
+    expect(report.stagedRows).toBe(1);
+    const deletes = fake.statements.filter((s) => /^DELETE FROM \[stg\]\.\[cur\.[^\]]*\] WHERE \(/.test(s.sql));
+    expect(deletes).toHaveLength(1);
+  });
+
   it("reads a table in its dataset's key order, and in the server's order without keys", async () => {
     const { db, fake } = await open();
     await loadRows(db, { table: 'cur', columns: cols }, [

@@ -126,7 +126,7 @@ export function restoreBackup(client: MssqlClient, table: string, snapshot: stri
         await catalogueIn(s, taken);
       }
       const snapshotColumns = (await describeIn(s, SCHEMAS.backup, row.snapshot)) ?? [];
-      if (liveColumns !== undefined && sameColumns(liveColumns, snapshotColumns)) {
+      if (liveColumns !== undefined && sameColumns(liveColumns, snapshotColumns, { nullability: false })) {
         await s.execute(deleteAllSql(SCHEMAS.live, table));
         await s.execute(
           refillFromSnapshotSql(

@@ -56,14 +56,23 @@ export async function renameIn(s: MssqlSession, schema: string, name: string, ne
   await s.execute(RENAME_SQL, [nv('objname', qualified(schema, name), 1000), nv('newname', newName, 128)]);
 }
 
-/** Whether two column lists are the same columns in the same order (names, types, nullability). */
-export function sameColumns(a: readonly ColumnDef[], b: readonly ColumnDef[]): boolean {
+/**
+ * Whether two column lists are the same columns in the same order: names and types, and
+ * nullability unless `nullability: false` (a `SELECT … INTO` snapshot on Babelfish loses NOT NULL).
+ */
+export function sameColumns(
+  a: readonly ColumnDef[],
+  b: readonly ColumnDef[],
+  options: { readonly nullability: boolean } = { nullability: true },
+): boolean {
   return (
     a.length === b.length &&
     a.every((c, i) => {
       const d = b[i] as ColumnDef;
       return (
-        foldIdentifier(c.name) === foldIdentifier(d.name) && c.nullable === d.nullable && sameDbType(c.type, d.type)
+        foldIdentifier(c.name) === foldIdentifier(d.name) &&
+        (!options.nullability || c.nullable === d.nullable) &&
+        sameDbType(c.type, d.type)
       );
     })
   );
