@@ -1,9 +1,11 @@
 // The Database contract, once per dialect: every expectation is stated per dialect (Record<Dialect, T>).
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ColumnDef, Database, DbValue, Dialect, LoadOutcome, LoadSpec } from '../../src/index.js';
 import { DIALECTS } from '../../src/index.js';
 import { staged } from '../helpers.js';
-import { randomHex, same, TARGETS, uniqueTable } from './targets.js';
+import { closeSharedTargets, randomHex, same, TARGETS, uniqueTable } from './targets.js';
+
+afterAll(closeSharedTargets);
 
 const cols: ColumnDef[] = [
   { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },

@@ -1,12 +1,14 @@
 // What operators rely on in SQL Server beyond the shared contract, live on the engine in
 // REFDATA_TEST_MSSQL: a replace or restore keeps the live table's GRANTs, primary key and indexes.
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildTediousConfig, loadTedious } from '../../src/dialect/mssql/tedious-like.js';
 import type { ColumnDef, Database, DbValue } from '../../src/index.js';
 import { noopLogger } from '../../src/logger.js';
 import { type MssqlUrl, parseDatabaseUrl } from '../../src/url.js';
 import { staged } from '../helpers.js';
-import { TARGETS, uniqueTable } from './targets.js';
+import { closeSharedTargets, TARGETS, uniqueTable } from './targets.js';
+
+afterAll(closeSharedTargets);
 
 const url = process.env.REFDATA_TEST_MSSQL;
 
