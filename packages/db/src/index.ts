@@ -52,6 +52,7 @@ export type {
   RestoreAuditDetails,
   SchemaComparison,
   StagedRow,
+  StagedRows,
   StagingReport,
   TableDescription,
 } from './types.js';

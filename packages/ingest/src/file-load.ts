@@ -15,7 +15,7 @@ import { openBatches, ParseWorker } from './batch-source.js';
 import { type ColumnPlan, planColumns } from './column-plan.js';
 import { type IngestStage, toIngestError, tooManyRejects } from './error-mapping.js';
 import { IngestErrorCode } from './errors.js';
-import { unpackRows } from './packed-rows.js';
+import { unpackFlat, unpackRows } from './packed-rows.js';
 import { type ProgressCounters, ProgressMeter } from './progress-meter.js';
 import { rejectsToCsv } from './rejects-csv.js';
 import { assertTypeOverridesKnown } from './type-overrides.js';
@@ -269,10 +269,12 @@ class FileLoad {
           }
         }
         if (!tooMany && batch.rows.rows > 0) {
-          const rows = unpackRows(batch.rows);
-          await session.write(rows);
-          counters.rowsLoaded += rows.length;
-          events.emit('batch', { file, table, rows: rows.length, totalLoaded: counters.rowsLoaded });
+          const count = batch.rows.rows;
+          // The flat form where the dialect takes it (no object and array per row).
+          if (session.writeRows !== undefined) await session.writeRows(unpackFlat(batch.rows));
+          else await session.write(unpackRows(batch.rows));
+          counters.rowsLoaded += count;
+          events.emit('batch', { file, table, rows: count, totalLoaded: counters.rowsLoaded });
         }
       });
     }
