@@ -55,6 +55,7 @@ export type {
   RestoreAuditDetails,
   SchemaComparison,
   StagedRow,
+  StagedRows,
   StagingReport,
   TableDescription,
 } from './types.js';
