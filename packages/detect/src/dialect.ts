@@ -72,6 +72,7 @@ const CODE_RE = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_\-./#]*$/u;
 const WORDS_RE = /^[\p{L}"'(][\p{L}\p{M}\p{N} _\-.,'"&()/!?#+%$€£¥@*:;=]*$/u;
 const URL_RE = /^(https?:\/\/|www\.)\S+$/i;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const INNER_TAB = /[^\s]\t+[^\s]/;
 const CURRENCY_RE = /^[-+]?[$€£¥]\s?\d+([.,]\d+)*$/;
 
 /** A cell type score in [0, 1]: 1 for clean, typed cells; less for cells that look broken. @internal */
@@ -81,6 +82,9 @@ export function cellScore(cell: string): number {
   const c = cell.charCodeAt(0);
   const last = cell.charCodeAt(len - 1);
   if (c === 32 || last === 32) return 0.3;
+  // A tab between two values (`1\t218`): tabs separate fields; a reading that keeps one inside a
+  // cell missed the delimiter (a tab-separated file whose values are aligned with spaces).
+  if (INNER_TAB.test(cell)) return 0.1;
   // Half a quoted field ("a or b"): the reading split a quoted value apart.
   if ((c === 34) !== (last === 34)) return 0.3;
   // A whole value still in quotes ('Alpha', "x"): the reading left the file's quote character in the data.
