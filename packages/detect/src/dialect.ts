@@ -72,6 +72,8 @@ const CODE_RE = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_\-./#]*$/u;
 const WORDS_RE = /^[\p{L}"'(][\p{L}\p{M}\p{N} _\-.,'"&()/!?#+%$€£¥@*:;=]*$/u;
 const URL_RE = /^(https?:\/\/|www\.)\S+$/i;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The least cell score of a whole quoted field. */
+const QUOTED_VALUE_SCORE = 0.9;
 const INNER_TAB = /[^\s]\t+[^\s]/;
 const CURRENCY_RE = /^[-+]?[$€£¥]\s?\d+([.,]\d+)*$/;
 
@@ -142,15 +144,17 @@ export function scoreDialect(text: string, dialect: Dialect, final: boolean, max
   for (const r of records) {
     if (r.fields.length !== width) continue;
     for (const f of r.fields) {
-      // Spaces inside quotes ("1948-01 ") were put there on purpose; outside them they are a
-      // sign of a wrong delimiter.
-      const quotedSpaces =
-        q !== null &&
-        f.length > 0 &&
-        (f.charCodeAt(0) === 32 || f.charCodeAt(f.length - 1) === 32) &&
-        r.raw.includes(q + f + q);
+      // A whole quoted field ("%s - %s", "1948-01 ") was written as one value on purpose: its
+      // spaces and symbols do not count against the reading as they do outside quotes, where
+      // they are a sign of a wrong delimiter.
+      const quoted = q !== null && f.length > 0 && r.raw.includes(q + f + q);
       // With a space delimiter, an empty cell is a run of spaces: columns aligned by padding.
-      sum += spaceDelimited && f.length === 0 ? 0.3 : cellScore(quotedSpaces ? f.trim() : f);
+      sum +=
+        spaceDelimited && f.length === 0
+          ? 0.3
+          : quoted
+            ? Math.max(QUOTED_VALUE_SCORE, cellScore(f.trim()))
+            : cellScore(f);
       cells += 1;
     }
   }

@@ -75,4 +75,32 @@ describe('detectFormat on real-world file classes', () => {
     expect(format.columns).toHaveLength(2);
     expect(format.trim.reason).toMatch(/^tabs delimit the fields/);
   });
+
+  it('reads a translation file of quoted phrases ("%s - %s") as quoted comma-separated values, not as words split on spaces', async () => {
+    const text = '"# of Use","# of Use"\n"%1$s incl tax.","%1$s incl tax."\n"%s - %s","%s - %s"\n';
+    const format = await detectFormat(new TextEncoder().encode(text));
+    expect(format.delimiter.value).toBe(',');
+    expect(format.quote.value).toBe('"');
+    expect(format.columns).toHaveLength(2);
+  });
+
+  it('keeps every row of a headerless file that holds the same record twice (no second table)', async () => {
+    const rows = [
+      'data/a.ppm; 40; 40; 5; 270; 0.01; 0',
+      'data/a.ppm; 40; 40; 10; 270; 0; 0.01',
+      'data/a.ppm; 40; 40; 15; 270; 0; 0.01',
+      'data/b.ppm; 80; 80; 5; 270; 0.01; 0',
+      'data/a.ppm; 40; 40; 5; 270; 0.01; 0',
+      'data/a.ppm; 40; 40; 10; 270; 0; 0.01',
+    ];
+    const format = await detectFormat(new TextEncoder().encode(`${rows.join('\n')}\n`));
+    expect(format.headerRows.value).toBe(0);
+    expect(format.footer.value).toBe(0);
+    expect(format.warnings.join()).not.toContain('second table');
+    // A header row that repeats is still where a second table starts.
+    const tables = `name;size\na.ppm;40\nb.ppm;80\nname;size\nc.ppm;5\n`;
+    const second = await detectFormat(new TextEncoder().encode(tables));
+    expect(second.headerRows.value).toBe(1);
+    expect(second.footer.reason).toContain('the header repeats on line 4');
+  });
 });
