@@ -103,4 +103,14 @@ describe('detectFormat on real-world file classes', () => {
     expect(second.headerRows.value).toBe(1);
     expect(second.footer.reason).toContain('the header repeats on line 4');
   });
+
+  it('reads lines of prose split by one comma each on the comma, not on the spaces between words', async () => {
+    const text = '// Empty, backward compatibility\n// Vide, compatibilité ascendante\n';
+    const format = await detectFormat(new TextEncoder().encode(text), { overrides: { header: false } });
+    expect(format.delimiter.value.trim()).toBe(',');
+    expect(format.columns).toHaveLength(2);
+    // A table delimited by spaces whose values hold a comma in some rows only stays space-delimited.
+    const spaced = 'id val note\n1 2,5 a\n2 3 b\n3 4,25 c\n';
+    expect((await detectFormat(new TextEncoder().encode(spaced))).delimiter.value).toBe(' ');
+  });
 });
