@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isDbError, parseDatabaseUrl } from '@refdata/db';
-import { INGEST_LIMITS } from '@refdata/ingest';
+import { ENCODINGS } from '@refdata/detect';
+import { INGEST_LIMITS, LOAD_MODES, SCHEMA_DRIFT_POLICIES as SCHEMA_DRIFT } from '@refdata/ingest';
 import { MONITOR_DEFAULTS } from '@refdata/monitor';
 import { z } from 'zod';
 import { DEFAULT_DB_URL, maskUrl, type ResolvedDbUrl, resolveDbUrl } from './db-url.js';
@@ -17,11 +18,8 @@ import { LOG_LEVELS, type LogLevel } from './logger.js';
 /** Name of the optional config file looked up in the working directory, then in the drop root. */
 export const CONFIG_FILE_NAME = 'refdata.config.json';
 
-const LOAD_MODES = ['replace', 'append', 'upsert'] as const;
-const SCHEMA_DRIFT = ['fail', 'add', 'ignore'] as const;
 const MONITOR_MODES = ['poll', 'watch'] as const;
 const COLUMN_KINDS = ['boolean', 'integer', 'decimal', 'date', 'datetime', 'time', 'uuid', 'text'] as const;
-const ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'iso-8859-1'] as const;
 
 /** Where a setting's value came from. */
 export type SettingSource = 'flag' | 'environment' | 'config file' | 'default';
