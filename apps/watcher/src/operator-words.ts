@@ -113,7 +113,7 @@ function tooManyRejects(err: unknown, a: Audience): string {
   const example =
     a.rejectsListed === true || first === undefined
       ? ''
-      : ` First: line ${first.line}${first.column === undefined ? '' : `, column ${first.column}`}: ${first.reason}.`;
+      : ` First: line ${first.line}${first.column === undefined ? '' : `, column ${first.column}`}: ${operatorText(first.reason, a)}.`;
   const raise =
     a.via === 'command'
       ? `re-run with --max-errors ${rejected}`

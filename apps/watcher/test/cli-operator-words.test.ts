@@ -98,7 +98,7 @@ describe('messages of refdata watch', () => {
       .map((l) => JSON.parse(l) as { msg?: string; message?: string; reason?: string })
       .map((l) => [l.msg, l.message, l.reason].join(' '));
     const text = `${r.stdout}\n${logMessages.join('\n')}\n${JSON.stringify(reports)}`;
-    expect(text).toContain('broken2.csv is malformed');
+    expect(text).toContain('1 row(s) of broken2.csv were rejected');
     expect(text).not.toMatch(/\b\d+--(broken2|empty|rates)\.csv/);
     expect(JSON.stringify(reports)).not.toContain('processing/');
   });
@@ -119,6 +119,7 @@ describe('messages of refdata watch', () => {
     expect(held?.message).toMatch(/apply it with `refdata release \d+`/);
     const [failed] = await sidecars(join(ws.root, 'failed'), '.error.json');
     expect(failed?.message).toContain('set "quote": null in datasets.broken.format');
+    expect(failed?.message).toContain('datasets.broken.maxErrors in refdata.config.json');
     expect(JSON.stringify([held, failed])).not.toMatch(LIBRARY_WORDS);
     expect(r.stdout).not.toMatch(LIBRARY_WORDS);
   });

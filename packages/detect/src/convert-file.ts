@@ -8,7 +8,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { detectFormat } from './detect-format.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { readRecords } from './read-records.js';
-import type { DetectLogger, FormatInfo, FormatOverrides } from './types.js';
+import { type DetectLogger, type FormatInfo, type FormatOverrides, UNCLOSED_QUOTE_REASON } from './types.js';
 
 /** Options of {@link convertFile}. */
 export interface ConvertOptions {
@@ -131,7 +131,7 @@ export async function convertFile(input: string, output: string, options: Conver
               reason:
                 record.fields.length !== width
                   ? `has ${record.fields.length} fields, expected ${width}`
-                  : 'a quote in this row is never closed (the row may be cut short)',
+                  : UNCLOSED_QUOTE_REASON,
               raw: record.raw.length > 1000 ? record.raw.slice(0, 1000) : record.raw,
             });
           }

@@ -39,5 +39,5 @@ export type {
   ParsedValue,
   SourceRecord,
 } from './types.js';
-export { DEFAULT_NULL_TOKENS, ENCODINGS, LINE_TERMINATORS } from './types.js';
+export { DEFAULT_NULL_TOKENS, ENCODINGS, LINE_TERMINATORS, UNCLOSED_QUOTE_REASON } from './types.js';
 export { createValueParser, formatCanonical } from './value-parser.js';

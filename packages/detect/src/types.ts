@@ -22,6 +22,13 @@ export const LINE_TERMINATORS = ['\n', '\r\n', '\r', 'mixed'] as const;
 /** One of {@link LINE_TERMINATORS}. */
 export type LineTerminator = (typeof LINE_TERMINATORS)[number];
 
+/**
+ * The reject reason of a row whose quote is never closed (a stray quote read as data), with the
+ * way out when the file's quotes are data rather than quoting.
+ */
+export const UNCLOSED_QUOTE_REASON =
+  'a quote in this row is never closed (the row may be cut short); if quotes are data in this file, set the quote override to null';
+
 /** Tokens that mean NULL unless configured otherwise. The empty string is always one of them. */
 export const DEFAULT_NULL_TOKENS: readonly string[] = ['', 'NULL', 'null', 'N/A', '#N/A', '\\N'];
 

@@ -100,7 +100,12 @@ describe('convertFile', () => {
     await writeFile(input, 'id,name\n1,"a, b"\n2,"never closed\n3,c\n');
     const result = await convertFile(input, out);
     expect(result.rejects).toEqual([
-      { line: 3, reason: 'a quote in this row is never closed (the row may be cut short)', raw: '2,"never closed' },
+      {
+        line: 3,
+        reason:
+          'a quote in this row is never closed (the row may be cut short); if quotes are data in this file, set the quote override to null',
+        raw: '2,"never closed',
+      },
     ]);
     expect(await readFile(out, 'utf8')).toBe('id,name\n1,"a, b"\n3,c\n');
   });

@@ -4,7 +4,7 @@
  */
 import type { DbValue, RejectedRow } from '@refdata/db';
 import type { SourceRecord, ValueParser } from '@refdata/detect';
-import { createValueParser } from '@refdata/detect';
+import { createValueParser, UNCLOSED_QUOTE_REASON } from '@refdata/detect';
 import type { ConversionPlan } from './column-plan.js';
 import type { PackedRowsWriter } from './packed-rows.js';
 
@@ -56,7 +56,7 @@ export class RowConverter {
       return {
         line: record.line,
         raw: record.raw,
-        reason: 'a quote in this row is never closed (the row may be cut short)',
+        reason: UNCLOSED_QUOTE_REASON,
       };
     }
     out.beginRow();

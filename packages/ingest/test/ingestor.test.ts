@@ -527,7 +527,8 @@ describe('Ingestor (facade on SQLite)', () => {
       {
         line: 5,
         raw: '000009,"never closed,1.00',
-        reason: 'a quote in this row is never closed (the row may be cut short)',
+        reason:
+          'a quote in this row is never closed (the row may be cut short); if quotes are data in this file, set the quote override to null',
       },
     ]);
     expect(stray.format.warnings).toContain(

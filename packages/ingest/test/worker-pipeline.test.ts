@@ -99,7 +99,13 @@ describe('parse worker pipeline (bundled build)', () => {
     // The quote is read as a literal character and its row rejected (it may be cut short).
     expect(error).toMatchObject({
       code: 'INGEST_TOO_MANY_REJECTS',
-      rejects: [{ line: 40_002, reason: 'a quote in this row is never closed (the row may be cut short)' }],
+      rejects: [
+        {
+          line: 40_002,
+          reason:
+            'a quote in this row is never closed (the row may be cut short); if quotes are data in this file, set the quote override to null',
+        },
+      ],
     });
     expect(await db.describeTable('late')).toBeUndefined();
     await ingestor.close();

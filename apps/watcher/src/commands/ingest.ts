@@ -171,7 +171,10 @@ export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Pr
     if (opts.json === true) {
       out.json({ status: 'failed', fileId: outcome.fileId, code: errorCode(outcome.error), message });
     }
-    for (const r of rejects) out.note(`  line ${r.line}${r.column ? ` (${r.column})` : ''}: ${r.reason}`);
+    const audience = { via: 'command', name } as const;
+    for (const r of rejects) {
+      out.note(`  line ${r.line}${r.column ? ` (${r.column})` : ''}: ${operatorText(r.reason, audience)}`);
+    }
     if (rejects.length > 0) out.note(`  … see \`refdata show ${outcome.fileId}\` for every rejected row.`);
     throw new AppError(AppErrorCode.FILE_FAILED, `${name} was not loaded (file id ${outcome.fileId}): ${message}`, {
       cause: outcome.error,
