@@ -6,7 +6,8 @@ import type { Database, DatasetConfig, DbType } from '@refdata/db';
 import type { FormatOverrides } from '@refdata/detect';
 import type { IngestOptions } from '@refdata/ingest';
 import { tableNameFromFile } from '@refdata/ingest';
-import type { AppConfig, ColumnKindSetting, DatasetSettings } from './config.js';
+import type { AppConfig } from './config.js';
+import type { ColumnKindSetting, DatasetSettings } from './config-file.js';
 
 /**
  * A glob (`*`, `?`, `[abc]`) as a case-insensitive regular expression over a file name.
