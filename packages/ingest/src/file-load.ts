@@ -19,6 +19,10 @@ import { unpackFlat, unpackRows } from './packed-rows.js';
 import { type ProgressCounters, ProgressMeter } from './progress-meter.js';
 import { rejectsToCsv } from './rejects-csv.js';
 import { assertTypeOverridesKnown } from './type-overrides.js';
+
+/** Longest time the staging loop keeps the event loop to itself (timers wait for it). */
+const TURN_MS = 50;
+
 import type { IngestOptions, IngestorEvents, IngestProgress, IngestResult, SchemaDriftPolicy } from './types.js';
 
 /** Rejected rows kept in memory per ingestion (all of them go to the database). */
@@ -250,7 +254,15 @@ class FileLoad {
     );
     let tooMany = false;
     let end: IteratorResult<EncodedBatch, { sha256: string; bytes: number; rowsRead: number }>;
+    let turn = performance.now();
     for (;;) {
+      // Batches that are already waiting resolve as microtasks, which would keep timers (lease
+      // heartbeats, progress events, a terminal's redraws) from running until the file ends:
+      // give the event loop a turn at least every TURN_MS.
+      if (performance.now() - turn > TURN_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turn = performance.now();
+      }
       end = await this.#in('read', () => batches.next());
       if (end.done) break;
       const batch = end.value;
