@@ -11,7 +11,8 @@ import { run } from './program.js';
 
 const EXAMPLES = EXAMPLE_FIXTURES;
 
-async function harness() {
+/** A temp drop root and database, and `cli()` running the program in-process; `tty` makes both streams terminals. */
+async function harness(options: { tty?: boolean; env?: Record<string, string> } = {}) {
   const { dir, cleanup } = await makeTempDir('refdata-run-');
   onTestFinished(cleanup);
   const root = join(dir, 'drop');
@@ -22,17 +23,20 @@ async function harness() {
     STABILITY_CHECKS: '2',
     LOG_LEVEL: 'silent',
     NO_COLOR: '1',
+    ...options.env,
   };
+  const tty = options.tty === true ? { isTTY: true } : {};
   const cli = async (...argv: string[]) => {
     let stdout = '';
     let stderr = '';
     const code = await run(argv, {
       env,
       cwd: dir,
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
+      stdout: { write: (s: string) => (stdout += s), ...tty },
+      stderr: { write: (s: string) => (stderr += s), ...tty, columns: 120 } as never,
     });
-    return { code, stdout, stderr };
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what we strip
+    return { code, stdout, stderr: stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '') };
   };
   return { dir, root, cli };
 }
@@ -194,27 +198,14 @@ describe('run', () => {
 
 describe('run on a terminal', () => {
   it('watch shows each file waiting n/N and its done line; ingest shows its bar and a summary', async () => {
-    const { dir, root } = await harness();
-    const env = {
-      REFDATA_ROOT: root,
-      REFDATA_DB: `sqlite:${join(dir, 'refdata.db')}`,
-      MONITOR_INTERVAL: '0.2',
-      STABILITY_CHECKS: '3',
-      LOG_LEVEL: 'info',
-      NO_COLOR: '1',
-    };
-    const tty = async (...argv: string[]) => {
-      let stdout = '';
-      let stderr = '';
-      const code = await run(argv, {
-        env,
-        cwd: dir,
-        stdout: { write: (s: string) => (stdout += s), isTTY: true },
-        stderr: { write: (s: string) => (stderr += s), isTTY: true, columns: 120 } as never,
-      });
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what we strip
-      return { code, stdout, stderr: stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '') };
-    };
+    const {
+      dir,
+      root,
+      cli: tty,
+    } = await harness({
+      tty: true,
+      env: { MONITOR_INTERVAL: '0.2', STABILITY_CHECKS: '3', LOG_LEVEL: 'info' },
+    });
     await tty('init');
     const rows = Array.from(
       { length: 5_000 },
