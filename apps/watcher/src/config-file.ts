@@ -57,6 +57,7 @@ const fileSchema = z.strictObject({
       host: z.unknown().optional(),
       name: z.unknown().optional(),
       user: z.unknown().optional(),
+      passwordFile: z.unknown().optional(),
       poolSize: z.unknown().optional(),
       maxRetries: z.unknown().optional(),
       retryBackoffSeconds: z.unknown().optional(),
@@ -90,7 +91,16 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   metrics: z.strictObject({ port: z.unknown().optional(), host: z.unknown().optional() }).optional(),
-  log: z.strictObject({ level: z.unknown().optional() }).optional(),
+  log: z
+    .strictObject({
+      level: z.unknown().optional(),
+      file: z.unknown().optional(),
+      fileSize: z.unknown().optional(),
+      fileFrequency: z.unknown().optional(),
+      fileKeep: z.unknown().optional(),
+    })
+    .optional(),
+  retention: z.strictObject({ days: z.unknown().optional(), intervalSeconds: z.unknown().optional() }).optional(),
   datasets: z.record(nonEmpty, datasetSchema).optional(),
 });
 

@@ -21,6 +21,44 @@ function configError(fn: () => unknown): string {
 }
 
 describe('loadConfig', () => {
+  it('keeps history and logs to stderr by default; RETENTION_DAYS and LOG_FILE turn pruning and a rotated file on', () => {
+    const cwd = tempDir();
+    const plain = loadConfig({ env: {}, cwd });
+    expect(plain.retention).toEqual({ maxAgeMs: undefined, intervalMs: 3_600_000 });
+    expect(plain.logFile).toBeUndefined();
+    const on = loadConfig({
+      env: {
+        RETENTION_DAYS: '0.5',
+        RETENTION_INTERVAL: '60',
+        LOG_FILE: 'logs/refdata.log',
+        LOG_FILE_SIZE: '5M',
+        LOG_FILE_FREQUENCY: '30',
+        LOG_FILE_KEEP: '3',
+      },
+      cwd,
+    });
+    expect(on.retention).toEqual({ maxAgeMs: 43_200_000, intervalMs: 60_000 });
+    expect(on.logFile).toEqual({ path: join(cwd, 'logs', 'refdata.log'), size: '5m', frequency: 30_000, keep: 3 });
+    writeFileSync(
+      join(cwd, 'refdata.config.json'),
+      JSON.stringify({ log: { file: 'l/r.log', fileFrequency: 'hourly' }, retention: { days: 90 } }),
+    );
+    const fromFile = loadConfig({ env: {}, cwd });
+    expect(fromFile.logFile).toEqual({ path: join(cwd, 'l', 'r.log'), size: '10m', frequency: 'hourly', keep: 14 });
+    expect(fromFile.retention.maxAgeMs).toBe(90 * 86_400_000);
+    const message = configError(() =>
+      loadConfig({
+        env: { RETENTION_DAYS: '0', LOG_FILE: 'x.log', LOG_FILE_SIZE: '10', LOG_FILE_FREQUENCY: 'weekly' },
+        cwd,
+      }),
+    );
+    expect(message).toContain('RETENTION_DAYS (environment variable): got "0"');
+    expect(message).toContain(
+      'LOG_FILE_SIZE (environment variable): got "10"; allowed: a size with its unit k, m or g',
+    );
+    expect(message).toContain('LOG_FILE_FREQUENCY (environment variable): got "weekly"');
+  });
+
   it('uses the seed defaults when nothing is configured', () => {
     const cwd = tempDir();
     const c = loadConfig({ env: {}, cwd });

@@ -6,323 +6,12 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isDbError, parseDatabaseUrl } from '@refdata/db';
-import { INGEST_LIMITS, SCHEMA_DRIFT_POLICIES as SCHEMA_DRIFT } from '@refdata/ingest';
-import { MONITOR_DEFAULTS } from '@refdata/monitor';
-import { z } from 'zod';
+import type { SCHEMA_DRIFT_POLICIES as SCHEMA_DRIFT } from '@refdata/ingest';
 import { CONFIG_FILE_NAME, type DatasetSettings, readConfigFile } from './config-file.js';
 import { DEFAULT_DB_URL, maskUrl, type ResolvedDbUrl, resolveDbUrl } from './db-url.js';
 import { AppError, AppErrorCode } from './errors.js';
-import { LOG_LEVELS, type LogLevel } from './logger.js';
-
-const MONITOR_MODES = ['poll', 'watch'] as const;
-
-/** Where a setting's value came from. */
-export type SettingSource = 'flag' | 'environment' | 'config file' | 'default';
-
-type Kind = 'string' | 'int' | 'number' | 'boolean' | 'list';
-
-/** The definition of one scalar setting (used for validation, error messages and the README table). */
-export interface SettingDef {
-  /** Key in the flat settings object. */
-  readonly key: string;
-  /** Environment variable (the seed's name where the seed has one). */
-  readonly env?: string;
-  /** Dotted path in `refdata.config.json`. */
-  readonly file?: string;
-  /** Command-line flag. */
-  readonly flag?: string;
-  readonly kind: Kind;
-  /** Validates the coerced value. */
-  readonly schema: z.ZodType;
-  /** What is allowed, in words (appears in error messages). */
-  readonly allowed: string;
-  readonly default?: unknown;
-  /** Never echo the value. */
-  readonly secret?: boolean;
-  /** The value is a URL whose password must be masked when echoed. */
-  readonly url?: boolean;
-  /** The value is a path; from the config file it is relative to the file's folder. */
-  readonly path?: boolean;
-}
-
-const int = (min: number, max: number): z.ZodType => z.number().int().min(min).max(max);
-const num = (min: number, max: number, exclusiveMin = false): z.ZodType =>
-  exclusiveMin ? z.number().gt(min).max(max) : z.number().min(min).max(max);
-const nonEmpty = z.string().min(1);
-
-/** Every scalar setting of the app. */
-export const SETTINGS: readonly SettingDef[] = [
-  {
-    key: 'root',
-    env: 'REFDATA_ROOT',
-    file: 'root',
-    flag: '--root',
-    kind: 'string',
-    schema: nonEmpty,
-    allowed: 'a folder path',
-    default: './drop',
-    path: true,
-  },
-  {
-    key: 'dbUrl',
-    env: 'REFDATA_DB',
-    file: 'database.url',
-    flag: '--db',
-    kind: 'string',
-    schema: nonEmpty,
-    allowed: 'sqlite:PATH or mssql://USER@HOST:PORT/DB?encrypt=true',
-    url: true,
-  },
-  { key: 'dbHost', env: 'db_host', file: 'database.host', kind: 'string', schema: nonEmpty, allowed: 'a host name' },
-  {
-    key: 'dbName',
-    env: 'db_name',
-    file: 'database.name',
-    kind: 'string',
-    schema: nonEmpty,
-    allowed: 'a database name',
-  },
-  { key: 'dbUser', env: 'db_user', file: 'database.user', kind: 'string', schema: nonEmpty, allowed: 'a login name' },
-  {
-    key: 'dbPassword',
-    env: 'db_password',
-    kind: 'string',
-    schema: z.string(),
-    allowed: 'the SQL Server password (environment only)',
-    secret: true,
-  },
-  {
-    key: 'poolSize',
-    env: 'DB_POOL_SIZE',
-    file: 'database.poolSize',
-    kind: 'int',
-    schema: int(1, 1000),
-    allowed: 'a whole number from 1 to 1000',
-    default: 10,
-  },
-  {
-    key: 'maxRetries',
-    env: 'DB_MAX_RETRIES',
-    file: 'database.maxRetries',
-    kind: 'int',
-    schema: int(0, 100),
-    allowed: 'a whole number from 0 to 100',
-    default: 3,
-  },
-  {
-    key: 'retryBackoffSeconds',
-    env: 'DB_RETRY_BACKOFF',
-    file: 'database.retryBackoffSeconds',
-    kind: 'number',
-    schema: num(0, 3600),
-    allowed: 'seconds from 0 to 3600',
-    default: 1,
-  },
-  {
-    key: 'keepBackups',
-    env: 'KEEP_BACKUPS',
-    file: 'database.keepBackups',
-    kind: 'int',
-    schema: int(1, 10_000),
-    allowed: 'a whole number from 1 to 10000',
-    default: 10,
-  },
-  {
-    key: 'connectTimeoutSeconds',
-    env: 'DB_CONNECT_TIMEOUT',
-    file: 'database.connectTimeoutSeconds',
-    kind: 'number',
-    schema: num(0, 3600, true),
-    allowed: 'seconds greater than 0 and at most 3600',
-    default: 15,
-  },
-  {
-    key: 'trustServerCertificate',
-    env: 'DB_TRUST_SERVER_CERTIFICATE',
-    file: 'database.trustServerCertificate',
-    kind: 'boolean',
-    schema: z.boolean(),
-    allowed: 'true or false',
-    default: false,
-  },
-  {
-    key: 'intervalSeconds',
-    env: 'MONITOR_INTERVAL',
-    file: 'monitor.intervalSeconds',
-    flag: '--interval',
-    kind: 'number',
-    schema: num(0, 86_400, true),
-    allowed: 'seconds greater than 0 and at most 86400 (fractions allowed)',
-    default: MONITOR_DEFAULTS.intervalSeconds,
-  },
-  {
-    key: 'stabilityChecks',
-    env: 'STABILITY_CHECKS',
-    file: 'monitor.stabilityChecks',
-    flag: '--stability-checks',
-    kind: 'int',
-    schema: int(1, 1000),
-    allowed: 'a whole number from 1 to 1000',
-    default: MONITOR_DEFAULTS.stabilityChecks,
-  },
-  {
-    key: 'monitorMode',
-    env: 'MONITOR_MODE',
-    file: 'monitor.mode',
-    flag: '--mode',
-    kind: 'string',
-    schema: z.enum(MONITOR_MODES),
-    allowed: 'poll or watch',
-    default: MONITOR_DEFAULTS.mode,
-  },
-  {
-    key: 'requireMarker',
-    env: 'MONITOR_REQUIRE_MARKER',
-    file: 'monitor.requireMarker',
-    kind: 'boolean',
-    schema: z.boolean(),
-    allowed: 'true or false',
-    default: false,
-  },
-  {
-    key: 'include',
-    env: 'MONITOR_INCLUDE',
-    file: 'monitor.include',
-    kind: 'list',
-    schema: z.array(nonEmpty).min(1),
-    allowed: 'one or more glob patterns (comma-separated in the environment)',
-  },
-  {
-    key: 'exclude',
-    env: 'MONITOR_EXCLUDE',
-    file: 'monitor.exclude',
-    kind: 'list',
-    schema: z.array(nonEmpty),
-    allowed: 'glob patterns (comma-separated in the environment)',
-  },
-  {
-    key: 'concurrency',
-    env: 'MONITOR_CONCURRENCY',
-    file: 'monitor.concurrency',
-    flag: '--concurrency',
-    kind: 'int',
-    // The ingestor runs as many files at once as the monitor hands over: its limit applies.
-    schema: int(INGEST_LIMITS.concurrency.min, INGEST_LIMITS.concurrency.max),
-    allowed: `a whole number from ${INGEST_LIMITS.concurrency.min} to ${INGEST_LIMITS.concurrency.max}`,
-    default: MONITOR_DEFAULTS.concurrency,
-  },
-  {
-    key: 'leaseSeconds',
-    env: 'MONITOR_LEASE',
-    file: 'monitor.leaseSeconds',
-    kind: 'number',
-    schema: num(1, 86_400),
-    allowed: 'seconds from 1 to 86400',
-    default: MONITOR_DEFAULTS.leaseMs / 1000,
-  },
-  {
-    key: 'gracePeriodSeconds',
-    env: 'SHUTDOWN_GRACE_PERIOD',
-    file: 'monitor.gracePeriodSeconds',
-    flag: '--grace-period',
-    kind: 'number',
-    schema: num(0, 3600),
-    allowed: 'seconds from 0 to 3600',
-    default: MONITOR_DEFAULTS.gracePeriodMs / 1000,
-  },
-  {
-    key: 'batchSize',
-    env: 'INGEST_BATCH_SIZE',
-    file: 'ingest.batchSize',
-    kind: 'int',
-    schema: int(INGEST_LIMITS.batchSize.min, INGEST_LIMITS.batchSize.max),
-    allowed: `a whole number from ${INGEST_LIMITS.batchSize.min} to ${INGEST_LIMITS.batchSize.max}`,
-    default: INGEST_LIMITS.batchSize.default,
-  },
-  {
-    key: 'progressIntervalSeconds',
-    env: 'INGEST_PROGRESS_INTERVAL',
-    file: 'ingest.progressIntervalSeconds',
-    kind: 'number',
-    schema: num(INGEST_LIMITS.progressIntervalSeconds.above, INGEST_LIMITS.progressIntervalSeconds.max, true),
-    allowed: `seconds greater than ${INGEST_LIMITS.progressIntervalSeconds.above} and at most ${INGEST_LIMITS.progressIntervalSeconds.max}`,
-    default: INGEST_LIMITS.progressIntervalSeconds.default,
-  },
-  {
-    key: 'typeInference',
-    env: 'INGEST_TYPE_INFERENCE',
-    file: 'ingest.typeInference',
-    kind: 'boolean',
-    schema: z.boolean(),
-    allowed: 'true or false',
-    default: true,
-  },
-  {
-    key: 'typeSampleRows',
-    env: 'INGEST_TYPE_SAMPLE_ROWS',
-    file: 'ingest.typeSampleRows',
-    kind: 'int',
-    schema: int(INGEST_LIMITS.typeSampleRows.min, INGEST_LIMITS.typeSampleRows.max),
-    allowed: `a whole number from ${INGEST_LIMITS.typeSampleRows.min} to ${INGEST_LIMITS.typeSampleRows.max}`,
-    default: INGEST_LIMITS.typeSampleRows.default,
-  },
-  {
-    key: 'maxErrors',
-    env: 'INGEST_MAX_ERRORS',
-    file: 'ingest.maxErrors',
-    flag: '--max-errors',
-    kind: 'int',
-    schema: int(0, Number.MAX_SAFE_INTEGER),
-    allowed: 'a whole number of rejected rows, 0 or more',
-    default: 0,
-  },
-  {
-    key: 'schemaDrift',
-    env: 'INGEST_SCHEMA_DRIFT',
-    file: 'ingest.schemaDrift',
-    kind: 'string',
-    schema: z.enum(SCHEMA_DRIFT),
-    allowed: 'fail, add or ignore',
-    default: 'fail',
-  },
-  {
-    key: 'skipDuplicates',
-    env: 'INGEST_SKIP_DUPLICATES',
-    file: 'ingest.skipDuplicates',
-    kind: 'boolean',
-    schema: z.boolean(),
-    allowed: 'true or false',
-    default: true,
-  },
-  {
-    key: 'metricsPort',
-    env: 'METRICS_PORT',
-    file: 'metrics.port',
-    flag: '--metrics-port',
-    kind: 'int',
-    schema: int(0, 65_535),
-    allowed: 'a TCP port from 0 to 65535 (0 picks a free port)',
-  },
-  {
-    key: 'metricsHost',
-    env: 'METRICS_HOST',
-    file: 'metrics.host',
-    flag: '--metrics-host',
-    kind: 'string',
-    schema: nonEmpty,
-    allowed: 'an address to bind, e.g. 127.0.0.1',
-    default: '127.0.0.1',
-  },
-  {
-    key: 'logLevel',
-    env: 'LOG_LEVEL',
-    file: 'log.level',
-    flag: '--log-level',
-    kind: 'string',
-    schema: z.enum(LOG_LEVELS),
-    allowed: LOG_LEVELS.join(', '),
-  },
-];
+import type { LogLevel } from './logger.js';
+import { type MONITOR_MODES, SETTINGS, type SettingDef, type SettingSource } from './settings.js';
 
 /** The validated configuration of one run. Frozen. */
 export interface AppConfig {
@@ -331,7 +20,11 @@ export interface AppConfig {
   /** Where the drop root setting came from (`the --root flag`, `the environment variable REFDATA_ROOT`, …). */
   readonly rootSource: string;
   /** The database, and where its setting came from (`the --db flag`, `the environment variable REFDATA_DB`, …). */
-  readonly db: ResolvedDbUrl & { readonly source: string };
+  readonly db: ResolvedDbUrl & {
+    readonly source: string;
+    /** DB_PASSWORD_FILE: the file holding the password, read for each new connection. */
+    readonly passwordFile: string | undefined;
+  };
   readonly database: {
     readonly poolSize: number;
     readonly maxRetries: number;
@@ -364,6 +57,20 @@ export interface AppConfig {
   readonly metrics: { readonly port: number | undefined; readonly host: string };
   /** Undefined when not configured (each command picks its own default). */
   readonly logLevel: LogLevel | undefined;
+  /**
+   * Log lines to a rotated file instead of stderr (undefined: stderr, as always). `frequency` is
+   * `daily`, `hourly` or milliseconds.
+   */
+  readonly logFile:
+    | {
+        readonly path: string;
+        readonly size: string;
+        readonly frequency: 'daily' | 'hourly' | number;
+        readonly keep: number;
+      }
+    | undefined;
+  /** History retention of the running service (`maxAgeMs` undefined: keep everything). */
+  readonly retention: { readonly maxAgeMs: number | undefined; readonly intervalMs: number };
   readonly datasets: readonly DatasetSettings[];
   /** The config file that was read, if any. */
   readonly configFile: string | undefined;
@@ -466,6 +173,12 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     }
   }
 
+  if (get<string | undefined>('dbPasswordFile') !== undefined && db?.password !== undefined) {
+    problems.push(
+      'DB_PASSWORD_FILE and db_password (or a password in the URL): give the SQL Server password once; keep DB_PASSWORD_FILE and remove the other.',
+    );
+  }
+
   const sourceOf = (key: string): string => {
     const p = picked.get(key);
     return p === undefined ? 'no setting' : origin(p.def, p.source, file?.path);
@@ -490,7 +203,7 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
   const config: AppConfig = {
     root: get<string>('root'),
     rootSource: sourceOf('root'),
-    db: { ...db, source: dbSource },
+    db: { ...db, source: dbSource, passwordFile: get<string | undefined>('dbPasswordFile') },
     database: {
       poolSize: get('poolSize'),
       maxRetries: get('maxRetries'),
@@ -521,6 +234,22 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     },
     metrics: { port: get('metricsPort'), host: get('metricsHost') },
     logLevel: get('logLevel'),
+    logFile:
+      get<string | undefined>('logFile') === undefined
+        ? undefined
+        : {
+            path: get<string>('logFile'),
+            size: get<string>('logFileSize').toLowerCase(),
+            frequency: logFrequency(get<string>('logFileFrequency')),
+            keep: get<number>('logFileKeep'),
+          },
+    retention: {
+      maxAgeMs:
+        get<number | undefined>('retentionDays') === undefined
+          ? undefined
+          : Math.round(get<number>('retentionDays') * 86_400_000),
+      intervalMs: Math.round(get<number>('retentionIntervalSeconds') * 1000),
+    },
     datasets,
     configFile: file?.path,
     secrets,
@@ -535,9 +264,10 @@ function pick(
   file: Readonly<Record<string, unknown>> | undefined,
 ): Picked | undefined {
   if (def.flag !== undefined && flags[def.flag] !== undefined) return { value: flags[def.flag], source: 'flag', def };
-  if (def.env !== undefined) {
-    const v = env[def.env];
-    if (v !== undefined && v !== '') return { value: v, source: 'environment', def };
+  for (const name of [def.env, def.envAlias]) {
+    if (name === undefined) continue;
+    const v = env[name];
+    if (v !== undefined && v !== '') return { value: v, source: 'environment', def: { ...def, env: name } };
   }
   if (def.file !== undefined && file !== undefined) {
     let cur: unknown = file;
@@ -631,6 +361,11 @@ function rebaseSqlite(url: string, dir: string): string {
   const path = m[1] ?? '';
   if (path === '' || path === ':memory:' || isAbsolute(path)) return url;
   return `sqlite:${resolve(dir, path)}`;
+}
+
+/** `daily`, `hourly`, or seconds as milliseconds (pino-roll's `frequency`). */
+function logFrequency(text: string): 'daily' | 'hourly' | number {
+  return text === 'daily' || text === 'hourly' ? text : Number(text) * 1000;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -9,6 +9,7 @@ import { type Database, type DatabaseOperation, openDatabase, parseDatabaseUrl }
 import type { Logger as PinoLogger } from 'pino';
 import { type AppConfig, loadConfig } from './config.js';
 import { AppError, AppErrorCode } from './errors.js';
+import { type LogFileSink, openLogFile } from './log-file.js';
 import { createRootLogger, type LogLevel } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
 import { Output, type Streams } from './output.js';
@@ -134,13 +135,29 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
     cwd: runtime.cwd,
   });
   for (const s of config.secrets) scrubber.add(s);
+  scrubber.addFile(config.db.passwordFile);
   const stderr = new StderrRoute(runtime.stderr);
   const out = new Output({ stdout: runtime.stdout, stderr }, scrubber, runtime.env);
+  // LOG_FILE: JSON lines into a rotated file (0640) instead of stderr; a file that cannot be
+  // opened or written is said on stderr, where the lines then go.
+  let logFile: LogFileSink | undefined;
+  if (config.logFile !== undefined) {
+    const where = config.logFile.path;
+    logFile = openLogFile(config.logFile, (err) => {
+      out.stderr.write(
+        `refdata: cannot write the log file ${where} (LOG_FILE): ${scrubber.scrub(err.message)}. Log lines go to stderr.\n`,
+      );
+    });
+  }
+  const file = logFile;
   const logger = createRootLogger({
     level: config.logLevel ?? options.defaultLogLevel,
-    pretty: runtime.stderr.isTTY === true,
+    pretty: file === undefined && runtime.stderr.isTTY === true,
     colorize: runtime.stderr.isTTY === true && runtime.env.NO_COLOR === undefined,
-    sink: stderr,
+    sink:
+      file === undefined
+        ? stderr
+        : { write: (line: string) => (file.failure === undefined ? file.write(line) : stderr.write(line)) },
     scrubber,
   });
   let db: Database | undefined;
@@ -161,12 +178,18 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
         await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
         url = `sqlite:${file}`;
       }
-      if (config.db.dialect === 'mssql' && config.db.password === undefined) {
-        const { user } = parseDatabaseUrl(url) as { user: string };
+      const parsedUrl = parseDatabaseUrl(url);
+      const needsPassword =
+        parsedUrl.dialect === 'mssql' &&
+        ['sql', 'ntlm', 'azure-active-directory-service-principal-secret'].includes(
+          parsedUrl.authentication?.type ?? 'sql',
+        );
+      if (needsPassword && config.db.password === undefined && config.db.passwordFile === undefined) {
+        const { user } = parsedUrl as { user: string };
         throw new AppError(
           AppErrorCode.CONFIG_INVALID,
           `db_password (environment variable) is not set, and SQL Server login ${JSON.stringify(user)} needs a password. ` +
-            'Set db_password in the environment (for a service: in its EnvironmentFile).',
+            'Set db_password in the environment (for a service: in its EnvironmentFile), or DB_PASSWORD_FILE to a file holding it.',
         );
       }
       const pending = openDatabase(config.db.dialect === 'mssql' ? withConnectTimeout(url, config) : url, {
@@ -177,6 +200,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
         keepBackups: config.database.keepBackups,
         trustServerCertificate: config.database.trustServerCertificate,
         ...(config.db.password === undefined ? {} : { password: config.db.password }),
+        ...(config.db.passwordFile === undefined ? {} : { passwordFile: config.db.passwordFile }),
         ...(metrics === undefined
           ? {}
           : {
@@ -205,6 +229,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
       const d = db;
       db = undefined;
       if (d !== undefined) await d.close();
+      await logFile?.close();
     },
   };
 }

@@ -11,7 +11,8 @@ import { run } from './program.js';
 
 const EXAMPLES = EXAMPLE_FIXTURES;
 
-async function harness() {
+/** A temp drop root and database, and `cli()` running the program in-process; `tty` makes both streams terminals. */
+async function harness(options: { tty?: boolean; env?: Record<string, string> } = {}) {
   const { dir, cleanup } = await makeTempDir('refdata-run-');
   onTestFinished(cleanup);
   const root = join(dir, 'drop');
@@ -22,17 +23,20 @@ async function harness() {
     STABILITY_CHECKS: '2',
     LOG_LEVEL: 'silent',
     NO_COLOR: '1',
+    ...options.env,
   };
+  const tty = options.tty === true ? { isTTY: true } : {};
   const cli = async (...argv: string[]) => {
     let stdout = '';
     let stderr = '';
     const code = await run(argv, {
       env,
       cwd: dir,
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
+      stdout: { write: (s: string) => (stdout += s), ...tty },
+      stderr: { write: (s: string) => (stderr += s), ...tty, columns: 120 } as never,
     });
-    return { code, stdout, stderr };
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what we strip
+    return { code, stdout, stderr: stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '') };
   };
   return { dir, root, cli };
 }
@@ -189,5 +193,35 @@ describe('run', () => {
     const config = await cli('--metrics-port', 'x', 'files');
     expect(config.code).toBe(2);
     expect(config.stderr).toContain('--metrics-port (command-line flag): got "x"');
+  });
+});
+
+describe('run on a terminal', () => {
+  it('watch shows each file waiting n/N and its done line; ingest shows its bar and a summary', async () => {
+    const {
+      dir,
+      root,
+      cli: tty,
+    } = await harness({
+      tty: true,
+      env: { MONITOR_INTERVAL: '0.2', STABILITY_CHECKS: '3', LOG_LEVEL: 'info' },
+    });
+    await tty('init');
+    const rows = Array.from(
+      { length: 5_000 },
+      (_, i) => `C${i},${i}.5,2024-01-${String((i % 28) + 1).padStart(2, '0')}`,
+    );
+    await writeFile(join(root, 'incoming', 'rates.csv'), `code,rate,day\n${rows.join('\n')}\n`);
+    await writeFile(join(root, 'incoming', 'broken.csv'), 'a,b\n1,"open\n');
+    const watch = await tty('watch', '--once');
+    expect(watch.code).toBe(0);
+    expect(watch.stderr).toMatch(/rates\.csv +waiting until stable \d\/3/);
+    expect(watch.stdout + watch.stderr).toContain('rates.csv');
+    expect(watch.stdout).toContain('1 archived, 1 failed');
+
+    await writeFile(join(dir, 'units.csv'), `code,rate,day\n${rows.join('\n')}\n`);
+    const ingest = await tty('ingest', join(dir, 'units.csv'));
+    expect(ingest.code).toBe(0);
+    expect(ingest.stdout).toMatch(/loaded 5,?000 rows into ref\.units/);
   });
 });

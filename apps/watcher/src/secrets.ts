@@ -4,6 +4,8 @@
  * a connection string, a URL in an argument echoed back, a JSON document).
  */
 
+import { readFileSync, statSync } from 'node:fs';
+
 /** Text that replaces a secret. */
 export const REDACTED = '[REDACTED]';
 
@@ -27,6 +29,7 @@ const KEY_VALUE_PASSWORD = /\b((?:password|pwd)\s*=\s*)("[^"]*"|'[^']*'|[^;\s&]*
  */
 export class SecretScrubber {
   #values: string[] = [];
+  #files = new Map<string, string>();
 
   /** Registers a secret; its raw, URL-encoded and JSON-escaped forms are scrubbed from then on. */
   add(secret: string | undefined | null): void {
@@ -37,6 +40,35 @@ export class SecretScrubber {
     this.#values.sort((a, b) => b.length - a.length);
   }
 
+  /**
+   * Registers a secret file (DB_PASSWORD_FILE): its content is scrubbed, and read again whenever
+   * the file changes, so a rotated password is scrubbed too (the earlier one stays registered).
+   */
+  addFile(path: string | undefined): void {
+    if (path === undefined) return;
+    this.#files.set(path, '');
+    this.#refresh();
+  }
+
+  #refresh(): void {
+    for (const [path, seen] of this.#files) {
+      let stamp: string;
+      try {
+        const s = statSync(path);
+        stamp = `${s.mtimeMs}:${s.size}:${s.ino}`;
+      } catch {
+        continue;
+      }
+      if (stamp === seen) continue;
+      this.#files.set(path, stamp);
+      try {
+        this.add(readFileSync(path, 'utf8').replace(/\r?\n$/, ''));
+      } catch {
+        // Unreadable now: the database reports it when it needs the file.
+      }
+    }
+  }
+
   /** True when at least one secret value is registered. */
   get size(): number {
     return this.#values.length;
@@ -44,6 +76,7 @@ export class SecretScrubber {
 
   /** Returns `text` with every secret replaced. */
   scrub(text: string): string {
+    if (this.#files.size > 0) this.#refresh();
     let out = text;
     for (const value of this.#values) if (out.includes(value)) out = out.split(value).join(REDACTED);
     if (out.includes('://'))

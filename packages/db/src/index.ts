@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 
+export type { MssqlAuthentication, MssqlAuthenticationType } from './dialect/mssql/mssql-auth.js';
+export { MSSQL_AUTHENTICATION_TYPES } from './dialect/mssql/mssql-auth.js';
 export type { DbErrorOptions } from './errors.js';
 export { DbError, DbErrorCode, isDbError } from './errors.js';
 export { tableNameFromFileName } from './identifiers.js';
@@ -41,6 +43,7 @@ export type {
   FindLoadedQuery,
   HealthReport,
   HeldCommitDetails,
+  HistoryPruneResult,
   LoadMode,
   LoadOutcome,
   LoadSession,
@@ -52,6 +55,7 @@ export type {
   RestoreAuditDetails,
   SchemaComparison,
   StagedRow,
+  StagedRows,
   StagingReport,
   TableDescription,
 } from './types.js';

@@ -22,6 +22,7 @@ import type {
   FileTracking,
   FindLoadedQuery,
   HealthReport,
+  HistoryPruneResult,
   LoadOutcome,
   LoadSession,
   LoadSpec,
@@ -126,6 +127,10 @@ class ObservedDatabase implements Database {
   recordRejects(fileId: number, rows: readonly RejectedRow[]): Promise<void> {
     return this.#time('recordRejects', () => this.#db.recordRejects(fileId, rows));
   }
+  pruneHistory(olderThan: Date): Promise<HistoryPruneResult> {
+    return this.#time('pruneHistory', () => this.#db.pruneHistory(olderThan));
+  }
+
   listRejects(fileId: number, options?: { readonly limit?: number }): Promise<RejectedRow[]> {
     return this.#time('listRejects', () => this.#db.listRejects(fileId, options));
   }

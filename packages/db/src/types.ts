@@ -93,6 +93,16 @@ export interface StagedRow {
   readonly values: readonly DbValue[];
 }
 
+/**
+ * Rows as one flat array: row `r` has line `lines[r]` and values
+ * `values[r * width]` … `values[r * width + width - 1]` (`width` = the load's columns). The same
+ * rows as a {@link StagedRow} array, without one object and one array per row.
+ */
+export interface StagedRows {
+  readonly lines: ArrayLike<number>;
+  readonly values: readonly DbValue[];
+}
+
 /** A row that cannot be loaded, with where it came from and why. */
 export interface RejectedRow {
   readonly line: number;
@@ -183,6 +193,12 @@ export interface LoadSession {
   readonly table: string;
   /** Appends rows to staging. Resolves when the database has them (backpressure). */
   write(rows: readonly StagedRow[]): Promise<void>;
+  /**
+   * {@link LoadSession.write} for rows given as one flat array: the same checks and outcome,
+   * cheaper for the caller and the driver. Offered by the SQLite dialect; absent where a
+   * dialect has no such path (call `write` then).
+   */
+  writeRows?(rows: StagedRows): Promise<void>;
   /** Checks staged rows (duplicate keys, server-side conversion); removes the rows it reports. */
   validate(): Promise<StagingReport>;
   /** Snapshots the live table, applies the load atomically (or holds it) and drops staging. */
@@ -312,7 +328,8 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
  * The steps of a file's audit trail. The database records `commit` (a load applied or held),
  * `restore` and `prune` itself, with typed details ({@link AuditDetailsByStep}); ingestion
  * records `detect`, `schema`, `stage`, `validate`, `duplicate`, `apply`, and `cancel` or
- * `ingest` when it fails; the watcher records `release`.
+ * `ingest` when it fails; the watcher records `release`, and `access` for each operation on a file
+ * (seen, moved, claimed, removed …: who, from where to where, when — the access trail).
  */
 export const AUDIT_STEPS = [
   'detect',
@@ -327,6 +344,7 @@ export const AUDIT_STEPS = [
   'release',
   'cancel',
   'ingest',
+  'access',
 ] as const;
 /** One of {@link AUDIT_STEPS}. */
 export type AuditStep = (typeof AUDIT_STEPS)[number];
@@ -416,6 +434,14 @@ export type AuditRecord<S extends AuditStep = AuditStep> = AuditEvent<S> & {
   readonly at: Date;
 };
 
+/** What {@link Database.pruneHistory} deleted. */
+export interface HistoryPruneResult {
+  /** Tracking rows. */
+  readonly files: number;
+  readonly auditEvents: number;
+  readonly rejects: number;
+}
+
 /** Per-table settings, settable from a config file. */
 export interface DatasetConfig {
   readonly table: string;
@@ -475,6 +501,20 @@ export interface Database {
   listAudit(fileId: number): Promise<AuditRecord[]>;
   recordRejects(fileId: number, rows: readonly RejectedRow[]): Promise<void>;
   listRejects(fileId: number, options?: { readonly limit?: number }): Promise<RejectedRow[]>;
+  /**
+   * Retention: deletes the history older than `olderThan` in one transaction — tracking rows of
+   * files that finished before it (archived, failed, duplicate or released; never held or in
+   * flight), their audit events and rejected rows, and audit events of no tracked file recorded
+   * before it. Backups are kept (see {@link Database.pruneBackups}). Once a file's row is gone,
+   * the same content dropped again is loaded again rather than recorded as a duplicate.
+   *
+   * @example
+   * ```ts
+   * const removed = await db.pruneHistory(new Date(Date.now() - 90 * 86_400_000));
+   * console.log(`${removed.files} files, ${removed.auditEvents} audit events, ${removed.rejects} rejected rows pruned`);
+   * ```
+   */
+  pruneHistory(olderThan: Date): Promise<HistoryPruneResult>;
   getDataset(table: string): Promise<DatasetConfig | undefined>;
   setDataset(config: DatasetConfig): Promise<void>;
   listDatasets(): Promise<DatasetConfig[]>;
@@ -532,9 +572,28 @@ export interface OpenDatabaseOptions {
   readonly keepBackups?: number;
   /** SQL Server password when it is not in the URL (env `db_password`); never logged. */
   readonly password?: string;
+  /**
+   * A file holding the SQL Server password (or client secret), e.g. a container secret
+   * `/run/secrets/db_password` (env `DB_PASSWORD_FILE`). Read again for every new connection,
+   * so a rotated password is used from the next connection on without a restart; one trailing
+   * line break is ignored. A file its group or others may read gets a warning. Not with `password`.
+   */
+  readonly passwordFile?: string;
+  /**
+   * How to log in to SQL Server (default: a SQL login, or the URL's `?authentication=`).
+   *
+   * @example
+   * ```ts
+   * await openDatabase('mssql://svc_refdata@sql01:1433/refdata', { authentication: { type: 'ntlm', domain: 'CORP' }, passwordFile: '/run/secrets/db_password' });
+   * await openDatabase('mssql://sql01.database.windows.net:1433/refdata?authentication=azure-active-directory-msi-vm');
+   * ```
+   */
+  readonly authentication?: MssqlAuthentication;
   /** Accept an unverified server certificate (logs a warning). @default false */
   readonly trustServerCertificate?: boolean;
 }
+
+import type { MssqlAuthentication } from './dialect/mssql/mssql-auth.js';
 
 /**
  * The structural logger every package accepts; pino satisfies it. The default does nothing.

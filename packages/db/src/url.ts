@@ -2,6 +2,12 @@
  * Database URLs: `sqlite:PATH`, `sqlite::memory:`, and
  * `mssql://USER[:PASSWORD]@HOST[:PORT]/DB?encrypt=true&trustServerCertificate=false`.
  */
+import {
+  authenticationFromUrlParams,
+  MSSQL_AUTH_URL_PARAMS,
+  type MssqlAuthentication,
+  needsUser,
+} from './dialect/mssql/mssql-auth.js';
 import { DbError, DbErrorCode } from './errors.js';
 
 /** A parsed SQLite URL. */
@@ -23,7 +29,13 @@ export interface MssqlUrl {
   /** Named instance (`HOST\INSTANCE` in the URL as `HOST%5CINSTANCE` or `?instanceName=`). */
   readonly instanceName?: string;
   readonly database: string;
+  /** The login; empty for the Entra ID types that need none (`?authentication=azure-active-directory-default`). */
   readonly user: string;
+  /**
+   * `?authentication=TYPE` and its parameters (`domain`, `clientId`, `tenantId`); absent means a
+   * SQL login.
+   */
+  readonly authentication?: MssqlAuthentication;
   /** Present only when the URL carries one; prefer `options.password` / env `db_password`. */
   readonly password?: string;
   /** @default true */
@@ -80,12 +92,21 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
   const host = decodeURIComponent(parsed.hostname);
   if (host.length === 0) throw invalid('The SQL Server URL has no host');
   const user = decodeURIComponent(parsed.username);
-  if (user.length === 0) throw invalid('The SQL Server URL has no user (mssql://USER@HOST/DB)');
+  const authentication = authenticationFromUrlParams(parsed.searchParams);
+  if (user.length === 0 && needsUser(authentication?.type ?? 'sql')) {
+    throw invalid('The SQL Server URL has no user (mssql://USER@HOST/DB)');
+  }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (database.length === 0 || database.includes('/')) throw invalid('The SQL Server URL must name one database');
   const port = parsed.port === '' ? 1433 : Number(parsed.port);
   const params = parsed.searchParams;
-  const known = new Set(['encrypt', 'trustServerCertificate', 'instanceName', 'connectTimeout']);
+  const known = new Set([
+    'encrypt',
+    'trustServerCertificate',
+    'instanceName',
+    'connectTimeout',
+    ...MSSQL_AUTH_URL_PARAMS,
+  ]);
   for (const key of params.keys()) {
     if (!known.has(key)) throw invalid(`The SQL Server URL parameter ${JSON.stringify(key)} is not supported`);
   }
@@ -116,6 +137,7 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
     ...(instanceName === undefined ? {} : { instanceName }),
     database,
     user,
+    ...(authentication === undefined ? {} : { authentication }),
     ...(password === undefined ? {} : { password }),
     encrypt,
     trustServerCertificate: BOOL[trustText] as boolean,
@@ -144,5 +166,13 @@ export function redactDatabaseUrl(url: string | DatabaseUrl): string {
   const host = parsed.instanceName === undefined ? parsed.host : `${parsed.host}%5C${parsed.instanceName}`;
   const query = [`encrypt=${parsed.encrypt}`];
   if (parsed.trustServerCertificate) query.push('trustServerCertificate=true');
+  const auth = parsed.authentication;
+  if (auth !== undefined) {
+    query.push(`authentication=${auth.type}`);
+    for (const [key, value] of Object.entries(auth))
+      if (key !== 'type') query.push(`${key}=${encodeURIComponent(String(value))}`);
+  }
+  if (parsed.user === '')
+    return `mssql://${host}:${parsed.port}/${encodeURIComponent(parsed.database)}?${query.join('&')}`;
   return `mssql://${encodeURIComponent(parsed.user)}@${host}:${parsed.port}/${encodeURIComponent(parsed.database)}?${query.join('&')}`;
 }

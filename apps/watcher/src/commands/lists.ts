@@ -2,6 +2,7 @@
  * Read-mostly commands over the database: `files`, `show`, `tables`, `backups`, `restore`.
  */
 import type { AuditRecord, FileRecord, FileStatus } from '@refdata/db';
+import { accessEventsOf } from '../access-trail.js';
 import { AppError, AppErrorCode } from '../errors.js';
 import { type CommandEnv, fileIdArgument, formatAge, formatDuration, intOption, tableArgument } from './shared.js';
 
@@ -61,7 +62,10 @@ export async function showCommand({ ctx, opts }: CommandEnv, idArg: string): Pro
     throw new AppError(AppErrorCode.FILE_NOT_FOUND, `No tracked file has id ${id}. List files with \`refdata files\`.`);
   }
   const rejectLimit = intOption('--rejects', opts.rejects ?? 20, 0);
-  const [audit, rejects] = await Promise.all([db.listAudit(id), db.listRejects(id, { limit: rejectLimit })]);
+  const [trail, rejects] = await Promise.all([db.listAudit(id), db.listRejects(id, { limit: rejectLimit })]);
+  // Operations on the file (the access trail) print apart from the load's steps.
+  const access = accessEventsOf(trail);
+  const audit = trail.filter((a) => a.step !== 'access');
   const timings = {
     waitMs: ms(file.detectedAt, file.claimedAt),
     queueMs: ms(file.claimedAt, file.startedAt),
@@ -70,7 +74,7 @@ export async function showCommand({ ctx, opts }: CommandEnv, idArg: string): Pro
   };
   const changes = changeSummary(audit);
   if (opts.json === true) {
-    ctx.out.json({ file, timings, changes, audit, rejects });
+    ctx.out.json({ file, timings, changes, audit, access, rejects });
     return 0;
   }
   const { out } = ctx;
@@ -103,6 +107,19 @@ export async function showCommand({ ctx, opts }: CommandEnv, idArg: string): Pro
     out.table(
       ['at', 'step', 'outcome', 'duration', 'details'],
       audit.map((a) => [a.at, a.step, a.outcome, formatDuration(a.durationMs), a.details ?? '']),
+    );
+  }
+  if (access.length > 0) {
+    out.line(out.paint.bold('Access trail'));
+    out.table(
+      ['at', 'operation', 'from', 'to', 'by'],
+      access.map((a) => [
+        a.at,
+        a.reason === undefined ? a.operation : `${a.operation} (${a.reason})`,
+        a.from,
+        a.to ?? '(removed)',
+        `${a.user}@${a.instanceId}`,
+      ]),
     );
   }
   if (rejects.length > 0) {

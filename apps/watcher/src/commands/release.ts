@@ -5,6 +5,7 @@
  */
 import { access, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { commandInstanceId, osUser } from '../access-trail.js';
 import { AppError, AppErrorCode, errorMessage } from '../errors.js';
 import { HELD_SIDECAR_SUFFIX } from '../file-handler.js';
 import { operatorMessage } from '../operator-words.js';
@@ -74,6 +75,29 @@ export async function releaseCommand({ ctx, opts }: CommandEnv, idArg: string): 
       if (!inHeld) return held.path;
       const target = await freeName(resolve(ctx.config.root, 'archive'), basename(held.path));
       await rename(held.path, target);
+      await db
+        .recordAudit({
+          fileId: id,
+          step: 'access',
+          outcome: 'info',
+          details: {
+            operation: 'moved',
+            reason: 'release',
+            name: held.name,
+            from: held.path,
+            to: target,
+            stage: 'archive',
+            instanceId: commandInstanceId(),
+            user: osUser(),
+            at: new Date().toISOString(),
+          },
+        })
+        .catch((err: unknown) =>
+          ctx.logger.warn(
+            { fileId: id, code: (err as { code?: unknown }).code },
+            'could not record the move in the access trail',
+          ),
+        );
       // The reason it was held is history now (the audit trail keeps it).
       await rm(`${held.path}${HELD_SIDECAR_SUFFIX}`, { force: true });
       return target;

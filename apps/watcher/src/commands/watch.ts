@@ -4,6 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createMonitor, type Monitor, type MonitorSummary } from '@refdata/monitor';
+import { AccessTrail } from '../access-trail.js';
 import { createAppIngestor } from '../app-ingestor.js';
 import { createDbClaimStore } from '../claim-store.js';
 import { syncDatasets } from '../datasets.js';
@@ -12,6 +13,7 @@ import { type FileDisplay, showFileDisplay } from '../file-display.js';
 import { createFileHandler, type FileOutcome } from '../file-handler.js';
 import { type MetricsServer, startMetricsServer, WatcherMetrics } from '../metrics.js';
 import type { Output } from '../output.js';
+import { type Retention, startRetention } from '../retention.js';
 import { ensureStageFolders } from './init.js';
 import type { CommandEnv } from './shared.js';
 
@@ -61,6 +63,9 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     ...(config.monitor.include === undefined ? {} : { include: config.monitor.include }),
     ...(config.monitor.exclude === undefined ? {} : { exclude: config.monitor.exclude }),
   });
+  // The access trail: each operation on a file (seen, moved, claimed, removed …) in the audit table.
+  const trail = new AccessTrail({ db, logger: logger.child({ component: 'access-trail' }) });
+  monitor.on('operation', (op) => trail.record(op));
   monitor.on('settled', (e) => {
     metrics.files.inc({ status: e.to });
     if (e.to === 'archived') metrics.lastSuccess.set(Date.now() / 1000);
@@ -86,6 +91,17 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     metrics.queueDepth.set(s.pending + s.queued);
     metrics.inFlight.set(s.inFlight);
   });
+
+  // RETENTION_DAYS: the service prunes old history at start and every RETENTION_INTERVAL.
+  let retention: Retention | undefined;
+  if (config.retention.maxAgeMs !== undefined) {
+    retention = startRetention({
+      db,
+      maxAgeMs: config.retention.maxAgeMs,
+      intervalMs: config.retention.intervalMs,
+      logger: logger.child({ component: 'retention' }),
+    });
+  }
 
   let server: MetricsServer | undefined;
   if (config.metrics.port !== undefined) {
@@ -130,8 +146,10 @@ export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
     return 0;
   } finally {
     display?.stop();
+    await retention?.stop();
     await server?.close();
     await ingestor.close();
+    await trail.close();
   }
 }
 

@@ -3,6 +3,7 @@
  * the dialect's parts (a table of functions over its client). A dialect adds open, migrate,
  * health, close and its file tracking.
  */
+import { DbError, DbErrorCode } from '../errors.js';
 import { assertIdentifier } from '../identifiers.js';
 import { assertDatasetConfig, compareColumnSets, type NormalizedLoadSpec, normalizeLoadSpec } from '../load-spec.js';
 import { abortError } from '../retry.js';
@@ -18,6 +19,7 @@ import type {
   Dialect,
   FileTracking,
   HealthReport,
+  HistoryPruneResult,
   LoadSession,
   LoadSpec,
   RejectedRow,
@@ -53,6 +55,8 @@ export interface DialectParts<C extends DialectClient> {
   /** Called with at least one row. */
   recordRejects(client: C, fileId: number, rows: readonly RejectedRow[]): Promise<void>;
   listRejects(client: C, fileId: number, limit: number | undefined): Promise<RejectedRow[]>;
+  /** Deletes the history older than `cutoff` (see {@link Database.pruneHistory}). */
+  pruneHistory(client: C, cutoff: Date): Promise<HistoryPruneResult>;
   getDataset(client: C, table: string): Promise<DatasetConfig | undefined>;
   setDataset(client: C, config: DatasetConfig): Promise<void>;
   listDatasets(client: C): Promise<DatasetConfig[]>;
@@ -150,6 +154,16 @@ export abstract class DialectDatabase<C extends DialectClient> implements Databa
   async listRejects(fileId: number, options: { readonly limit?: number } = {}): Promise<RejectedRow[]> {
     assertValidId(fileId, 'fileId');
     return this.#parts.listRejects(this.#client, fileId, options.limit);
+  }
+
+  async pruneHistory(olderThan: Date): Promise<HistoryPruneResult> {
+    if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) {
+      throw new DbError(
+        DbErrorCode.OPTION_INVALID,
+        `pruneHistory needs a valid Date (history older than it is deleted); got ${String(olderThan)}.`,
+      );
+    }
+    return this.#parts.pruneHistory(this.#client, olderThan);
   }
 
   async getDataset(table: string): Promise<DatasetConfig | undefined> {

@@ -123,6 +123,12 @@ export function assertAuditEvent(event: { readonly step: string; readonly outcom
   }
 }
 
+/**
+ * Statuses whose history retention may delete ({@link Database.pruneHistory}): terminal, but not
+ * `held` (a held file waits for a person's decision).
+ */
+export const PRUNABLE_FILE_STATUSES: readonly FileStatus[] = TERMINAL_FILE_STATUSES.filter((s) => s !== 'held');
+
 // ---- file tracking -----------------------------------------------------------------------------
 
 /**

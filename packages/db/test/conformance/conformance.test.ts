@@ -435,6 +435,53 @@ for (const dialect of DIALECTS) {
       expect(await found({ sha256, table: uniqueTable('none') })).toBeUndefined();
     });
 
+    it('prunes the history of files finished before the cutoff, never of held or in-flight files', async () => {
+      const db = await target.openIsolated();
+      const lease = { instanceId: 'retention', leaseMs: 60_000 };
+      const claimOf = async (name: string) => {
+        const claim = await db.files.claimNew({ path: `/drop/incoming/${name}`, name, size: 1 }, lease);
+        if (claim === null) throw new Error(`no claim for ${name}`);
+        return claim;
+      };
+      const archived = await claimOf('old-archived.csv');
+      const failed = await claimOf('old-failed.csv');
+      const held = await claimOf('old-held.csv');
+      const inFlight = await claimOf('in-flight.csv');
+      await db.files.finish(archived, { status: 'archived' });
+      await db.files.finish(failed, { status: 'failed', errorCode: 'X', errorMessage: 'bad' });
+      await db.files.finish(held, { status: 'held' });
+      for (const c of [archived, failed, held, inFlight]) {
+        await db.recordAudit({ fileId: c.fileId, step: 'access', outcome: 'info', details: { operation: 'seen' } });
+        await db.recordRejects(c.fileId, [{ line: 2, raw: 'x', reason: 'r' }]);
+      }
+      await db.recordAudit({ fileId: null, step: 'access', outcome: 'info', details: { operation: 'removed' } });
+      await new Promise((r) => setTimeout(r, 20));
+      const cutoff = new Date();
+      await new Promise((r) => setTimeout(r, 20));
+      const recent = await claimOf('recent.csv');
+      await db.files.finish(recent, { status: 'archived' });
+      await db.recordAudit({ fileId: recent.fileId, step: 'access', outcome: 'info', details: { operation: 'seen' } });
+
+      const removed = await db.pruneHistory(cutoff);
+      const expected: Record<Dialect, typeof removed> = {
+        sqlite: { files: 2, auditEvents: 3, rejects: 2 },
+        mssql: { files: 2, auditEvents: 3, rejects: 2 },
+      };
+      expect(removed).toEqual(expected[dialect]);
+      expect(await db.files.get(archived.fileId)).toBeUndefined();
+      expect(await db.files.get(failed.fileId)).toBeUndefined();
+      expect(await db.listAudit(archived.fileId)).toEqual([]);
+      expect(await db.listRejects(failed.fileId)).toEqual([]);
+      for (const kept of [held, inFlight, recent]) {
+        expect(await db.files.get(kept.fileId)).toBeDefined();
+        expect(await db.listAudit(kept.fileId)).toHaveLength(1);
+      }
+      expect(await db.listRejects(held.fileId)).toHaveLength(1);
+      expect(await db.listRejects(inFlight.fileId)).toHaveLength(1);
+      expect(await db.pruneHistory(cutoff)).toEqual({ files: 0, auditEvents: 0, rejects: 0 });
+      await expect(db.pruneHistory(new Date(Number.NaN))).rejects.toMatchObject({ code: 'DB_OPTION_INVALID' });
+    });
+
     it('reads decimals back as the file wrote them: no padding to the column scale, 38 digits exact', async () => {
       const db = await target.open();
       const table = uniqueTable('dec');

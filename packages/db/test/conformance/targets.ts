@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { makeTempDir } from '@refdata/test-utils';
+import { connectMssqlAdmin, mssqlUrlWith } from '@refdata/test-utils/mssql';
 import { onTestFinished } from 'vitest';
 import type { Database, Dialect, OpenDatabaseOptions } from '../../src/index.js';
 import { openDatabase } from '../../src/index.js';
@@ -17,6 +18,11 @@ export interface Target {
   open(options?: OpenDatabaseOptions): Promise<Database>;
   /** Two instances on one store (as two watcher processes would be); closed when the test ends. */
   openPair(): Promise<[Database, Database]>;
+  /**
+   * Opens a migrated database no other test uses (SQL Server: a new database, dropped when the
+   * test ends), for tests of database-wide operations such as retention.
+   */
+  openIsolated(options?: OpenDatabaseOptions): Promise<Database>;
 }
 
 const mssqlUrl = process.env.REFDATA_TEST_MSSQL;
@@ -60,6 +66,9 @@ export const TARGETS: Record<Dialect, Target> = {
       });
       return [a, b];
     },
+    openIsolated(options = {}) {
+      return TARGETS.sqlite.open(options);
+    },
   },
   mssql: {
     available: mssqlUrl !== undefined && mssqlUrl !== '',
@@ -84,6 +93,22 @@ export const TARGETS: Record<Dialect, Target> = {
       });
       await pair[0].migrate();
       return pair;
+    },
+    async openIsolated(options = {}) {
+      const name = `refdata_iso_${randomBytes(4).toString('hex')}`;
+      const admin = await connectMssqlAdmin(mssqlUrl as string);
+      await admin.query(`CREATE DATABASE [${name}]`);
+      onTestFinished(async () => {
+        await admin.query(`DROP DATABASE [${name}]`).finally(() => admin.close());
+      });
+      const password = process.env.REFDATA_TEST_MSSQL_PASSWORD;
+      const db = await openDatabase(mssqlUrlWith(mssqlUrl as string, { database: name }), {
+        ...options,
+        ...(password === undefined ? {} : { password }),
+      });
+      onTestFinished(() => db.close());
+      await db.migrate();
+      return db;
     },
   },
 };

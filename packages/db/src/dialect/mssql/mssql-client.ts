@@ -73,6 +73,8 @@ export interface MssqlClientOptions {
   readonly acquireTimeoutMs?: number;
   /** Snapshots kept per table after each load. @default 10 */
   readonly keepBackups?: number;
+  /** Builds the login of each new connection (mssql-auth.ts); default: the config's. */
+  readonly authenticate?: () => TediousConfig['authentication'];
 }
 
 /**
@@ -254,6 +256,7 @@ export class MssqlClient {
   readonly sessions: Set<{ abort(): Promise<void> }> = new Set();
   readonly #tedious: TediousModuleLike;
   readonly #config: TediousConfig;
+  readonly #authenticate: (() => TediousConfig['authentication']) | undefined;
   readonly #pool: TarnPoolLike<PooledConnection>;
   readonly #retry: RetryPolicy;
   readonly #pending = new Set<Promise<unknown>>();
@@ -268,6 +271,7 @@ export class MssqlClient {
   ) {
     this.#tedious = tedious;
     this.#config = config;
+    this.#authenticate = options.authenticate;
     this.logger = options.logger;
     this.keepBackups = options.keepBackups ?? 10;
     this.#retry = options.retry;
@@ -290,7 +294,13 @@ export class MssqlClient {
   }
 
   #create(): Promise<PooledConnection> {
-    const conn = new this.#tedious.Connection(this.#config);
+    let config = this.#config;
+    try {
+      if (this.#authenticate !== undefined) config = { ...config, authentication: this.#authenticate() };
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const conn = new this.#tedious.Connection(config);
     const pc: PooledConnection = {
       id: this.#nextId++,
       conn,

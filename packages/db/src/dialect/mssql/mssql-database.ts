@@ -20,6 +20,7 @@ import { getDataset, listDatasets, setDataset } from './mssql-datasets.js';
 import { MssqlFileTracking } from './mssql-file-tracking.js';
 import { beginLoad } from './mssql-load-session.js';
 import { int } from './mssql-params.js';
+import { pruneHistory } from './mssql-retention.js';
 import {
   bootstrapSql,
   dropTableIfExistsSql,
@@ -37,6 +38,7 @@ import {
   buildTediousConfig,
   loadTarn,
   loadTedious,
+  mssqlAuthenticationProvider,
   type TarnPoolConstructor,
   type TediousModuleLike,
 } from './tedious-like.js';
@@ -57,6 +59,7 @@ const MSSQL_PARTS: DialectParts<MssqlClient> = {
   listAudit,
   recordRejects,
   listRejects,
+  pruneHistory,
   getDataset,
   setDataset,
   listDatasets,
@@ -76,7 +79,10 @@ export class MssqlDatabase extends DialectDatabase<MssqlClient> {
   constructor(url: MssqlUrl, options: OpenDatabaseOptions, tedious: TediousModuleLike, Pool: TarnPoolConstructor) {
     validateOpenOptions(options);
     const logger = (options.logger ?? noopLogger).child({ component: '@refdata/db', dialect: 'mssql' });
-    const client = new MssqlClient(tedious, Pool, buildTediousConfig(url, options, logger), {
+    // The login is built for each new connection: a password file is read again (rotation).
+    const authenticate = mssqlAuthenticationProvider(url, options, logger);
+    const client = new MssqlClient(tedious, Pool, buildTediousConfig(url, options, logger, authenticate), {
+      authenticate,
       poolSize: options.poolSize ?? 10,
       retry: { maxRetries: options.maxRetries ?? 3, baseSeconds: options.retryBackoffSeconds ?? 1 },
       logger,

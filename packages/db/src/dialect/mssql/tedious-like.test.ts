@@ -52,12 +52,12 @@ describe('buildTediousConfig', () => {
   it('takes the password from the option before the URL, and requires one', () => {
     const { logger, lines } = recordingLogger();
     expect(
-      buildTediousConfig(url('mssql://u:fromurl@h/db'), { password: 'fromoption' }, logger).authentication.options
-        .password,
-    ).toBe('fromoption');
-    expect(buildTediousConfig(url('mssql://u:fromurl@h/db'), {}, logger).authentication.options.password).toBe(
-      'fromurl',
-    );
+      buildTediousConfig(url('mssql://u:fromurl@h/db'), { password: 'fromoption' }, logger).authentication,
+    ).toEqual({ type: 'default', options: { userName: 'u', password: 'fromoption' } });
+    expect(buildTediousConfig(url('mssql://u:fromurl@h/db'), {}, logger).authentication).toEqual({
+      type: 'default',
+      options: { userName: 'u', password: 'fromurl' },
+    });
     expect(() => buildTediousConfig(url('mssql://u@h/db'), {}, logger)).toThrow(
       expect.objectContaining({ code: 'DB_OPTION_INVALID' }),
     );

@@ -5,6 +5,7 @@
 import { DbError, DbErrorCode } from '../../errors.js';
 import type { Logger, OpenDatabaseOptions } from '../../types.js';
 import type { MssqlEncrypt, MssqlUrl } from '../../url.js';
+import { authenticationProvider, type TediousAuthentication } from './mssql-auth.js';
 import type { TediousTypeName } from './mssql-types.js';
 
 /** Options of a parameter or bulk-load column. */
@@ -73,10 +74,8 @@ export interface TediousModuleLike {
 /** The tedious connection configuration we build (a subset of tedious's ConnectionConfiguration). */
 export interface TediousConfig {
   readonly server: string;
-  readonly authentication: {
-    readonly type: 'default';
-    readonly options: { readonly userName: string; readonly password: string };
-  };
+  /** Built for each new connection by {@link authenticationProvider} (mssql-auth.ts). */
+  readonly authentication: TediousAuthentication;
   readonly options: {
     readonly database: string;
     readonly port?: number;
@@ -107,14 +106,12 @@ export interface TediousConfig {
  * buildTediousConfig(parseDatabaseUrl('mssql://loader@db:1433/refdata') as MssqlUrl, { password: 's3cret' }, logger);
  * ```
  */
-export function buildTediousConfig(url: MssqlUrl, options: OpenDatabaseOptions, logger: Logger): TediousConfig {
-  const password = options.password ?? url.password;
-  if (password === undefined || password === '') {
-    throw new DbError(
-      DbErrorCode.OPTION_INVALID,
-      `No password for SQL Server user ${JSON.stringify(url.user)}; set the db_password environment variable (or pass options.password).`,
-    );
-  }
+export function buildTediousConfig(
+  url: MssqlUrl,
+  options: OpenDatabaseOptions,
+  logger: Logger,
+  authenticate: () => TediousAuthentication = mssqlAuthenticationProvider(url, options, logger),
+): TediousConfig {
   const trustServerCertificate = options.trustServerCertificate ?? url.trustServerCertificate;
   if (trustServerCertificate) {
     logger.warn({ host: url.host }, 'TLS certificate of the SQL Server is NOT verified (trustServerCertificate=true)');
@@ -124,7 +121,7 @@ export function buildTediousConfig(url: MssqlUrl, options: OpenDatabaseOptions, 
   }
   return {
     server: url.host,
-    authentication: { type: 'default', options: { userName: url.user, password } },
+    authentication: authenticate(),
     options: {
       database: url.database,
       ...(url.instanceName === undefined ? { port: url.port } : { instanceName: url.instanceName }),
@@ -142,6 +139,25 @@ export function buildTediousConfig(url: MssqlUrl, options: OpenDatabaseOptions, 
       rowCollectionOnRequestCompletion: false,
     },
   };
+}
+
+/** The authentication of `url` and `options` (see {@link authenticationProvider}), for each new connection. */
+export function mssqlAuthenticationProvider(
+  url: MssqlUrl,
+  options: OpenDatabaseOptions,
+  logger: Logger,
+): () => TediousAuthentication {
+  return authenticationProvider(
+    {
+      user: url.user,
+      urlAuthentication: url.authentication,
+      urlPassword: url.password,
+      authentication: options.authentication,
+      password: options.password,
+      passwordFile: options.passwordFile,
+    },
+    logger,
+  );
 }
 
 /** The tarn Pool constructor (typed structurally). */

@@ -17,6 +17,7 @@ import { SqliteClient } from './sqlite-client.js';
 import { getDataset, listDatasets, setDataset } from './sqlite-datasets.js';
 import { SqliteFileTracking } from './sqlite-file-tracking.js';
 import { beginLoad } from './sqlite-load-session.js';
+import { pruneHistory } from './sqlite-retention.js';
 import {
   CREATE_VERSION_TABLE_SQL,
   dropTableSql,
@@ -54,6 +55,7 @@ const SQLITE_PARTS: DialectParts<SqliteClient> = {
   listAudit,
   recordRejects,
   listRejects,
+  pruneHistory,
   getDataset,
   setDataset,
   listDatasets,
