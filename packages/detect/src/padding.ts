@@ -31,11 +31,13 @@ export function decidePadding(records: readonly SourceRecord[], dialect: Dialect
   let quotedAfterPad = 0;
   const n = Math.min(records.length, LOOK);
   for (let i = 0; i < n; i += 1) {
-    const fields = records[i]!.fields;
+    const { fields, raw } = records[i]!;
     if (fields.length < 2) continue;
     for (let c = 0; c < fields.length; c += 1) {
       const f = fields[c]!;
       if (f.trim() === '') continue;
+      // Spaces inside quotes ("1948-01 ") are data, not padding.
+      if (quote !== null && raw.includes(quote + f + quote)) continue;
       if (c > 0) {
         afterFields += 1;
         if (f.charCodeAt(0) === 32) {

@@ -318,10 +318,7 @@ export function detectStructure(
   } else {
     // Types from rows below any possible multi-row header.
     const skip = body.length > MAX_HEADER_ROWS + 2 ? MAX_HEADER_ROWS : 1;
-    // A short table types its columns from its last two rows, so that a second header row (units
-    // under the names) does not make every column text.
-    const typeSkip = body.length > MAX_HEADER_ROWS + 2 ? MAX_HEADER_ROWS : Math.max(1, body.length - 2);
-    const data = body.slice(typeSkip, typeSkip + 200);
+    const data = body.slice(skip, skip + 200);
     const types = typesOf(data, width, nullTokens, delimiter);
     const first = body[0]!;
     const v = headerVotes(first, data, types, nullTokens);

@@ -277,6 +277,9 @@ describe('detectFormat', () => {
     );
     expect(format.quote.value).toBe('"');
     expect(kinds(format)).toEqual(['text', 'decimal']);
+    // …and not as padding either: the decision says there is none.
+    expect(format.trim.value).toBe(false);
+    expect(format.trim.reason).toBe('no spaces around fields');
   });
 
   it('never takes a first row of numbers for the header', async () => {

@@ -113,15 +113,4 @@ describe('detectFormat on real-world file classes', () => {
     const spaced = 'id val note\n1 2,5 a\n2 3 b\n3 4,25 c\n';
     expect((await detectFormat(new TextEncoder().encode(spaced))).delimiter.value).toBe(' ');
   });
-
-  it('finds a units row under the header of a short table (two header rows over three data rows)', async () => {
-    const text = 'Country,Population,Area\n,persons,km2\nAT,9000000,83879\nBE,11500000,30528\nFR,67000000,551695\n';
-    const format = await detectFormat(new TextEncoder().encode(text));
-    expect(format.headerRows.value).toBe(2);
-    expect(format.columns.map((c) => `${c.name}:${c.type.kind}`)).toEqual([
-      'Country:text',
-      'Population persons:integer',
-      'Area km2:integer',
-    ]);
-  });
 });

@@ -31,17 +31,25 @@ function wrap(
   });
 }
 
+/** Overrides of both write paths (`write`, and `writeRows` where the dialect has it) with one fault. */
+function writes(real: LoadSession, fault: (write: () => Promise<void>) => Promise<void>): Partial<LoadSession> {
+  const overrides: Partial<LoadSession> = { write: (batch) => fault(() => real.write(batch)) };
+  const writeRows = real.writeRows?.bind(real);
+  if (writeRows !== undefined) overrides.writeRows = (rows) => fault(() => writeRows(rows));
+  return overrides;
+}
+
 const HEADER = 'code,name,amount\n';
 
 describe('Ingestor against a slow or failing database', () => {
   it('emits progress at the configured interval while the database applies backpressure', async () => {
     const { db, dir } = await setup();
-    const slow = wrap(db, (real) => ({
-      write: async (batch) => {
+    const slow = wrap(db, (real) =>
+      writes(real, async (write) => {
         await new Promise((resolve) => setTimeout(resolve, 40));
-        return real.write(batch);
-      },
-    }));
+        return write();
+      }),
+    );
     const ingestor = createIngestor({ db: slow, batchSize: 20, progressIntervalSeconds: 0.01 });
     const job = ingestor.ingest(await csv(dir, 'slow.csv', `${HEADER}${rows(200)}`));
     const events: IngestProgress[] = [];
@@ -80,13 +88,13 @@ describe('Ingestor against a slow or failing database', () => {
     const { db, dir } = await setup();
     const plain = createIngestor({ db });
     await plain.ingest(await csv(dir, 'w.csv', `${HEADER}${rows(3)}`));
-    let writes = 0;
+    let writesSeen = 0;
     let aborted = 0;
     const flaky = wrap(db, (real) => ({
-      write: async (batch) => {
-        if (++writes === 3) throw Object.assign(new Error('disk I/O error'), { code: 'DB_QUERY_FAILED' });
-        return real.write(batch);
-      },
+      ...writes(real, async (write) => {
+        if (++writesSeen === 3) throw Object.assign(new Error('disk I/O error'), { code: 'DB_QUERY_FAILED' });
+        return write();
+      }),
       abort: async () => {
         aborted++;
         return real.abort();
