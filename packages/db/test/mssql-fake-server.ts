@@ -112,17 +112,16 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
       const [schema, name] = parseTwoPart(param(s, 'name') as string);
       return { rows: [{ id: table(schema, name) === undefined ? null : 1 }] };
     }
-    if (sql.startsWith('SELECT c.name AS [name], t.name AS [type_name]')) {
-      const [schema, name] = parseTwoPart(param(s, 'name') as string);
-      const t = table(schema, name);
+    if (sql.startsWith('SELECT COLUMN_NAME AS [name], DATA_TYPE AS [type_name]')) {
+      const t = table(param(s, 'schema') as string, param(s, 'table') as string);
       return {
         rows: (t?.columns ?? []).map((c) => ({
           name: c.name,
           type_name: c.typeName,
-          max_length: c.maxLength,
-          precision: c.precision,
+          char_length: c.typeName === 'nvarchar' ? (c.maxLength < 0 ? -1 : c.maxLength / 2) : null,
+          precision: c.typeName === 'decimal' ? c.precision : null,
           scale: c.scale,
-          nullable: c.nullable,
+          nullable: c.nullable ? 'YES' : 'NO',
         })),
       };
     }

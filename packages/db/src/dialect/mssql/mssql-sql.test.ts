@@ -193,7 +193,9 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
 
   it('describes tables by parameterised name', () => {
     expect(OBJECT_ID_SQL).toBe("SELECT OBJECT_ID(@name, N'U') AS [id];");
-    expect(DESCRIBE_SQL).toContain("WHERE c.object_id = OBJECT_ID(@name, N'U') ORDER BY c.column_id;");
+    expect(DESCRIBE_SQL).toContain(
+      'FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table ORDER BY ORDINAL_POSITION;',
+    );
     expect(LIST_TABLES_SQL).toBe(
       "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'ref') ORDER BY t.name;",
     );

@@ -32,17 +32,23 @@ export async function describeIn(s: MssqlSession, schema: string, name: string):
   const rows = await s.query<{
     name: string;
     type_name: string;
-    max_length: number;
-    precision: number;
-    scale: number;
-    nullable: boolean;
-  }>(DESCRIBE_SQL, [nv('name', qualified(schema, name))]);
+    char_length: number | null;
+    precision: number | null;
+    scale: number | null;
+    nullable: string;
+  }>(DESCRIBE_SQL, [nv('schema', schema, 128), nv('table', name, 128)]);
   if (rows.length === 0) return undefined;
-  return rows.map((r) => ({
-    name: r.name,
-    type: parseMssqlType(r.type_name, Number(r.max_length), Number(r.precision), Number(r.scale)),
-    nullable: Boolean(r.nullable),
-  }));
+  return rows.map((r) => {
+    const chars = Number(r.char_length ?? 0);
+    const wide = /^n(var)?char$/i.test(r.type_name);
+    // parseMssqlType takes sys.columns' max_length: bytes, two per NVARCHAR character, -1 for MAX.
+    const bytes = chars < 0 ? -1 : wide ? chars * 2 : chars;
+    return {
+      name: r.name,
+      type: parseMssqlType(r.type_name, bytes, Number(r.precision ?? 0), Number(r.scale ?? 0)),
+      nullable: r.nullable === 'YES',
+    };
+  });
 }
 
 /** The number of rows of `[schema].[name]`. */
