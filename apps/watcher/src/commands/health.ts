@@ -54,7 +54,8 @@ export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> 
   let missingDb: unknown;
   let dbReached = false;
   try {
-    const db = await ctx.openDb();
+    // A login without the permissions it needs cannot migrate; health says what it lacks.
+    const db = await ctx.openDb({ migrate: 'try' });
     const h = await db.health();
     checks.push({
       name: 'database',

@@ -141,7 +141,7 @@ export class MssqlDatabase extends DialectDatabase<MssqlClient> {
       });
       return Number(row?.v ?? 0);
     });
-    return report.ok ? withPermissions(report, this.#client) : report;
+    return withPermissions(report, this.#client);
   }
 
   async close(): Promise<void> {

@@ -127,7 +127,8 @@ export function missingPermissions(rows: readonly PermissionRow[]): MissingPermi
 
 /**
  * `report` with the permissions the current user lacks: not ok, with a message that lists the
- * statements to grant them. A check that cannot run leaves the report as it was (logged).
+ * statements to grant them (after the report's own message, when it failed already). A check that
+ * cannot run leaves the report as it was (logged).
  */
 export async function withPermissions(report: HealthReport, client: MssqlClient): Promise<HealthReport> {
   let rows: PermissionRow[];
@@ -143,6 +144,8 @@ export async function withPermissions(report: HealthReport, client: MssqlClient)
     ...report,
     ok: false,
     missingPermissions: missing,
-    message: `the login lacks permissions the service needs; a DBA grants them with: ${missing.map((m) => m.grant).join(' ')}`,
+    message:
+      (report.ok || report.message === undefined ? '' : `${report.message}; `) +
+      `the login lacks permissions the service needs; a DBA grants them with: ${missing.map((m) => m.grant).join(' ')}`,
   };
 }
