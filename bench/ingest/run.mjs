@@ -37,7 +37,7 @@ const value = (name, fallback) => {
 const ROWS = Number(value('--rows', '1000000'));
 const ONLY = value('--only', 'a,b,c,d,e,f').split(',');
 const REPEAT = Math.max(1, Number(value('--repeat', '1')));
-const work = join(tmpdir(), 'refdata-bench-ingest');
+const work = process.env.REFDATA_BENCH_DIR ?? join(tmpdir(), 'refdata-bench-ingest');
 mkdirSync(work, { recursive: true });
 const hasTime = existsSync('/usr/bin/time');
 const cliPath = join(root, 'apps', 'watcher', 'dist', 'cli.js');

@@ -191,3 +191,46 @@ describe('run', () => {
     expect(config.stderr).toContain('--metrics-port (command-line flag): got "x"');
   });
 });
+
+describe('run on a terminal', () => {
+  it('watch shows each file waiting n/N and its done line; ingest shows its bar and a summary', async () => {
+    const { dir, root } = await harness();
+    const env = {
+      REFDATA_ROOT: root,
+      REFDATA_DB: `sqlite:${join(dir, 'refdata.db')}`,
+      MONITOR_INTERVAL: '0.2',
+      STABILITY_CHECKS: '3',
+      LOG_LEVEL: 'info',
+      NO_COLOR: '1',
+    };
+    const tty = async (...argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await run(argv, {
+        env,
+        cwd: dir,
+        stdout: { write: (s: string) => (stdout += s), isTTY: true },
+        stderr: { write: (s: string) => (stderr += s), isTTY: true, columns: 120 } as never,
+      });
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what we strip
+      return { code, stdout, stderr: stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '') };
+    };
+    await tty('init');
+    const rows = Array.from(
+      { length: 5_000 },
+      (_, i) => `C${i},${i}.5,2024-01-${String((i % 28) + 1).padStart(2, '0')}`,
+    );
+    await writeFile(join(root, 'incoming', 'rates.csv'), `code,rate,day\n${rows.join('\n')}\n`);
+    await writeFile(join(root, 'incoming', 'broken.csv'), 'a,b\n1,"open\n');
+    const watch = await tty('watch', '--once');
+    expect(watch.code).toBe(0);
+    expect(watch.stderr).toMatch(/rates\.csv +waiting until stable \d\/3/);
+    expect(watch.stdout + watch.stderr).toContain('rates.csv');
+    expect(watch.stdout).toContain('1 archived, 1 failed');
+
+    await writeFile(join(dir, 'units.csv'), `code,rate,day\n${rows.join('\n')}\n`);
+    const ingest = await tty('ingest', join(dir, 'units.csv'));
+    expect(ingest.code).toBe(0);
+    expect(ingest.stdout).toMatch(/loaded 5,?000 rows into ref\.units/);
+  });
+});

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXAMPLE_FIXTURES } from '@refdata/test-utils';
 import { describe, expect, it } from 'vitest';
-import { SETTINGS } from '../src/config.js';
+import { SETTINGS } from '../src/settings.js';
 import { REPO } from './helpers.js';
 
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');

@@ -57,6 +57,7 @@ export type {
   RestoreAuditDetails,
   SchemaComparison,
   StagedRow,
+  StagedRows,
   StagingReport,
   TableDescription,
 } from './types.js';

@@ -93,6 +93,16 @@ export interface StagedRow {
   readonly values: readonly DbValue[];
 }
 
+/**
+ * Rows as one flat array: row `r` has line `lines[r]` and values
+ * `values[r * width]` … `values[r * width + width - 1]` (`width` = the load's columns). The same
+ * rows as a {@link StagedRow} array, without one object and one array per row.
+ */
+export interface StagedRows {
+  readonly lines: ArrayLike<number>;
+  readonly values: readonly DbValue[];
+}
+
 /** A row that cannot be loaded, with where it came from and why. */
 export interface RejectedRow {
   readonly line: number;
@@ -183,6 +193,12 @@ export interface LoadSession {
   readonly table: string;
   /** Appends rows to staging. Resolves when the database has them (backpressure). */
   write(rows: readonly StagedRow[]): Promise<void>;
+  /**
+   * {@link LoadSession.write} for rows given as one flat array: the same checks and outcome,
+   * cheaper for the caller and the driver. Offered by the SQLite dialect; absent where a
+   * dialect has no such path (call `write` then).
+   */
+  writeRows?(rows: StagedRows): Promise<void>;
   /** Checks staged rows (duplicate keys, server-side conversion); removes the rows it reports. */
   validate(): Promise<StagingReport>;
   /** Snapshots the live table, applies the load atomically (or holds it) and drops staging. */

@@ -39,7 +39,7 @@ function parseType(def: string): Omit<Column, 'name' | 'nullable'> {
 }
 
 /** The fake server's state and its statement handler. */
-export function fakeServer(): {
+export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
   respond: (s: FakeStatement) => FakeResponse;
   onBulk: (b: FakeBulk) => void;
   tables: Map<string, Table>;
@@ -68,7 +68,16 @@ export function fakeServer(): {
     const sql = s.sql;
     const head = sql.slice(0, 60);
     if (sql === 'SELECT 1 AS [ok];') return { rows: [{ ok: 1 }] };
-    if (sql.startsWith('IF SCHEMA_ID') || sql.startsWith('EXEC sp_getapplock') || sql.startsWith('CREATE INDEX'))
+    if (sql.startsWith("SELECT CAST(SERVERPROPERTY('Babelfish') AS int)")) {
+      return engine === 'babelfish'
+        ? { rows: [{ babelfish: 1, version: 'Babelfish for PostgreSQL with SQL Server Compatibility - 12.0.2000.8' }] }
+        : { rows: [{ babelfish: null, version: 'Microsoft SQL Server 2022 (RTM) - 16.0.1000.6 (X64)' }] };
+    }
+    if (sql.startsWith("DECLARE @r INT; EXEC @r = sp_getapplock @Resource = N'refdata.migrate'")) {
+      log.push('lock refdata.migrate');
+      return {};
+    }
+    if (sql.startsWith('IF SCHEMA_ID') || sql.startsWith('EXEC sp_getapplock') || /^CREATE (UNIQUE )?INDEX/.test(sql))
       return {};
     if (
       sql.startsWith('SELECT COALESCE(MAX(version), 0)') ||
@@ -178,6 +187,22 @@ export function fakeServer(): {
       typed.rows = [...staging.rows].sort((a, b) => Number(a[0]) - Number(b[0])).map((r) => [...r.slice(1), r[0]]);
       return { rowCount: typed.rows.length };
     }
+    if (sql.startsWith('DELETE FROM [ref].')) {
+      const [schema, name] = idents(sql) as [string, string];
+      const t = table(schema, name) as Table;
+      const n = t.rows.length;
+      t.rows = [];
+      log.push(`delete all ${schema}.${name}`);
+      return { rowCount: n };
+    }
+    if (sql.startsWith('INSERT INTO [ref].') && sql.includes(' FROM [bkp].')) {
+      const names = idents(sql);
+      const live = table('ref', names[1] as string) as Table;
+      const from = table('bkp', names[names.length - 1] as string) as Table;
+      live.rows.push(...from.rows.map((r) => [...r]));
+      log.push(`refill ref.${live.name} from bkp.${from.name}`);
+      return { rowCount: from.rows.length };
+    }
     if (sql.startsWith('INSERT INTO [ref].')) {
       const names = idents(sql);
       const live = table('ref', names[1] as string) as Table;
@@ -206,11 +231,13 @@ export function fakeServer(): {
         }));
       return { rows };
     }
-    if (/^DELETE FROM \[stg\]\.\[.*\] WHERE \[line\] = @line;$/.test(sql)) {
+    if (/^DELETE FROM \[stg\]\.\[[^;]*\] WHERE \(\[c\d+\] IS NOT NULL AND TRY_CONVERT/.test(sql)) {
       const [schema, name] = idents(sql) as [string, string];
       const t = table(schema, name) as Table;
+      const flagged = [...sql.matchAll(/\(\[c(\d+)\] IS NOT NULL/g)].map((m) => Number(m[1]));
       const before = t.rows.length;
-      t.rows = t.rows.filter((r) => r[0] !== param(s, 'line'));
+      t.rows = t.rows.filter((r) => !flagged.some((i) => unconvertible.has(String(r[i + 1]))));
+      log.push(`delete ${before - t.rows.length} unconvertible`);
       return { rowCount: before - t.rows.length };
     }
     if (
@@ -304,7 +331,7 @@ export function fakeServer(): {
     }
     if (sql.startsWith('INSERT INTO [refdata].[rejects]')) return { rowCount: s.params.length / 6 };
     if (sql.startsWith('SELECT TOP (@limit) line, raw')) return { rows: [] };
-    if (sql.startsWith('SET XACT_ABORT ON;')) {
+    if (sql.startsWith('DECLARE @now DATETIME2(3) = SYSUTCDATETIME();\nUPDATE [refdata].[files] SET name = @name')) {
       const id = files.length + 1;
       const lease = new Date(Date.now() + (param(s, 'lease_ms') as number));
       files.push({

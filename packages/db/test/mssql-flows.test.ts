@@ -8,12 +8,12 @@ import { staged } from './helpers.js';
 import { fakeServer } from './mssql-fake-server.js';
 import { fakeTedious, recordingLogger } from './mssql-fakes.js';
 
-async function open(): Promise<{
+async function open(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): Promise<{
   db: Database;
   server: ReturnType<typeof fakeServer>;
   fake: ReturnType<typeof fakeTedious>;
 }> {
-  const server = fakeServer();
+  const server = fakeServer(engine);
   const fake = fakeTedious(server.respond, server.onBulk);
   const Pool = await loadTarn();
   const { logger } = recordingLogger();
@@ -51,10 +51,30 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     const { db, fake } = await open();
     await db.migrate();
     expect(fake.statements.filter((s) => s.sql.startsWith('CREATE TABLE [refdata].[files]'))).toHaveLength(1);
-    expect(await db.health()).toMatchObject({ ok: true, dialect: 'mssql', schemaVersion: 1 });
+    expect(await db.health()).toMatchObject({ ok: true, dialect: 'mssql', schemaVersion: 2 });
+    // The migration lock is taken before anything is created, the schemas included.
+    const migrateSql = fake.statements.map((s) => s.sql).filter((sql) => !sql.startsWith('SELECT CAST(SERVERPROPERTY'));
+    const lock = migrateSql.findIndex((sql) => sql.includes("@Resource = N'refdata.migrate'"));
+    const schemas = migrateSql.findIndex((sql) => sql.startsWith('IF SCHEMA_ID'));
+    expect(lock).toBeGreaterThanOrEqual(0);
+    expect(lock).toBeLessThan(schemas);
   });
 
-  it('replaces with rename + schema transfers in one transaction, catalogues the old table and drops staging', async () => {
+  it('creates a new table by schema transfer on SQL Server, and by CREATE + INSERT on Babelfish', async () => {
+    for (const engine of ['sqlserver', 'babelfish'] as const) {
+      const { db, server } = await open(engine);
+      await loadRows(db, { table: 'cur', columns: cols }, [['EUR', '1.10']]);
+      const moves = server.log.filter((l) => /^(transfer|rename|create ref|insert into ref)/.test(l));
+      expect(moves.map((l) => l.replace(/stg\.\S+/g, 'stg.T').replace(/ref\.cur\.\S+/g, 'ref.T'))).toEqual(
+        engine === 'sqlserver'
+          ? ['transfer stg.T -> ref', 'rename ref.T -> cur']
+          : ['create ref.cur', 'insert into ref.cur'],
+      );
+      expect(await readAll(db, 'cur')).toEqual([['EUR', '1.1']]);
+    }
+  });
+
+  it('replaces in place in one transaction (copy to bkp, delete, refill), catalogues the old rows and drops staging', async () => {
     const { db, server, fake } = await open();
     expect(
       await loadRows(db, { table: 'cur', columns: cols }, [
@@ -77,13 +97,12 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     const staging = typed.slice(0, -2);
     expect(server.log.slice(server.log.indexOf('lock refdata.table.cur'))).toEqual([
       'lock refdata.table.cur',
-      `rename ref.cur -> ${snapshot}`,
-      `transfer ref.${snapshot} -> bkp`,
-      `drop line column stg.${typed}`,
-      `transfer stg.${typed} -> ref`,
-      `rename ref.${typed} -> cur`,
+      `copy ref.cur -> bkp.${snapshot}`,
+      'delete all ref.cur',
+      'insert into ref.cur',
       'audit commit ok',
       'load_commits',
+      `drop stg.${typed}`,
       `drop stg.${staging}`,
     ]);
     const commitEvents = fake.events
@@ -92,8 +111,8 @@ describe('MssqlDatabase statement flows (fake server)', () => {
       .map((e) => e.split(' ')[0]);
     expect(commitEvents).toEqual(['begin', 'commit', 'begin', 'commit']); // validate, then the swap
     expect(await readAll(db, 'cur')).toEqual([
-      ['EUR', '1.20'],
-      ['USD', '1.00'],
+      ['EUR', '1.2'],
+      ['USD', '1'],
       ['JPY', '0.01'],
     ]);
     expect(await db.listBackups('cur')).toMatchObject([
@@ -127,9 +146,28 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     expect(report.stagedRows).toBe(2);
     await session.commit();
     expect(await readAll(db, 'cur')).toEqual([
-      ['EUR', '1.10'],
-      ['USD', '1.00'],
+      ['EUR', '1.1'],
+      ['USD', '1'],
     ]);
+  });
+
+  it('removes every row that does not convert in one statement, however many there are', async () => {
+    const { db, server, fake } = await open();
+    for (const v of ['7.77', '8.88', '9.99']) server.unconvertible.add(v);
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    await session.write(
+      staged([
+        ['AAA', '7.77'],
+        ['BBB', '8.88'],
+        ['CCC', '1.00'],
+        ['DDD', '9.99'],
+      ]),
+    );
+    const report = await session.validate();
+    expect(report.conversionErrors.map((e) => e.line)).toEqual([2, 3, 5]);
+    expect(report.stagedRows).toBe(1);
+    const deletes = fake.statements.filter((s) => /^DELETE FROM \[stg\]\.\[cur\.[^\]]*\] WHERE \(/.test(s.sql));
+    expect(deletes).toHaveLength(1);
   });
 
   it("reads a table in its dataset's key order, and in the server's order without keys", async () => {
@@ -161,7 +199,7 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     server.log.length = 0;
     const outcome = await loadRows(db, { table: 'cur', columns: cols }, [['A', '1.00']]);
     expect(outcome).toMatchObject({ status: 'held', liveRows: 10, incomingRows: 1 });
-    expect(server.log.filter((l) => /^(rename|transfer|copy)/.test(l))).toEqual([]);
+    expect(server.log.filter((l) => /^(rename|transfer|copy|delete|insert)/.test(l))).toEqual([]);
     expect(await readAll(db, 'cur')).toHaveLength(10);
   });
 
@@ -209,11 +247,11 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     expect(taken).toMatchObject({ reason: 'restore', rows: 1 });
     expect(server.log.filter((l) => !l.startsWith('audit'))).toEqual([
       'lock refdata.table.cur',
-      `rename ref.cur -> ${taken.snapshot}`,
-      `transfer ref.${taken.snapshot} -> bkp`,
-      `copy bkp.${oldest.snapshot} -> ref.cur`,
+      `copy ref.cur -> bkp.${taken.snapshot}`,
+      'delete all ref.cur',
+      `refill ref.cur from bkp.${oldest.snapshot}`,
     ]);
-    expect(await readAll(db, 'cur')).toEqual([['V1', '1.00']]);
+    expect(await readAll(db, 'cur')).toEqual([['V1', '1']]);
     await expect(db.restoreBackup('cur', 'nope')).rejects.toMatchObject({ code: 'DB_SNAPSHOT_NOT_FOUND' });
     const dropped = await db.pruneBackups('cur', 2);
     expect(dropped).toHaveLength(2);
@@ -233,7 +271,7 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     });
     const outcome = await session.commit();
     expect(outcome.status).toBe('applied');
-    expect(server.log.filter((l) => l.startsWith('rename ref.cur ->'))).toHaveLength(1);
+    expect(server.log.filter((l) => l.startsWith('copy ref.cur ->'))).toHaveLength(1);
     expect(fake.events).toContain('close 1'); // the failed connection is not reused
     expect(
       fake.statements.filter((s) => s.sql.startsWith('SELECT outcome FROM [refdata].[load_commits]')),
@@ -251,7 +289,8 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     await db.files.update(claim!, { status: 'processing', rowsRead: 3 });
     expect(await db.files.heartbeat(claim!, 1000)).toBe(true);
     await db.files.finish(claim!, { status: 'archived', errorCode: 'X' });
-    await expect(db.files.finish({ ...claim!, token: 'other' }, { status: 'failed' })).rejects.toMatchObject({
+    const other = '6f1c2d3e-0000-4000-8000-000000000001';
+    await expect(db.files.finish({ ...claim!, token: other }, { status: 'failed' })).rejects.toMatchObject({
       code: 'DB_CLAIM_LOST',
     });
     expect((await db.files.get(1))?.path).toBe('/in/a.csv');

@@ -59,6 +59,36 @@ describe('SqliteDatabase', () => {
     expect(await readAll(db, 'currencies')).toHaveLength(3);
   });
 
+  it('writeRows stages flat rows exactly as write does: values, lines, misfits set aside, bad shapes refused', async () => {
+    const { db } = await openTempSqlite();
+    const columns: ColumnDef[] = [text('code', false), { name: 'day', type: { kind: 'date' }, nullable: true }];
+    const session = await db.beginLoad({ table: 'flat', columns, mode: 'replace' });
+    expect(session.writeRows).toBeTypeOf('function');
+    await session.writeRows?.({
+      lines: Int32Array.from([2, 3, 4, 5]),
+      values: ['EUR', '2024-02-29', 'GBP', null, 'BAD', '2023-02-29', 'JPY', '2025-01-01'],
+    });
+    await session.writeRows?.({ lines: [], values: [] });
+    await expect(session.writeRows?.({ lines: [6], values: ['X'] })).rejects.toMatchObject({
+      code: 'DB_VALUE_INVALID',
+    });
+    await expect(session.writeRows?.({ lines: [6.5], values: ['X', null] })).rejects.toMatchObject({
+      code: 'DB_VALUE_INVALID',
+    });
+    await expect(session.write([{ line: 7, values: ['X'] }])).rejects.toMatchObject({ code: 'DB_VALUE_INVALID' });
+    const report = await session.validate();
+    expect(report.stagedRows).toBe(3);
+    expect(report.conversionErrors).toEqual([
+      expect.objectContaining({ line: 4, column: 'day', value: '2023-02-29', raw: 'BAD,2023-02-29' }),
+    ]);
+    await session.commit();
+    expect(await readAll(db, 'flat')).toEqual([
+      ['EUR', '2024-02-29'],
+      ['GBP', null],
+      ['JPY', '2025-01-01'],
+    ]);
+  });
+
   it('leaves the live table untouched when a load is aborted', async () => {
     const { db } = await openTempSqlite();
     await load(db, 'currencies', currencies, [['EUR', 'Euro', 978]]);

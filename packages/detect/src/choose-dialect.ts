@@ -130,7 +130,22 @@ function chooseDialect(
           .map((s) => s.dialect.delimiter);
   if (onlyQuoted.length > 0) scores = scores.filter((s) => !onlyQuoted.includes(s.dialect.delimiter));
   scores.sort((a, b) => b.score - a.score || preference(a.dialect) - preference(b.dialect));
-  const best = scores[0];
+  let best = scores[0];
+  // Spaces also separate the words of text: a space reading loses to a delimiter that splits
+  // every row into the same 2+ fields (`// Empty, backward compatibility`) unless it scores
+  // far better.
+  if (best !== undefined && best.dialect.delimiter === ' ' && overrides.delimiter === undefined) {
+    const steady = scores.find(
+      (s) =>
+        s.dialect.delimiter.trim() !== '' &&
+        s.width >= 2 &&
+        s.total >= 2 &&
+        s.consistent === s.total &&
+        !s.failed &&
+        s.score >= SPACE_MARGIN * best!.score,
+    );
+    if (steady !== undefined) best = steady;
+  }
   const runnerUp = best && scores.find((s) => s.dialect.delimiter !== best.dialect.delimiter);
   const escapeTied =
     best !== undefined &&
@@ -155,6 +170,9 @@ function backslashEscapes(text: string, quote: string): number {
   const doubled = new RegExp(`[^\\s,;|\\t\\\\${quote}]${quote}${quote}[^\\s,;|\\t${quote}]`);
   return doubled.test(text) ? 0 : escaped;
 }
+
+/** How much better a space reading must score to beat a steady reading with another delimiter. */
+const SPACE_MARGIN = 0.5;
 
 /** Lines of a metadata block looked for before the first blank line. */
 const MAX_BLOCK_LINES = 30;

@@ -54,30 +54,34 @@ const FREQUENCY: Readonly<Record<string, number>> = {
 /** Bytes looked at (letter statistics settle long before). */
 const PROBE = 65_536;
 
-/** Share of the bytes above 0x7F that stand in runs of three or more (whole non-ASCII words). */
-function runShare(bytes: Uint8Array): { high: number; share: number } {
+/** Letters a text needs in Cyrillic words before it is read as Cyrillic. */
+const MIN_LETTERS = 8;
+
+/**
+ * The Cyrillic words of a single-byte decoding: runs of characters above U+007F (one per byte
+ * above 0x7F) of three or more letters once punctuation at their ends (`«`, `№`, `—`) is
+ * dropped. A run with anything else inside (`‰ЫТ`, the bytes of a garbled dash) is no word.
+ */
+function cyrillicWords(text: string): { words: string[]; high: number; letters: number } {
+  const words: string[] = [];
   let high = 0;
-  let inRuns = 0;
-  let run = 0;
-  const n = Math.min(bytes.length, PROBE);
-  for (let i = 0; i <= n; i += 1) {
-    if (i < n && bytes[i]! >= 0x80) {
-      high += 1;
-      run += 1;
-      continue;
-    }
-    if (run >= 3) inRuns += run;
-    run = 0;
+  let letters = 0;
+  for (const run of text.match(/[^\p{ASCII}]+/gu) ?? []) {
+    high += run.length;
+    const core = run.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '');
+    if (core.length < 3 || !/^\p{Script=Cyrillic}+$/u.test(core)) continue;
+    words.push(core);
+    letters += core.length;
   }
-  return { high, share: high === 0 ? 0 : inRuns / high };
+  return { words, high, letters };
 }
 
-/** How Russian the decoded letters look: mean letter frequency, less the letters in mixed-case words. */
-function cyrillicScore(text: string): number {
+/** How Russian the words look: mean letter frequency, less the letters in mixed-case words. */
+function cyrillicScore(words: readonly string[]): number {
   let letters = 0;
   let sum = 0;
   let mixed = 0;
-  for (const word of text.match(/\p{Script=Cyrillic}+/gu) ?? []) {
+  for (const word of words) {
     const lower = word.toLowerCase();
     // A word in one case, or capitalised; anything else (тЕКУЩИЙ) is a wrong mapping.
     const rest = word.slice(1);
@@ -96,18 +100,26 @@ function cyrillicScore(text: string): number {
 export function cyrillicCodePage(
   bytes: Uint8Array,
 ): { encoding: CyrillicCodePage; confidence: number; reason: string } | undefined {
-  const { high, share } = runShare(bytes);
-  if (high < 8 || share < 0.5) return undefined;
   const probe = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, PROBE));
   const scores = (Object.keys(CYRILLIC_CODE_PAGES) as CyrillicCodePage[])
-    .map((encoding) => ({ encoding, score: cyrillicScore(iconv.decode(probe, CYRILLIC_CODE_PAGES[encoding])) }))
+    .map((encoding) => {
+      const found = cyrillicWords(iconv.decode(probe, CYRILLIC_CODE_PAGES[encoding]));
+      return {
+        encoding,
+        ...found,
+        share: found.high === 0 ? 0 : found.letters / found.high,
+        score: cyrillicScore(found.words),
+      };
+    })
     .sort((a, b) => b.score - a.score);
   const [best, second] = scores as [(typeof scores)[0], (typeof scores)[0]];
-  // Correct Russian text averages about 5.5 per cent per letter; a wrong mapping falls well below.
-  if (best.score < 4) return undefined;
+  // Most bytes above 0x7F must form whole Cyrillic words (Western text has accented letters one
+  // at a time inside ASCII words), and correct Russian text averages about 5.5 per cent per
+  // letter, a wrong mapping well below.
+  if (best.letters < MIN_LETTERS || best.share < 0.5 || best.score < 4) return undefined;
   return {
     encoding: best.encoding,
     confidence: best.score > second.score * 1.3 ? 0.9 : 0.7,
-    reason: `not valid UTF-8; ${Math.round(share * 100)}% of the ${high} bytes above 0x7F form whole words, which read as Cyrillic in ${best.encoding} (letter statistics ${best.score.toFixed(1)} against ${second.score.toFixed(1)} for ${second.encoding})`,
+    reason: `not valid UTF-8; ${Math.round(best.share * 100)}% of the ${best.high} bytes above 0x7F form whole Cyrillic words, which read as Cyrillic in ${best.encoding} (letter statistics ${best.score.toFixed(1)} against ${second.score.toFixed(1)} for ${second.encoding})`,
   };
 }

@@ -22,7 +22,14 @@ export interface EncodingGuess {
    * mixes encodings): reading them as a single-byte code page would garble every valid character.
    */
   readonly damagedUtf8?: { readonly line: number; readonly validSequences: number; readonly invalidBytes: number };
+  /** Set when the first 4,096 bytes hold a few NUL bytes (read as characters of the values). */
+  readonly nulBytes?: { readonly count: number; readonly line: number };
 }
+
+/** Share of NUL bytes in the first 4,096 bytes above which a file without a UTF-16 pattern is binary. */
+const MAX_NUL_SHARE = 0.01;
+/** NUL bytes that make even a short file binary. */
+const MIN_NUL_BINARY = 3;
 
 const MAGIC: readonly (readonly [readonly number[], string])[] = [
   [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (an Excel .xlsx or OpenDocument file?); save it as CSV first'],
@@ -180,12 +187,22 @@ export function detectEncoding(bytes: Uint8Array, wholeFile: boolean): EncodingG
       reason: 'UTF-16 BE without BOM (every other byte is zero)',
     };
   }
-  if (evenZero + oddZero > 0 || controls > probe * 0.1) {
+  // A few NUL bytes in text (an exporter's empty value, a padded field) do not make it binary;
+  // binary data has them by the hundred, or control bytes everywhere.
+  const nul = evenZero + oddZero;
+  if (nul > Math.max(MIN_NUL_BINARY, probe * MAX_NUL_SHARE) || controls > probe * 0.1) {
     throw new DetectError(
       DetectErrorCode.BinaryFile,
-      `The file contains ${evenZero + oddZero} NUL bytes and ${controls} other control bytes in its first ${probe} bytes; it is binary data, not delimited text. Export it as CSV, or set the encoding override if it is UTF-16 text.`,
+      `The file contains ${nul} NUL bytes and ${controls} other control bytes in its first ${probe} bytes; it is binary data, not delimited text. Export it as CSV, or set the encoding override if it is UTF-16 text.`,
     );
   }
+  const nulBytes = nul > 0 ? { nulBytes: { count: nul, line: lineAt(bytes, bytes.indexOf(0)) } } : {};
+  const guess = guessTextEncoding(bytes, wholeFile);
+  return { ...guess, ...nulBytes };
+}
+
+/** The encoding of bytes that are text (no byte-order mark, not UTF-16). */
+function guessTextEncoding(bytes: Uint8Array, wholeFile: boolean): EncodingGuess {
   if (isAscii(bytes)) {
     return { encoding: 'utf-8', bom: false, bomLength: 0, confidence: 1, reason: 'ASCII only (read as UTF-8)' };
   }

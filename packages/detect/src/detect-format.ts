@@ -28,12 +28,17 @@ function decideEncoding(
   sample: Sample,
   overrides: FormatOverrides,
   file: string | undefined,
-): { encoding: Decision<Encoding>; bom: boolean } {
+): { encoding: Decision<Encoding>; bom: boolean; warning: string | undefined } {
   const guess = detectEncoding(sample.bytes, sample.wholeFile);
+  const warning =
+    guess.nulBytes === undefined
+      ? undefined
+      : `${guess.nulBytes.count} NUL byte(s) in the first 4096 bytes, the first on line ${guess.nulBytes.line}: the file is text with stray NUL characters, which are kept in the values (check the export)`;
   if (overrides.encoding !== undefined) {
     return {
       encoding: decision(overrides.encoding, 1, `encoding ${overrides.encoding} from the override`, true),
       bom: guess.bom && guess.encoding === overrides.encoding,
+      warning,
     };
   }
   if (guess.damagedUtf8 !== undefined) {
@@ -44,7 +49,7 @@ function decideEncoding(
       file ? { file, line } : { line },
     );
   }
-  return { encoding: decision(guess.encoding, guess.confidence, guess.reason), bom: guess.bom };
+  return { encoding: decision(guess.encoding, guess.confidence, guess.reason), bom: guess.bom, warning };
 }
 
 /**
@@ -151,7 +156,7 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
       file ? { file } : {},
     );
   }
-  const { encoding, bom } = decideEncoding(sample, overrides, file);
+  const { encoding, bom, warning: encodingWarning } = decideEncoding(sample, overrides, file);
   let text = decodeAll(sample.bytes, encoding.value, sample.wholeFile);
   if (!sample.wholeFile) text = cutAtLastLineBreak(text);
   if (text.trim() === '') {
@@ -259,7 +264,11 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     inferTypes: options.inferTypes !== false,
   });
   const { columns } = built;
-  const warnings = [...structure.warnings, ...built.warnings];
+  const warnings = [
+    ...(encodingWarning === undefined ? [] : [encodingWarning]),
+    ...structure.warnings,
+    ...built.warnings,
+  ];
   if (tokenized.unclosedQuoteLine !== undefined) {
     const line = skipped + tokenized.unclosedQuoteLine;
     warnings.push(

@@ -72,6 +72,9 @@ const CODE_RE = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_\-./#]*$/u;
 const WORDS_RE = /^[\p{L}"'(][\p{L}\p{M}\p{N} _\-.,'"&()/!?#+%$€£¥@*:;=]*$/u;
 const URL_RE = /^(https?:\/\/|www\.)\S+$/i;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The least cell score of a whole quoted field. */
+const QUOTED_VALUE_SCORE = 0.9;
+const INNER_TAB = /[^\s]\t+[^\s]/;
 const CURRENCY_RE = /^[-+]?[$€£¥]\s?\d+([.,]\d+)*$/;
 
 /** A cell type score in [0, 1]: 1 for clean, typed cells; less for cells that look broken. @internal */
@@ -81,6 +84,9 @@ export function cellScore(cell: string): number {
   const c = cell.charCodeAt(0);
   const last = cell.charCodeAt(len - 1);
   if (c === 32 || last === 32) return 0.3;
+  // A tab between two values (`1\t218`): tabs separate fields; a reading that keeps one inside a
+  // cell missed the delimiter (a tab-separated file whose values are aligned with spaces).
+  if (INNER_TAB.test(cell)) return 0.1;
   // Half a quoted field ("a or b"): the reading split a quoted value apart.
   if ((c === 34) !== (last === 34)) return 0.3;
   // A whole value still in quotes ('Alpha', "x"): the reading left the file's quote character in the data.
@@ -138,15 +144,17 @@ export function scoreDialect(text: string, dialect: Dialect, final: boolean, max
   for (const r of records) {
     if (r.fields.length !== width) continue;
     for (const f of r.fields) {
-      // Spaces inside quotes ("1948-01 ") were put there on purpose; outside them they are a
-      // sign of a wrong delimiter.
-      const quotedSpaces =
-        q !== null &&
-        f.length > 0 &&
-        (f.charCodeAt(0) === 32 || f.charCodeAt(f.length - 1) === 32) &&
-        r.raw.includes(q + f + q);
+      // A whole quoted field ("%s - %s", "1948-01 ") was written as one value on purpose: its
+      // spaces and symbols do not count against the reading as they do outside quotes, where
+      // they are a sign of a wrong delimiter.
+      const quoted = q !== null && f.length > 0 && r.raw.includes(q + f + q);
       // With a space delimiter, an empty cell is a run of spaces: columns aligned by padding.
-      sum += spaceDelimited && f.length === 0 ? 0.3 : cellScore(quotedSpaces ? f.trim() : f);
+      sum +=
+        spaceDelimited && f.length === 0
+          ? 0.3
+          : quoted
+            ? Math.max(QUOTED_VALUE_SCORE, cellScore(f.trim()))
+            : cellScore(f);
       cells += 1;
     }
   }

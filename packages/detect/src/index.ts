@@ -21,7 +21,7 @@ export { detectFormat } from './detect-format.js';
 export type { DetectErrorDetails } from './errors.js';
 export { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 export { DEFAULT_MAX_FIELD_SIZE, DEFAULT_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS } from './options.js';
-export { readRecords } from './read-records.js';
+export { readRecordChunks, readRecords } from './read-records.js';
 export { cleanColumnName, MAX_COLUMN_NAME_LENGTH, safeColumnNames } from './safe-column-names.js';
 export type {
   CanonicalValue,

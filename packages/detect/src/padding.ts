@@ -17,7 +17,12 @@ const LOOK = 400;
  * (`, "x"`), which only padding explains. Never for a space delimiter. @internal
  */
 export function decidePadding(records: readonly SourceRecord[], dialect: Dialect): Decision<boolean> {
-  if (dialect.delimiter.trim() === '') return decision(false, 0.9, 'spaces delimit the fields; they are not padding');
+  if (dialect.delimiter.trim() === '')
+    return decision(
+      false,
+      0.9,
+      `${dialect.delimiter.includes('\t') ? 'tabs' : 'spaces'} delimit the fields; spaces around them are not padding`,
+    );
   const quote = dialect.quote;
   let afterFields = 0;
   let after = 0;

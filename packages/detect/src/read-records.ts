@@ -79,6 +79,22 @@ export async function* readRecords(
   format: FormatInfo,
   options: ReadRecordsOptions = {},
 ): AsyncGenerator<SourceRecord, void, undefined> {
+  for await (const records of readRecordChunks(source, format, options)) {
+    for (let i = 0; i < records.length; i += 1) yield records[i]!;
+  }
+}
+
+/**
+ * {@link readRecords}, one array of records per chunk of the source instead of one record at a
+ * time: the same records in the same order, without an asynchronous step per record (the
+ * ingestion's hot path). An array is never empty and belongs to the caller.
+ * @internal
+ */
+export async function* readRecordChunks(
+  source: ByteSource,
+  format: FormatInfo,
+  options: ReadRecordsOptions = {},
+): AsyncGenerator<SourceRecord[], void, undefined> {
   const maxFieldSize = options.maxFieldSize ?? DEFAULT_MAX_FIELD_SIZE;
   const signal = options.signal;
   const decoder = createDecoder(format.encoding.value);
@@ -156,12 +172,15 @@ export async function* readRecords(
     const batch = out;
     out = [];
     if (footer === 0) {
-      for (let i = 0; i < batch.length; i += 1) yield batch[i]!;
+      yield batch;
     } else {
+      // The last `footer` records are held back until the end shows whether they are the footer.
+      const ready: SourceRecord[] = [];
       for (const r of batch) {
         held.push(r);
-        if (held.length > footer) yield held.shift()!;
+        if (held.length > footer) ready.push(held.shift()!);
       }
+      if (ready.length > 0) yield ready;
     }
   }
   if (signal?.aborted) throw aborted(signal);
@@ -169,10 +188,11 @@ export async function* readRecords(
   tokenizer.finish(collect);
   const tail = [...held, ...out];
   if (footer === 0) {
-    for (const r of tail) yield r;
+    if (tail.length > 0) yield tail;
     return;
   }
   const totalLines = tokenizer.line - 1;
   const lastDataLine = totalLines - footer;
-  for (const r of tail) if (r.line <= lastDataLine) yield r;
+  const data = tail.filter((r) => r.line <= lastDataLine);
+  if (data.length > 0) yield data;
 }

@@ -181,6 +181,21 @@ function looksLikeHeaderRow(r: SourceRecord, width: number): boolean {
   return nonEmpty >= Math.max(2, width - 2);
 }
 
+/**
+ * True when the first record holds values of the column types of the records below it and
+ * nothing that breaks them (`data/a.ppm; 40; 5` over the same columns): it is data, not a header.
+ */
+function typedLikeData(
+  body: readonly SourceRecord[],
+  width: number,
+  nullTokens: ReadonlySet<string>,
+  delimiter: string,
+): boolean {
+  const below = body.slice(1, 201);
+  const v = headerVotes(body[0]!, below, typesOf(below, width, nullTokens, delimiter), nullTokens);
+  return v.typedAgainst > 0 && v.typedFor === 0;
+}
+
 /** Finds the preamble, header rows, width and footer of the sampled records. @internal */
 export function detectStructure(
   records: readonly SourceRecord[],
@@ -247,9 +262,11 @@ export function detectStructure(
   }
   let body = records.slice(start, end).filter((r) => !isBlank(r));
 
-  // The first row repeated after data rows starts a second table (and shows it is a header).
+  // The first row repeated after data rows starts a second table (and shows it is a header),
+  // unless the first row is data itself (typed like the rows below it): a headerless file may
+  // hold the same record twice.
   let repeatedHeader = false;
-  if (body.length > 2) {
+  if (body.length > 2 && overrides.header !== false && !typedLikeData(body, width, nullTokens, delimiter)) {
     const first = body[0]!;
     let sawData = false;
     for (let i = 1; i < body.length; i += 1) {
@@ -301,7 +318,10 @@ export function detectStructure(
   } else {
     // Types from rows below any possible multi-row header.
     const skip = body.length > MAX_HEADER_ROWS + 2 ? MAX_HEADER_ROWS : 1;
-    const data = body.slice(skip, skip + 200);
+    // A short table types its columns from its last two rows, so that a second header row (units
+    // under the names) does not make every column text.
+    const typeSkip = body.length > MAX_HEADER_ROWS + 2 ? MAX_HEADER_ROWS : Math.max(1, body.length - 2);
+    const data = body.slice(typeSkip, typeSkip + 200);
     const types = typesOf(data, width, nullTokens, delimiter);
     const first = body[0]!;
     const v = headerVotes(first, data, types, nullTokens);

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '@refdata/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { detectFormat, type FormatInfo, readRecords, type SourceRecord } from '../src/index.js';
+import { detectFormat, type FormatInfo, readRecordChunks, readRecords, type SourceRecord } from '../src/index.js';
 
 const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
@@ -102,6 +102,28 @@ describe('readRecords', () => {
     const records = await collect(chunks(bytes, 65_536), format);
     expect(records).toHaveLength(5000);
     expect(records.at(-1)).toEqual({ line: 5001, fields: ['4999', '9998', 'x4999'], raw: '4999,9998,x4999' });
+  });
+
+  it('readRecordChunks gives the records of readRecords, in non-empty arrays, footer held back', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i},"v ${i}, x",${i % 7}`);
+    const bytes = new TextEncoder().encode(`id,v,w\n${rows.join('\n')}\n\nNote: provisional figures\n`);
+    const format = await detectFormat(bytes, { sampleBytes: 4096 });
+    expect(format.footerLines).toBeGreaterThan(0);
+    for (const size of [7, 4096, 65_536]) {
+      const arrays: SourceRecord[][] = [];
+      for await (const a of readRecordChunks(chunks(bytes, size), format)) arrays.push(a);
+      expect(arrays.every((a) => a.length > 0)).toBe(true);
+      expect(arrays.flat(), `chunks of ${size}`).toEqual(await collect(chunks(bytes, size), format));
+      expect(arrays.flat()).toHaveLength(3000);
+      if (size === 4096) expect(arrays.length).toBeGreaterThan(1);
+    }
+    const plain = await detectFormat(new TextEncoder().encode('a,b\n1,2\n3,4'));
+    const tail: SourceRecord[][] = [];
+    for await (const a of readRecordChunks(chunks(new TextEncoder().encode('a,b\n1,2\n3,4'), 3), plain)) tail.push(a);
+    expect(tail.flat().map((r) => r.fields)).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
   });
 
   it('skips blank and whitespace-only lines of a multi-column table', async () => {

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { RejectedRow } from '@refdata/db';
-import type { FormatInfo } from '@refdata/detect';
-import { readRecords } from '@refdata/detect';
+import type { FormatInfo, SourceRecord } from '@refdata/detect';
+import { readRecordChunks } from '@refdata/detect';
 import type { ConversionPlan } from './column-plan.js';
 import { type PackedRows, PackedRowsWriter } from './packed-rows.js';
 import { RowConverter } from './row-converter.js';
@@ -76,15 +76,18 @@ export async function* readBatches(
     let rejects: RejectedRow[] = [];
     let rowsRead = 0;
     const options = signal === undefined ? {} : { signal };
-    for await (const record of readRecords(counted, config.format, options)) {
-      rowsRead++;
-      const bad = converter.convert(record, out);
-      if (bad !== undefined) rejects.push(bad);
-      // Bad rows flush a batch too, so a file of nothing but bad rows never piles up in memory.
-      if (out.full || rejects.length === batchSize) {
-        yield { rows: out.take(), rejects, rowsRead, bytesRead: bytes };
-        signal?.throwIfAborted();
-        rejects = [];
+    // Records come a chunk at a time (one asynchronous step per chunk, not per record).
+    for await (const records of readRecordChunks(counted, config.format, options)) {
+      for (let i = 0; i < records.length; i++) {
+        rowsRead++;
+        const bad = converter.convert(records[i] as SourceRecord, out);
+        if (bad !== undefined) rejects.push(bad);
+        // Bad rows flush a batch too, so a file of nothing but bad rows never piles up in memory.
+        if (out.full || rejects.length === batchSize) {
+          yield { rows: out.take(), rejects, rowsRead, bytesRead: bytes };
+          signal?.throwIfAborted();
+          rejects = [];
+        }
       }
     }
     if (out.rows > 0 || rejects.length > 0) {

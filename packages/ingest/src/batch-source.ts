@@ -68,67 +68,100 @@ export function defaultWorkerUrl(): URL | undefined {
   return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : undefined;
 }
 
+/** What the calling thread receives from a parse worker. */
+type Inbound = WorkerMessage | { readonly type: 'exit'; readonly code: number } | { readonly type: 'aborted' };
+
+/** The first message to the parse worker: what to read. @internal */
+export interface WorkerStart {
+  readonly config: ReaderConfig;
+  readonly readAhead: number;
+}
+
 /**
- * Opens the batches of a file: on a worker thread when `workerUrl` is given (parsing and
- * converting there while this thread writes to the database), otherwise on this thread.
- * Either way the consumer's pace bounds what is read ahead. @internal
+ * A parse worker thread, started before it has a file to read so that its startup (loading the
+ * module graph, ~0.1 s) overlaps detection on the calling thread; {@link ParseWorker.batches}
+ * then hands it the file. Close it when it is not used. @internal
+ */
+export class ParseWorker {
+  readonly #worker: Worker;
+  readonly #inbox: Inbound[] = [];
+  #wake: (() => void) | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(workerUrl: URL) {
+    this.#worker = new Worker(workerUrl, { resourceLimits: WORKER_HEAP_LIMITS });
+    this.#worker.on('message', (m: WorkerMessage) => this.#deliver(m));
+    this.#worker.on('error', (err) => this.#deliver({ type: 'error', error: serializeError(err) }));
+    this.#worker.on('exit', (code) => this.#deliver({ type: 'exit', code }));
+  }
+
+  #deliver(m: Inbound): void {
+    this.#inbox.push(m);
+    this.#wake?.();
+    this.#wake = undefined;
+  }
+
+  /** Reads `config` on the worker: its batches, then the file's end; the worker stops after it. */
+  async *batches(config: ReaderConfig, signal: AbortSignal | undefined): AsyncGenerator<EncodedBatch, ReaderEnd> {
+    if (this.#closed !== undefined) throw new Error('This parse worker has already been used.');
+    const onAbort = (): void => this.#deliver({ type: 'aborted' });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      signal?.throwIfAborted();
+      this.#worker.postMessage({ config, readAhead: WORKER_READ_AHEAD } satisfies WorkerStart);
+      for (;;) {
+        while (this.#inbox.length === 0) await new Promise<void>((resolve) => (this.#wake = resolve));
+        const m = this.#inbox.shift() as Inbound;
+        switch (m.type) {
+          case 'batch':
+            yield m.batch;
+            this.#worker.postMessage('ack');
+            break;
+          case 'end':
+            return m.end;
+          case 'error':
+            throw deserializeError(m.error);
+          case 'aborted':
+            signal?.throwIfAborted();
+            break;
+          case 'exit':
+            throw Object.assign(new Error(`The parse worker exited with code ${m.code} before the end of the file.`), {
+              code: 'WORKER_EXIT',
+            });
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await this.close();
+    }
+  }
+
+  /** Stops the thread (at once, whatever it is doing); safe to call more than once. */
+  close(): Promise<void> {
+    if (this.#closed === undefined) {
+      this.#worker.removeAllListeners();
+      // An error after this point has nobody to tell; a listener keeps it from being thrown.
+      this.#worker.on('error', () => {});
+      this.#closed = this.#worker.terminate().then(() => undefined);
+    }
+    return this.#closed;
+  }
+}
+
+/**
+ * Opens the batches of a file: on a worker thread when `worker` (a started {@link ParseWorker})
+ * or `workerUrl` is given (parsing and converting there while this thread writes to the
+ * database), otherwise on this thread. Either way the consumer's pace bounds what is read ahead.
+ * @internal
  */
 export function openBatches(
   config: ReaderConfig,
-  options: { readonly workerUrl?: URL | undefined; readonly signal?: AbortSignal | undefined },
+  options: {
+    readonly worker?: ParseWorker | undefined;
+    readonly workerUrl?: URL | undefined;
+    readonly signal?: AbortSignal | undefined;
+  },
 ): AsyncGenerator<EncodedBatch, ReaderEnd> {
-  return options.workerUrl === undefined
-    ? readBatches(config, options.signal)
-    : workerBatches(config, options.workerUrl, options.signal);
-}
-
-async function* workerBatches(
-  config: ReaderConfig,
-  workerUrl: URL,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<EncodedBatch, ReaderEnd> {
-  signal?.throwIfAborted();
-  const inbox: (WorkerMessage | { readonly type: 'exit'; readonly code: number } | { readonly type: 'aborted' })[] = [];
-  let wake: (() => void) | undefined;
-  const deliver = (m: (typeof inbox)[number]): void => {
-    inbox.push(m);
-    wake?.();
-    wake = undefined;
-  };
-  const worker = new Worker(workerUrl, {
-    workerData: { config, readAhead: WORKER_READ_AHEAD },
-    resourceLimits: WORKER_HEAP_LIMITS,
-  });
-  worker.on('message', (m: WorkerMessage) => deliver(m));
-  worker.on('error', (err) => deliver({ type: 'error', error: serializeError(err) }));
-  worker.on('exit', (code) => deliver({ type: 'exit', code }));
-  const onAbort = (): void => deliver({ type: 'aborted' });
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    for (;;) {
-      while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      const m = inbox.shift() as (typeof inbox)[number];
-      switch (m.type) {
-        case 'batch':
-          yield m.batch;
-          worker.postMessage('ack');
-          break;
-        case 'end':
-          return m.end;
-        case 'error':
-          throw deserializeError(m.error);
-        case 'aborted':
-          signal?.throwIfAborted();
-          break;
-        case 'exit':
-          throw Object.assign(new Error(`The parse worker exited with code ${m.code} before the end of the file.`), {
-            code: 'WORKER_EXIT',
-          });
-      }
-    }
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    worker.removeAllListeners();
-    await worker.terminate();
-  }
+  const worker = options.worker ?? (options.workerUrl === undefined ? undefined : new ParseWorker(options.workerUrl));
+  return worker === undefined ? readBatches(config, options.signal) : worker.batches(config, options.signal);
 }

@@ -11,11 +11,11 @@ import { detectFormat } from '@refdata/detect';
 import type { EventEmitter } from 'eventemitter3';
 import { AuditTrail } from './audit-trail.js';
 import type { EncodedBatch } from './batch-reader.js';
-import { openBatches } from './batch-source.js';
+import { openBatches, ParseWorker } from './batch-source.js';
 import { type ColumnPlan, planColumns } from './column-plan.js';
 import { type IngestStage, toIngestError, tooManyRejects } from './error-mapping.js';
 import { IngestErrorCode } from './errors.js';
-import { unpackRows } from './packed-rows.js';
+import { unpackFlat, unpackRows } from './packed-rows.js';
 import { type ProgressCounters, ProgressMeter } from './progress-meter.js';
 import { rejectsToCsv } from './rejects-csv.js';
 import { assertTypeOverridesKnown } from './type-overrides.js';
@@ -117,6 +117,8 @@ class FileLoad {
   #session: LoadSession | undefined;
   #meter: ProgressMeter | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The parse worker, started with the load so that its startup overlaps detection. */
+  #worker: ParseWorker | undefined;
 
   constructor(ctx: IngestContext, req: IngestRequest) {
     this.#ctx = ctx;
@@ -127,7 +129,9 @@ class FileLoad {
   }
 
   async run(): Promise<IngestResult> {
+    const { workerUrl } = this.#ctx;
     try {
+      if (workerUrl !== undefined) this.#worker = new ParseWorker(workerUrl);
       const bytesTotal = await this.#measure();
       const format = await this.#detect();
       const plan = await this.#plan(format, bytesTotal);
@@ -136,6 +140,9 @@ class FileLoad {
       return await this.#applyOrSkip(staged, format, plan);
     } catch (err) {
       throw await this.#fail(err);
+    } finally {
+      // Stopped already when its batches were read; stopped here when the load ended before.
+      await this.#worker?.close();
     }
   }
 
@@ -231,7 +238,7 @@ class FileLoad {
    * lists every bad row.
    */
   async #stageRows(format: FormatInfo, plan: PlannedLoad, bytesTotal: number): Promise<Staged> {
-    const { events, workerUrl } = this.#ctx;
+    const { events } = this.#ctx;
     const { file, table, settings, signal } = this.#req;
     const session = this.#session as LoadSession;
     const counters = this.#counters;
@@ -239,7 +246,7 @@ class FileLoad {
     const since = performance.now();
     const batches = openBatches(
       { path: file, format, plan: plan.conversion, batchSize: settings.batchSize },
-      { workerUrl, signal },
+      { worker: this.#worker, signal },
     );
     let tooMany = false;
     let end: IteratorResult<EncodedBatch, { sha256: string; bytes: number; rowsRead: number }>;
@@ -262,10 +269,12 @@ class FileLoad {
           }
         }
         if (!tooMany && batch.rows.rows > 0) {
-          const rows = unpackRows(batch.rows);
-          await session.write(rows);
-          counters.rowsLoaded += rows.length;
-          events.emit('batch', { file, table, rows: rows.length, totalLoaded: counters.rowsLoaded });
+          const count = batch.rows.rows;
+          // The flat form where the dialect takes it (no object and array per row).
+          if (session.writeRows !== undefined) await session.writeRows(unpackFlat(batch.rows));
+          else await session.write(unpackRows(batch.rows));
+          counters.rowsLoaded += count;
+          events.emit('batch', { file, table, rows: count, totalLoaded: counters.rowsLoaded });
         }
       });
     }

@@ -1,7 +1,7 @@
 import type { DbValue } from '@refdata/db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PackedRowsWriter, transferablesOf, unpackRows } from './packed-rows.js';
+import { PackedRowsWriter, transferablesOf, unpackFlat, unpackRows } from './packed-rows.js';
 
 const cell = fc.oneof(
   fc.constant(null),
@@ -41,6 +41,13 @@ describe('PackedRowsWriter / unpackRows', () => {
           const moved = structuredClone(packed, { transfer: transferablesOf(packed) });
           const back = unpackRows(moved);
           expect(back).toHaveLength(kept.length);
+          // The flat form holds the same values and lines, row after row.
+          const flat = unpackFlat(moved);
+          expect(Array.from(flat.lines)).toEqual(kept.map((k) => k.line));
+          expect(flat.values).toHaveLength(kept.length * width);
+          flat.values.forEach((v, i) => {
+            expect(Object.is(v, kept[Math.floor(i / width)]?.values[i % width])).toBe(true);
+          });
           back.forEach((row, r) => {
             expect(row.line).toBe(kept[r]?.line);
             row.values.forEach((v, c) => {

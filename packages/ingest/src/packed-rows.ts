@@ -2,7 +2,7 @@
  * Converted rows packed into a few flat buffers, so a batch crosses from the parse worker to the
  * calling thread as a transfer instead of a structured clone of every value.
  */
-import type { DbValue, StagedRow } from '@refdata/db';
+import type { DbValue, StagedRow, StagedRows } from '@refdata/db';
 
 /** Where a cell's value is kept in {@link PackedRows}. @internal */
 export const CellTag = {
@@ -196,6 +196,53 @@ export class PackedRowsWriter {
     this.#textLength = 0;
     return packed;
   }
+}
+
+/**
+ * The rows of a packed batch as one flat array of values and their lines (see `StagedRows`),
+ * what {@link unpackRows} gives without an object and an array per row. Strings come back as
+ * slices of the batch's one text, unchanged to the code unit.
+ * @internal
+ */
+export function unpackFlat(packed: PackedRows): StagedRows {
+  const { tags, numbers, bigints, text, textEnds } = packed;
+  const cells = tags.length;
+  const values = new Array<DbValue>(cells);
+  let n = 0;
+  let b = 0;
+  let s = 0;
+  let textAt = 0;
+  for (let cell = 0; cell < cells; cell++) {
+    switch (tags[cell]) {
+      case CellTag.STRING: {
+        const end = textEnds[s++] as number;
+        values[cell] = text.slice(textAt, end);
+        textAt = end;
+        break;
+      }
+      case CellTag.NUMBER:
+        values[cell] = numbers[n++] as number;
+        break;
+      case CellTag.BIGINT:
+        values[cell] = bigints[b++] as bigint;
+        break;
+      case CellTag.BIGINT_TEXT: {
+        const end = textEnds[s++] as number;
+        values[cell] = BigInt(text.slice(textAt, end));
+        textAt = end;
+        break;
+      }
+      case CellTag.TRUE:
+        values[cell] = true;
+        break;
+      case CellTag.FALSE:
+        values[cell] = false;
+        break;
+      default:
+        values[cell] = null;
+    }
+  }
+  return { lines: packed.lines, values };
 }
 
 /**

@@ -3,19 +3,26 @@
  * parent at most `readAhead` ahead of its acknowledgements (backpressure across threads).
  * @internal
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import type { ReaderConfig } from './batch-reader.js';
+import { parentPort } from 'node:worker_threads';
 import { readBatches } from './batch-reader.js';
-import { serializeError, type WorkerMessage } from './batch-source.js';
+import { serializeError, type WorkerMessage, type WorkerStart } from './batch-source.js';
 import { transferablesOf } from './packed-rows.js';
 
 const port = parentPort;
 if (port === null) throw new Error('parse-worker.js must run as a worker thread');
-const { config, readAhead } = workerData as { config: ReaderConfig; readAhead: number };
 
-let credits = readAhead;
+// The thread starts before detection ends: its first message says what to read, later ones are
+// acknowledgements of batches.
+let credits = 0;
 let waiting: (() => void) | undefined;
-port.on('message', () => {
+let started = false;
+port.on('message', (m: WorkerStart | 'ack') => {
+  if (!started && typeof m === 'object') {
+    started = true;
+    credits = m.readAhead;
+    void run(m);
+    return;
+  }
   credits++;
   waiting?.();
   waiting = undefined;
@@ -23,22 +30,24 @@ port.on('message', () => {
 
 const post = (m: WorkerMessage, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
-try {
-  const batches = readBatches(config);
-  for (;;) {
-    const r = await batches.next();
-    if (r.done) {
-      post({ type: 'end', end: r.value });
-      break;
+async function run({ config }: WorkerStart): Promise<void> {
+  try {
+    const batches = readBatches(config);
+    for (;;) {
+      const r = await batches.next();
+      if (r.done) {
+        post({ type: 'end', end: r.value });
+        break;
+      }
+      while (credits === 0) await new Promise<void>((resolve) => (waiting = resolve));
+      credits--;
+      // The packed rows' buffers are the batch's own: transfer them instead of copying.
+      post({ type: 'batch', batch: r.value }, transferablesOf(r.value.rows));
     }
-    while (credits === 0) await new Promise<void>((resolve) => (waiting = resolve));
-    credits--;
-    // The packed rows' buffers are the batch's own: transfer them instead of copying.
-    post({ type: 'batch', batch: r.value }, transferablesOf(r.value.rows));
+  } catch (err) {
+    post({ type: 'error', error: serializeError(err) });
+  } finally {
+    // Without listeners the port no longer holds the thread open: it exits once the posts are flushed.
+    port?.removeAllListeners('message');
   }
-} catch (err) {
-  post({ type: 'error', error: serializeError(err) });
-} finally {
-  // Without listeners the port no longer holds the thread open: it exits once the posts are flushed.
-  port.removeAllListeners('message');
 }

@@ -1,9 +1,11 @@
 // The Database contract, once per dialect: every expectation is stated per dialect (Record<Dialect, T>).
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ColumnDef, Database, DbValue, Dialect, LoadOutcome, LoadSpec } from '../../src/index.js';
 import { DIALECTS } from '../../src/index.js';
 import { staged } from '../helpers.js';
-import { randomHex, same, TARGETS, uniqueTable } from './targets.js';
+import { closeSharedTargets, randomHex, same, TARGETS, uniqueTable } from './targets.js';
+
+afterAll(closeSharedTargets);
 
 const cols: ColumnDef[] = [
   { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
@@ -35,7 +37,7 @@ for (const dialect of DIALECTS) {
       const health = await db.health();
       const expected: Record<Dialect, { ok: boolean; dialect: Dialect; schemaVersion: number }> = {
         sqlite: { ok: true, dialect: 'sqlite', schemaVersion: 1 },
-        mssql: { ok: true, dialect: 'mssql', schemaVersion: 1 },
+        mssql: { ok: true, dialect: 'mssql', schemaVersion: 2 },
       };
       expect({ ok: health.ok, dialect: health.dialect, schemaVersion: health.schemaVersion }).toEqual(
         expected[dialect],
@@ -478,6 +480,80 @@ for (const dialect of DIALECTS) {
       expect(await db.listRejects(inFlight.fileId)).toHaveLength(1);
       expect(await db.pruneHistory(cutoff)).toEqual({ files: 0, auditEvents: 0, rejects: 0 });
       await expect(db.pruneHistory(new Date(Number.NaN))).rejects.toMatchObject({ code: 'DB_OPTION_INVALID' });
+    });
+
+    it('reads decimals back as the file wrote them: no padding to the column scale, 38 digits exact', async () => {
+      const db = await target.open();
+      const table = uniqueTable('dec');
+      const columns: ColumnDef[] = [
+        { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'amount', type: { kind: 'decimal', precision: 5, scale: 2 }, nullable: true },
+        { name: 'big', type: { kind: 'decimal', precision: 38, scale: 10 }, nullable: true },
+      ];
+      const rows: DbValue[][] = [
+        ['AAA', '1.5', '1234567890123456789012345678.1234567891'],
+        ['BBB', '-2', '-0.0000000001'],
+        ['CCC', '0.25', '9999999999999999999999999999.9999999999'],
+        ['DDD', null, '7'],
+      ];
+      await loadRows(db, { table, columns }, rows);
+      expect(await readAll(db, table)).toEqual(same(rows)[dialect]);
+    });
+
+    it('reads trailing zeros the file wrote as the dialect keeps them (a DECIMAL column cannot remember them)', async () => {
+      const db = await target.open();
+      const table = uniqueTable('deczero');
+      const columns: ColumnDef[] = [
+        { name: 'amount', type: { kind: 'decimal', precision: 5, scale: 2 }, nullable: true },
+      ];
+      await loadRows(db, { table, columns }, [['0.10'], ['2.00']]);
+      // SQLite stores the canonical text; SQL Server stores a number and reads it in minimal form.
+      const expected: Record<Dialect, DbValue[][]> = { sqlite: [['0.10'], ['2.00']], mssql: [['0.1'], ['2']] };
+      expect(await readAll(db, table)).toEqual(expected[dialect]);
+    });
+
+    it('keeps a claim through an empty progress patch', async () => {
+      const db = await target.open();
+      const path = `/drop/incoming/${uniqueTable('empty')}.csv`;
+      const claim = await db.files.claimNew({ path, name: 'e.csv', size: 1 }, { instanceId: 'conf', leaseMs: 60_000 });
+      await expect(db.files.update(claim!, {})).resolves.toBeUndefined();
+      expect((await db.files.get(claim!.fileId))?.status).toBe(same('claimed')[dialect]);
+    });
+
+    it('lets exactly one of two instances claim each new path when they race', async () => {
+      const [a, b] = await target.openPair();
+      const prefix = uniqueTable('race');
+      const paths = Array.from({ length: 20 }, (_, i) => `/drop/incoming/${prefix}-${i}.csv`);
+      const claims = await Promise.all(
+        paths.flatMap((path) =>
+          [a, b].map((db, i) =>
+            db.files.claimNew({ path, name: 'r.csv', size: 1 }, { instanceId: `i${i}`, leaseMs: 60_000 }),
+          ),
+        ),
+      );
+      const won = paths.map((_p, i) => [claims[2 * i], claims[2 * i + 1]].filter((c) => c !== null).length);
+      expect(won).toEqual(same(paths.map(() => 1))[dialect]);
+    });
+
+    it('lets a reader see the old rows or the new ones during replaces, never an empty or partial table', async () => {
+      const db = await target.open();
+      const table = uniqueTable('reader');
+      const version = (v: number, n: number): DbValue[][] => Array.from({ length: n }, (_, i) => [`C${i}`, `v${v}`, v]);
+      await loadRows(db, { table, columns: cols }, version(0, 50));
+      const seen = new Set<string>();
+      let writing = true;
+      const reader = (async () => {
+        while (writing) {
+          const rows = await readAll(db, table);
+          seen.add(`${rows.length}:${new Set(rows.map((r) => r[1])).size}`);
+        }
+      })();
+      for (let v = 1; v <= 4; v++) await loadRows(db, { table, columns: cols }, version(v, 50 + v));
+      writing = false;
+      await reader;
+      // Every read saw one whole version: 50–54 rows, all of the same version.
+      for (const s of seen) expect(s).toMatch(/^5[0-4]:1$/);
+      expect(await readAll(db, table)).toEqual(same(version(4, 54))[dialect]);
     });
 
     it('records audit events and rejected rows per file', async () => {

@@ -16,6 +16,8 @@ export interface Target {
   readonly available: boolean;
   /** Opens a migrated database for one test; closed when the test ends. */
   open(options?: OpenDatabaseOptions): Promise<Database>;
+  /** Two instances on one store (as two watcher processes would be); closed when the test ends. */
+  openPair(): Promise<[Database, Database]>;
   /**
    * Opens a migrated database no other test uses (SQL Server: a new database, dropped when the
    * test ends), for tests of database-wide operations such as retention.
@@ -24,6 +26,19 @@ export interface Target {
 }
 
 const mssqlUrl = process.env.REFDATA_TEST_MSSQL;
+const sharedMssql = new Map<string, Promise<Database>>();
+
+function openMssql(options: OpenDatabaseOptions): Promise<Database> {
+  const password = process.env.REFDATA_TEST_MSSQL_PASSWORD;
+  return openDatabase(mssqlUrl as string, { ...options, ...(password === undefined ? {} : { password }) });
+}
+
+/** Closes the SQL Server databases {@link TARGETS} shared across a file's tests (call in afterAll). */
+export async function closeSharedTargets(): Promise<void> {
+  const all = [...sharedMssql.values()];
+  sharedMssql.clear();
+  await Promise.all(all.map(async (db) => (await db).close()));
+}
 
 export const TARGETS: Record<Dialect, Target> = {
   sqlite: {
@@ -38,21 +53,46 @@ export const TARGETS: Record<Dialect, Target> = {
       await db.migrate();
       return db;
     },
+    async openPair() {
+      const { dir, cleanup } = await makeTempDir('refdata-conf-');
+      const file = `sqlite:${join(dir, 'conformance.db')}`;
+      const a = await openDatabase(file);
+      await a.migrate();
+      const b = await openDatabase(file);
+      onTestFinished(async () => {
+        await a.close();
+        await b.close();
+        await cleanup();
+      });
+      return [a, b];
+    },
     openIsolated(options = {}) {
       return TARGETS.sqlite.open(options);
     },
   },
   mssql: {
     available: mssqlUrl !== undefined && mssqlUrl !== '',
+    // One open database per option set for the whole file: a Babelfish login costs 0.2–2 s (a
+    // PostgreSQL backend starts per connection), so a fresh pool per test would dominate the run.
     async open(options = {}) {
-      const password = process.env.REFDATA_TEST_MSSQL_PASSWORD;
-      const db = await openDatabase(mssqlUrl as string, {
-        ...options,
-        ...(password === undefined ? {} : { password }),
-      });
-      onTestFinished(() => db.close());
+      const key = JSON.stringify(options);
+      let opened = sharedMssql.get(key);
+      if (opened === undefined) {
+        opened = openMssql(options);
+        sharedMssql.set(key, opened);
+      }
+      const db = await opened;
       await db.migrate();
       return db;
+    },
+    async openPair() {
+      // Two separate instances (two pools), as two watcher processes would be.
+      const pair = await Promise.all([openMssql({ poolSize: 4 }), openMssql({ poolSize: 4 })]);
+      onTestFinished(async () => {
+        await Promise.all(pair.map((db) => db.close()));
+      });
+      await pair[0].migrate();
+      return pair;
     },
     async openIsolated(options = {}) {
       const name = `refdata_iso_${randomBytes(4).toString('hex')}`;

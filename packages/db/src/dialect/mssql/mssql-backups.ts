@@ -20,17 +20,18 @@ import {
   BACKUPS_BEYOND_SQL,
   copyTableSql,
   DELETE_BACKUP_SQL,
+  deleteAllSql,
   dropTableIfExistsSql,
   GET_BACKUP_SQL,
   INSERT_BACKUP_SQL,
   LAST_BACKUP_TIME_SQL,
   LIST_BACKUPS_SQL,
   LIST_TABLE_BACKUPS_SQL,
+  refillFromSnapshotSql,
   SCHEMAS,
   TABLE_LOCK_SQL,
-  transferSql,
 } from './mssql-sql.js';
-import { countIn, existsIn, renameIn } from './mssql-tables.js';
+import { countIn, describeIn, existsIn, sameColumns } from './mssql-tables.js';
 
 /** A catalogue row as SQL Server stores it (`row_count`: `rows` is a reserved word). */
 type CatalogueRow = Omit<CatalogueRowLike, 'rows'> & { readonly row_count: unknown };
@@ -93,8 +94,10 @@ export async function listBackups(client: MssqlClient, table: string | undefined
 }
 
 /**
- * {@link Database.restoreBackup}: in one transaction, the live table moves to `bkp` as a
- * `restore` snapshot and a copy of the chosen snapshot becomes live.
+ * {@link Database.restoreBackup}: in one transaction, the live rows are copied to `bkp` as a
+ * `restore` snapshot and replaced in place by the chosen snapshot's rows, so the live table keeps
+ * its GRANTs, keys and indexes and a reader sees old or restored rows. When the snapshot's columns
+ * differ from the live table's, the table is re-created from the snapshot instead.
  */
 export function restoreBackup(client: MssqlClient, table: string, snapshot: string): Promise<BackupInfo> {
   return client.unit(
@@ -114,15 +117,28 @@ export function restoreBackup(client: MssqlClient, table: string, snapshot: stri
       }
       const from = toBackupInfo(row);
       let taken: BackupInfo | null = null;
-      if (await existsIn(s, SCHEMAS.live, table)) {
+      const liveColumns = await describeIn(s, SCHEMAS.live, table);
+      if (liveColumns !== undefined) {
         const { name, takenAt } = await takeSnapshotName(s, table, new Date());
         const rows = await countIn(s, SCHEMAS.live, table);
-        await renameIn(s, SCHEMAS.live, table, name);
-        await s.execute(transferSql(SCHEMAS.backup, SCHEMAS.live, name));
+        await s.execute(copyTableSql(SCHEMAS.live, table, SCHEMAS.backup, name));
         taken = restoreSnapshot(table, name, takenAt, rows);
         await catalogueIn(s, taken);
       }
-      await s.execute(copyTableSql(SCHEMAS.backup, row.snapshot, SCHEMAS.live, table));
+      const snapshotColumns = (await describeIn(s, SCHEMAS.backup, row.snapshot)) ?? [];
+      if (liveColumns !== undefined && sameColumns(liveColumns, snapshotColumns, { nullability: false })) {
+        await s.execute(deleteAllSql(SCHEMAS.live, table));
+        await s.execute(
+          refillFromSnapshotSql(
+            row.snapshot,
+            table,
+            liveColumns.map((c) => c.name),
+          ),
+        );
+      } else {
+        if (liveColumns !== undefined) await s.execute(dropTableIfExistsSql(SCHEMAS.live, table));
+        await s.execute(copyTableSql(SCHEMAS.backup, row.snapshot, SCHEMAS.live, table));
+      }
       await auditIn(s, restoreAudit(table, from, taken, started));
       return taken ?? from;
     },

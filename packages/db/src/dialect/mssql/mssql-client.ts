@@ -12,6 +12,7 @@ import { DbError, DbErrorCode } from '../../errors.js';
 import { abortError, type RetryPolicy, withRetry } from '../../retry.js';
 import type { Logger } from '../../types.js';
 import { closedError } from '../shared.js';
+import { ENGINE_SQL } from './mssql-sql.js';
 import type { TediousTypeName } from './mssql-types.js';
 import type {
   TarnPoolConstructor,
@@ -32,10 +33,32 @@ export interface SqlParam {
   readonly options?: TediousTypeOptions;
 }
 
+/**
+ * The engine behind a connection: Microsoft SQL Server (2019+, Azure SQL) or Babelfish for
+ * PostgreSQL. They differ where the README's "Babelfish and SQL Server" section says.
+ */
+export type MssqlEngine = 'sqlserver' | 'babelfish';
+
+/**
+ * The engine named by `SELECT CAST(SERVERPROPERTY('Babelfish') AS int), @@VERSION`: Babelfish
+ * when the property is 1 or the version string names it, SQL Server otherwise.
+ *
+ * @example
+ * ```ts
+ * engineFrom(null, 'Microsoft SQL Server 2022 (RTM) - 16.0.1000.6 (X64)'); // 'sqlserver'
+ * ```
+ */
+export function engineFrom(babelfish: unknown, version: unknown): MssqlEngine {
+  if (Number(babelfish) === 1) return 'babelfish';
+  return typeof version === 'string' && /babelfish/i.test(version) ? 'babelfish' : 'sqlserver';
+}
+
 /** A connection in the pool with what validation needs to know about it. */
 export interface PooledConnection {
   readonly id: number;
   readonly conn: TediousConnectionLike;
+  /** Detected once, right after login. */
+  engine: MssqlEngine;
   loggedIn: boolean;
   socketError: Error | undefined;
   broken: boolean;
@@ -110,6 +133,11 @@ export class MssqlSession {
   constructor(tedious: TediousModuleLike, pc: PooledConnection) {
     this.#tedious = tedious;
     this.#pc = pc;
+  }
+
+  /** The engine behind this connection (detected once per connection). */
+  get engine(): MssqlEngine {
+    return this.#pc.engine;
   }
 
   /** Whether the connection is inside a transaction (the server may have rolled back by itself). */
@@ -273,7 +301,14 @@ export class MssqlClient {
       return Promise.reject(err);
     }
     const conn = new this.#tedious.Connection(config);
-    const pc: PooledConnection = { id: this.#nextId++, conn, loggedIn: false, socketError: undefined, broken: false };
+    const pc: PooledConnection = {
+      id: this.#nextId++,
+      conn,
+      engine: 'sqlserver',
+      loggedIn: false,
+      socketError: undefined,
+      broken: false,
+    };
     // Listen before connect(): an 'error' event without a listener would crash the process.
     conn.on('error', (err) => {
       pc.socketError = err;
@@ -293,11 +328,27 @@ export class MssqlClient {
           reject(wrapMssqlError(err, 'connecting'));
           return;
         }
-        pc.loggedIn = true;
-        this.logger.debug({ connection: pc.id }, 'SQL Server connection opened');
-        resolve(pc);
+        this.#detectEngine(pc).then(
+          (engine) => {
+            pc.engine = engine;
+            pc.loggedIn = true;
+            this.logger.debug({ connection: pc.id, engine }, 'SQL Server connection opened');
+            resolve(pc);
+          },
+          (detectErr: unknown) => {
+            pc.broken = true;
+            conn.close();
+            reject(wrapMssqlError(detectErr, 'detecting the engine'));
+          },
+        );
       });
     });
+  }
+
+  /** Asks the server which engine it is (once per connection). */
+  async #detectEngine(pc: PooledConnection): Promise<MssqlEngine> {
+    const [row] = await new MssqlSession(this.#tedious, pc).query<{ babelfish: unknown; version: unknown }>(ENGINE_SQL);
+    return engineFrom(row?.babelfish, row?.version);
   }
 
   async #release(pc: PooledConnection): Promise<void> {

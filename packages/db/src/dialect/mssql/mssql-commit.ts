@@ -1,8 +1,16 @@
 /**
- * How a SQL Server load commits, in one transaction under the table's application lock: a new
- * table is typed staging moved to `ref`; a replace moves live to `bkp` and typed staging to `ref`
- * (ALTER SCHEMA … TRANSFER + sp_rename, metadata only); an append or upsert copies live into a
- * snapshot, then writes into it. Or it is held. A `load_commits` record makes a retry idempotent.
+ * How a SQL Server load commits, in one transaction under the table's application lock.
+ *
+ * - A new table: on SQL Server typed staging is moved to `ref` (ALTER SCHEMA … TRANSFER +
+ *   sp_rename, metadata only); on Babelfish, which lacks TRANSFER, the table is created in `ref`
+ *   and filled from typed staging.
+ * - A replace keeps the live table object (so its GRANTs, primary key, indexes and triggers stay):
+ *   live rows are copied into the `bkp` snapshot, deleted, and typed staging's rows inserted, all
+ *   in one transaction, so a reader sees the old rows or the new ones, never an empty table. Only
+ *   a replace that changes the columns drops and re-creates the table.
+ * - An append or upsert copies live into a snapshot, then writes into it.
+ *
+ * Or it is held. A `load_commits` record makes a retry idempotent.
  */
 import { destructiveReplaceReason, type NormalizedLoadSpec } from '../../load-spec.js';
 import type { BackupInfo, LoadOutcome } from '../../types.js';
@@ -28,14 +36,18 @@ import {
   COMMIT_RECORD_SQL,
   changeSummarySql,
   copyTableSql,
+  createTableSql,
+  deleteAllSql,
   dropLineColumnSql,
+  dropTableIfExistsSql,
+  fillLiveSql,
   INSERT_COMMIT_RECORD_SQL,
   SCHEMAS,
   transferSql,
   upsertInsertSql,
   upsertUpdateSql,
 } from './mssql-sql.js';
-import { countIn, describeIn, renameIn } from './mssql-tables.js';
+import { countIn, describeIn, renameIn, sameColumns } from './mssql-tables.js';
 
 /** A load ready to commit: its spec, its typed staging table and the id of this commit. */
 export interface StagedLoad {
@@ -72,9 +84,20 @@ export async function applyLoad(s: MssqlSession, attempt: number, load: StagedLo
     return outcome;
   };
   const makeLive = async (): Promise<void> => {
-    await s.execute(dropLineColumnSql(typed));
-    await s.execute(transferSql(SCHEMAS.live, SCHEMAS.staging, typed));
-    await renameIn(s, SCHEMAS.live, typed, table);
+    if (s.engine === 'sqlserver') {
+      await s.execute(dropLineColumnSql(typed));
+      await s.execute(transferSql(SCHEMAS.live, SCHEMAS.staging, typed));
+      await renameIn(s, SCHEMAS.live, typed, table);
+    } else {
+      await s.execute(createTableSql(SCHEMAS.live, table, spec.columns));
+      await s.execute(
+        fillLiveSql(
+          typed,
+          table,
+          spec.columns.map((c) => c.name),
+        ),
+      );
+    }
   };
 
   if (liveColumns === undefined) {
@@ -102,10 +125,21 @@ export async function applyLoad(s: MssqlSession, attempt: number, load: StagedLo
   const { name, takenAt } = await takeSnapshotName(s, table, new Date());
   const snapshot = loadSnapshot(spec, name, takenAt, liveRows);
   if (spec.mode === 'replace') {
-    // Metadata only: the live table becomes the snapshot, typed staging becomes live.
-    await renameIn(s, SCHEMAS.live, table, name);
-    await s.execute(transferSql(SCHEMAS.backup, SCHEMAS.live, name));
-    await makeLive();
+    await s.execute(copyTableSql(SCHEMAS.live, table, SCHEMAS.backup, name));
+    if (sameColumns(liveColumns, spec.columns)) {
+      // In place: the table object (GRANTs, keys, indexes) stays; readers see old or new rows.
+      await s.execute(deleteAllSql(SCHEMAS.live, table));
+      await s.execute(
+        fillLiveSql(
+          typed,
+          table,
+          spec.columns.map((c) => c.name),
+        ),
+      );
+    } else {
+      await s.execute(dropTableIfExistsSql(SCHEMAS.live, table));
+      await makeLive();
+    }
   } else {
     const plan = mergePlan(spec, liveColumns);
     await s.execute(copyTableSql(SCHEMAS.live, table, SCHEMAS.backup, name));

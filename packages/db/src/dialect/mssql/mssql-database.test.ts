@@ -4,8 +4,9 @@ import { type FakeResponse, type FakeStatement, fakeTedious, recordingLogger } f
 import type { ColumnDef } from '../../types.js';
 import type { MssqlUrl } from '../../url.js';
 import { parseDatabaseUrl } from '../../url.js';
-import { MssqlClient } from './mssql-client.js';
+import { engineFrom, MssqlClient } from './mssql-client.js';
 import { MssqlDatabase } from './mssql-database.js';
+import { ENGINE_SQL } from './mssql-sql.js';
 import { loadTarn } from './tedious-like.js';
 
 const url = parseDatabaseUrl('mssql://loader:url-secret@db.example.com:1433/refdata') as MssqlUrl;
@@ -134,17 +135,16 @@ describe('MssqlDatabase (fake tedious)', () => {
     expect(fake.connections).toHaveLength(0);
   });
 
-  it('claims through the OUTPUT of one atomic statement and maps the row', async () => {
+  it('claims through one compare-and-set batch read back by its token, and maps the row', async () => {
     const leaseUntil = new Date('2030-01-01T00:00:00.000Z');
-    const { db, fake } = await fakeDb((s) =>
-      s.sql.includes('OUTPUT inserted.id') ? { rows: [{ id: '42', lease_until: leaseUntil }] } : {},
-    );
+    const isClaim = (sql: string): boolean => sql.includes('IF @@ROWCOUNT = 0');
+    const { db, fake } = await fakeDb((s) => (isClaim(s.sql) ? { rows: [{ id: '42', lease_until: leaseUntil }] } : {}));
     const claim = await db.files.claimNew(
       { path: '/in/a.csv', name: 'a.csv', size: 3 },
       { instanceId: 'i1', leaseMs: 60_000 },
     );
     expect(claim).toMatchObject({ fileId: 42, leaseUntil });
-    const statement = fake.statements.find((s) => s.sql.includes('OUTPUT inserted.id'))!;
+    const statement = fake.statements.find((s) => isClaim(s.sql))!;
     expect(statement.params.map((p) => [p.name, p.type])).toEqual([
       ['path', 'NVarChar'],
       ['name', 'NVarChar'],
@@ -157,10 +157,38 @@ describe('MssqlDatabase (fake tedious)', () => {
     expect(statement.params.find((p) => p.name === 'token')?.value).toBe(claim?.token);
   });
 
+  it('reads a duplicate-key error of the active-path index as "claimed by another instance" (null)', async () => {
+    const duplicate = Object.assign(new Error('Cannot insert duplicate key row'), {
+      name: 'RequestError',
+      number: 2601,
+    });
+    const { db } = await fakeDb((s) => (s.sql.includes('IF @@ROWCOUNT = 0') ? { error: duplicate } : {}));
+    expect(
+      await db.files.claimNew({ path: '/in/a.csv', name: 'a.csv', size: 3 }, { instanceId: 'i', leaseMs: 1000 }),
+    ).toBeNull();
+    const other = Object.assign(new Error('Invalid object name'), { name: 'RequestError', number: 208 });
+    const { db: broken } = await fakeDb((s) => (s.sql.includes('IF @@ROWCOUNT = 0') ? { error: other } : {}));
+    await expect(
+      broken.files.claimNew({ path: '/in/a.csv', name: 'a.csv', size: 3 }, { instanceId: 'i', leaseMs: 1000 }),
+    ).rejects.toMatchObject({ code: 'DB_QUERY_FAILED', number: 208 });
+  });
+
+  it('treats a malformed token as a lost claim without asking the server', async () => {
+    const { db, fake } = await fakeDb(() => ({ rowCount: 1 }));
+    const claim = { fileId: 1, token: 'not-a-guid', leaseUntil: new Date() };
+    await expect(db.files.update(claim, { rowsRead: 1 })).rejects.toMatchObject({ code: 'DB_CLAIM_LOST' });
+    await expect(db.files.finish(claim, { status: 'failed' })).rejects.toMatchObject({ code: 'DB_CLAIM_LOST' });
+    expect(await db.files.heartbeat(claim, 1000)).toBe(false);
+    expect(fake.statements.filter((s) => s.sql.startsWith('UPDATE'))).toEqual([]);
+  });
+
   it('throws DB_CLAIM_LOST when the token no longer holds the row', async () => {
     const { db } = await fakeDb(() => ({ rowCount: 0 }));
     await expect(
-      db.files.update({ fileId: 1, token: 't', leaseUntil: new Date() }, { rowsRead: 1 }),
+      db.files.update(
+        { fileId: 1, token: '6f1c2d3e-0000-4000-8000-000000000001', leaseUntil: new Date() },
+        { rowsRead: 1 },
+      ),
     ).rejects.toMatchObject({ code: 'DB_CLAIM_LOST' });
   });
 });
@@ -232,7 +260,27 @@ describe('MssqlClient (fake tedious + tarn)', () => {
     await c.unit('a', (s) => s.execute('SELECT 1;'), { transaction: false });
     fake.connections[0]!.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
     await c.unit('b', (s) => s.execute('SELECT 2;'), { transaction: false });
-    expect(fake.statements.map((s) => s.connection)).toEqual([1, 2]);
+    expect(
+      fake.statements.filter((s) => s.sql.startsWith('SELECT ')).map((s) => s.sql.slice(0, 9) + s.connection),
+    ).toEqual(['SELECT CA1', 'SELECT 1;1', 'SELECT CA2', 'SELECT 2;2']);
+  });
+
+  it('detects the engine once per connection: a SQL Server version string selects SQL Server, Babelfish its own', async () => {
+    const versions = [
+      { babelfish: null, version: 'Microsoft SQL Server 2022 (RTM) - 16.0.1000.6 (X64)' },
+      { babelfish: 1, version: 'Babelfish for PostgreSQL with SQL Server Compatibility - 12.0.2000.8' },
+    ];
+    for (const [i, answer] of versions.entries()) {
+      const { c, fake } = await client((s) => (s.sql === ENGINE_SQL ? { rows: [answer] } : {}));
+      const engines: string[] = [];
+      for (let n = 0; n < 3; n++) await c.unit('a', async (s) => void engines.push(s.engine), { transaction: false });
+      expect(engines).toEqual(Array(3).fill(i === 0 ? 'sqlserver' : 'babelfish'));
+      expect(fake.statements.filter((s) => s.sql === ENGINE_SQL)).toHaveLength(1);
+    }
+    expect(engineFrom(null, 'Microsoft SQL Server 2019 (RTM-CU22) - 15.0.4322.2 (X64)')).toBe('sqlserver');
+    expect(engineFrom(undefined, undefined)).toBe('sqlserver');
+    expect(engineFrom(1, 'anything')).toBe('babelfish');
+    expect(engineFrom(null, 'Babelfish for PostgreSQL')).toBe('babelfish');
   });
 
   it('rejects with DB_UNAVAILABLE when login fails, without retrying permanent login errors', async () => {

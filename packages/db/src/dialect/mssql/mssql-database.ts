@@ -115,8 +115,9 @@ export class MssqlDatabase extends DialectDatabase<MssqlClient> {
     await this.#client.unit(
       'migrate',
       async (s) => {
-        await s.batch(bootstrapSql());
+        // The lock first: two instances starting together must not both create the schemas.
         await s.batch(MIGRATION_LOCK_SQL);
+        await s.batch(bootstrapSql());
         const [row] = await s.query<{ v: unknown }>(SCHEMA_VERSION_SQL);
         const current = Number(row?.v ?? 0);
         assertSchemaVersion(current, MSSQL_SCHEMA_VERSION);

@@ -1,6 +1,6 @@
 /**
- * SQL Server file tracking with leases (`[refdata].[files]`): a claim is one statement with
- * `UPDLOCK, READPAST, ROWLOCK` and `OUTPUT`, on server time; every later write presents the token.
+ * SQL Server file tracking with leases (`[refdata].[files]`): a claim is a compare-and-set batch
+ * backed by a unique index on the active path, on server time; every later write presents the token.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -63,6 +63,20 @@ function patchSql(patch: FileProgressPatch): { sets: string[]; params: SqlParam[
   };
 }
 
+/** Duplicate key in a unique index (2601) or constraint (2627): another instance claimed the path first. */
+const DUPLICATE_KEY_ERRORS = new Set([2601, 2627]);
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a claim's token can be the one a claim issued (a malformed one never holds a row). */
+const wellFormed = (claim: FileClaim): boolean => GUID.test(claim.token);
+
+/** Whether an error is the unique index on the active path refusing a second claim. */
+function isDuplicateKey(err: unknown): boolean {
+  const number = (err as { number?: unknown }).number;
+  return typeof number === 'number' && DUPLICATE_KEY_ERRORS.has(number);
+}
+
 /** {@link FileTracking} over the SQL Server metadata; each call is one statement on its own. */
 export class MssqlFileTracking implements FileTracking {
   readonly #client: MssqlClient;
@@ -81,17 +95,24 @@ export class MssqlFileTracking implements FileTracking {
   ): Promise<FileClaim | null> {
     assertLease(lease.leaseMs);
     const token = randomUUID();
-    const [row] = await this.#unit('claimNew', (s) =>
-      s.query<{ id: unknown; lease_until: Date }>(CLAIM_NEW_SQL, [
-        nv('path', entry.path),
-        nv('name', entry.name, 1024),
-        big('size', entry.size),
-        big('mtime', entry.mtimeMs === undefined ? null : Math.trunc(entry.mtimeMs)),
-        nv('instance', lease.instanceId, 200),
-        int('lease_ms', Math.ceil(lease.leaseMs)),
-        guid('token', token),
-      ]),
-    );
+    let row: { id: unknown; lease_until: Date } | undefined;
+    try {
+      [row] = await this.#unit('claimNew', (s) =>
+        s.query<{ id: unknown; lease_until: Date }>(CLAIM_NEW_SQL, [
+          nv('path', entry.path),
+          nv('name', entry.name, 1024),
+          big('size', entry.size),
+          big('mtime', entry.mtimeMs === undefined ? null : Math.trunc(entry.mtimeMs)),
+          nv('instance', lease.instanceId, 200),
+          int('lease_ms', Math.ceil(lease.leaseMs)),
+          guid('token', token),
+        ]),
+      );
+    } catch (err) {
+      // Two instances inserted the same new path at once: the unique index let one through.
+      if (isDuplicateKey((err as { cause?: unknown }).cause ?? err)) return null;
+      throw err;
+    }
     return row === undefined
       ? null
       : { fileId: Number(row.id), token, leaseUntil: dateOrNull(row.lease_until) as Date };
@@ -117,6 +138,7 @@ export class MssqlFileTracking implements FileTracking {
 
   async heartbeat(claim: FileClaim, leaseMs: number): Promise<boolean> {
     assertLease(leaseMs);
+    if (!wellFormed(claim)) return false;
     const n = await this.#unit('heartbeat', (s) =>
       s.execute(HEARTBEAT_SQL, [
         big('id', claim.fileId),
@@ -130,6 +152,7 @@ export class MssqlFileTracking implements FileTracking {
   async update(claim: FileClaim, patch: FileProgressPatch): Promise<void> {
     const { sets, params } = patchSql(patch);
     if (patch.status === 'processing') sets.push('started_at = COALESCE(started_at, SYSUTCDATETIME())');
+    if (!wellFormed(claim)) throw claimLost(claim);
     const n = await this.#unit('update', (s) =>
       s.execute(updateFileSql(sets, false), [...params, big('id', claim.fileId), guid('token', claim.token)]),
     );
@@ -139,6 +162,7 @@ export class MssqlFileTracking implements FileTracking {
   async finish(claim: FileClaim, finish: FileFinish): Promise<void> {
     assertFinishStatus(finish.status);
     const { sets, params } = patchSql(finish);
+    if (!wellFormed(claim)) throw claimLost(claim);
     sets.push(
       'error_code = @error_code',
       'error_message = @error_message',

@@ -36,9 +36,9 @@ import {
   conversionFailuresSql,
   createStagingSql,
   createTypedSql,
+  deleteConversionFailuresSql,
   deleteDuplicateKeysSql,
   deleteNullKeysSql,
-  deleteStagedLineSql,
   dropTableIfExistsSql,
   duplicateKeysSql,
   fallbackInsertSql,
@@ -244,10 +244,9 @@ class MssqlLoadSession implements LoadSession {
         }
         await s.execute(dropTableIfExistsSql(SCHEMAS.staging, this.#typed));
         await s.execute(createTypedSql(this.#typed, columns));
-        if (failures !== undefined && conversionErrors.length > 0) {
-          for (const line of new Set(conversionErrors.map((e) => e.line)))
-            await s.execute(deleteStagedLineSql(this.#staging), [big('line', line)]);
-        }
+        // One statement for every row that does not convert (not one round trip per line).
+        const deleteFailures = deleteConversionFailuresSql(this.#staging, columns);
+        if (deleteFailures !== undefined && conversionErrors.length > 0) await s.execute(deleteFailures);
         await s.execute(fillTypedSql(this.#staging, this.#typed, columns));
         const duplicateKeys: RejectedRow[] = [];
         if (keys.length > 0) {

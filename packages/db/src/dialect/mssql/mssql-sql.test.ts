@@ -15,14 +15,18 @@ import {
   createTableSql,
   createTypedSql,
   DESCRIBE_SQL,
+  deleteAllSql,
+  deleteConversionFailuresSql,
   deleteDuplicateKeysSql,
   deleteNullKeysSql,
   dropLineColumnSql,
   dropTableIfExistsSql,
   duplicateKeysSql,
+  ENGINE_SQL,
   FIND_LOADED_SQL,
   fallbackInsertSql,
   fallbackRowsPerStatement,
+  fillLiveSql,
   fillTypedSql,
   HEARTBEAT_SQL,
   LIST_EXPIRED_SQL,
@@ -36,6 +40,7 @@ import {
   RECLAIM_SQL,
   RENAME_SQL,
   readTableSql,
+  refillFromSnapshotSql,
   STALE_STAGING_SQL,
   stagedLinesInRangeSql,
   syncStagingSql,
@@ -62,8 +67,9 @@ IF SCHEMA_ID(N'stg') IS NULL EXEC(N'CREATE SCHEMA [stg]');
 IF SCHEMA_ID(N'refdata') IS NULL EXEC(N'CREATE SCHEMA [refdata]');
 IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata].[schema_version] (version INT NOT NULL PRIMARY KEY, applied_at DATETIME2(3) NOT NULL);`,
     );
+    // The return code is checked: a lock that timed out must not let the migration run.
     expect(MIGRATION_LOCK_SQL).toBe(
-      "EXEC sp_getapplock @Resource = N'refdata.migrate', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000;",
+      "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = N'refdata.migrate', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000; IF @r < 0 THROW 51000, N'Timed out waiting for another instance to migrate the refdata schemas.', 1;",
     );
   });
 
@@ -103,8 +109,13 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
       'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], [rate]]x], [day], [n], [__refdata_line]) SELECT [c0], TRY_CONVERT(DECIMAL(38,10), [c1]), TRY_CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1] ORDER BY [line];',
     );
     expect(syncStagingSql('cur.1', 'cur.1.t')).toBe(
-      'DELETE s FROM [stg].[cur.1] AS s WHERE NOT EXISTS (SELECT 1 FROM [stg].[cur.1.t] AS t WHERE t.[__refdata_line] = s.[line]);',
+      'DELETE FROM [stg].[cur.1] WHERE [line] NOT IN (SELECT [__refdata_line] FROM [stg].[cur.1.t]);',
     );
+    // Every row that does not convert goes in one statement, not one round trip per line.
+    expect(deleteConversionFailuresSql('cur.1', cols)).toBe(
+      'DELETE FROM [stg].[cur.1] WHERE ([c1] IS NOT NULL AND TRY_CONVERT(DECIMAL(38,10), [c1]) IS NULL) OR ([c2] IS NOT NULL AND TRY_CONVERT(DATE, [c2], 23) IS NULL);',
+    );
+    expect(deleteConversionFailuresSql('x.1', [cols[0]!, cols[3]!])).toBeUndefined();
   });
 
   it('reports and removes null and duplicate keys on typed staging', () => {
@@ -119,11 +130,19 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
       'SELECT d.[line], d.[first_line], d.[v0], d.[v1] FROM (SELECT [__refdata_line] AS [line], MIN([__refdata_line]) OVER (PARTITION BY [code]) AS [first_line], [code] AS [v0], [n] AS [v1] FROM [stg].[t.1.t]) AS d WHERE d.[line] <> d.[first_line] ORDER BY d.[line];',
     );
     expect(deleteDuplicateKeysSql('t.1.t', ['code'])).toBe(
-      'WITH d AS (SELECT [__refdata_line] AS [line], MIN([__refdata_line]) OVER (PARTITION BY [code]) AS [first_line] FROM [stg].[t.1.t]) DELETE FROM d WHERE [line] <> [first_line];',
+      'DELETE FROM [stg].[t.1.t] WHERE [__refdata_line] IN (SELECT d.[line] FROM (SELECT [__refdata_line] AS [line], MIN([__refdata_line]) OVER (PARTITION BY [code]) AS [first_line] FROM [stg].[t.1.t]) AS d WHERE d.[line] <> d.[first_line]);',
     );
   });
 
-  it('swaps tables with schema transfers, renames and copies', () => {
+  it('replaces in place (copy to bkp, delete, refill) and moves new tables by schema transfer on SQL Server', () => {
+    expect(ENGINE_SQL).toBe("SELECT CAST(SERVERPROPERTY('Babelfish') AS int) AS [babelfish], @@VERSION AS [version];");
+    expect(deleteAllSql('ref', 'cur')).toBe('DELETE FROM [ref].[cur];');
+    expect(fillLiveSql('cur.1.t', 'cur', ['code', 'rate]x'])).toBe(
+      'INSERT INTO [ref].[cur] ([code], [rate]]x]) SELECT [code], [rate]]x] FROM [stg].[cur.1.t] ORDER BY [__refdata_line];',
+    );
+    expect(refillFromSnapshotSql('cur.s', 'cur', ['code'])).toBe(
+      'INSERT INTO [ref].[cur] ([code]) SELECT [code] FROM [bkp].[cur.s];',
+    );
     expect(transferSql('bkp', 'ref', 'cur.20250101T000000000Z')).toBe(
       'ALTER SCHEMA [bkp] TRANSFER [ref].[cur.20250101T000000000Z];',
     );
@@ -186,23 +205,37 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     );
   });
 
-  it('claims with UPDLOCK, READPAST, ROWLOCK and OUTPUT, on server time only', () => {
-    expect(CLAIM_NEW_SQL).toContain('FROM [refdata].[files] AS f WITH (UPDLOCK, READPAST, ROWLOCK)');
-    expect(CLAIM_NEW_SQL).toContain('OUTPUT inserted.id, inserted.lease_until INTO @claimed');
-    expect(CLAIM_NEW_SQL).toContain('WITH (UPDLOCK, HOLDLOCK) WHERE path_key =');
-    expect(CLAIM_NEW_SQL).toContain('DECLARE @now DATETIME2(3) = SYSUTCDATETIME();');
+  it('claims by compare-and-set on server time, read back by token: no table hints, no OUTPUT', () => {
+    const active = "(N'detected', N'stabilizing', N'ready', N'claimed', N'processing')";
+    const key = "CAST(HASHBYTES('SHA2_256', @path) AS BINARY(32))";
+    expect(CLAIM_NEW_SQL).toBe(`DECLARE @now DATETIME2(3) = SYSUTCDATETIME();
+UPDATE [refdata].[files] SET name = @name, size = @size, mtime_ms = @mtime, status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
+WHERE path_key = ${key} AND path = @path AND status IN ${active} AND (lease_until IS NULL OR lease_until <= @now);
+IF @@ROWCOUNT = 0
+  INSERT INTO [refdata].[files] (path, name, size, mtime_ms, status, detected_at, claimed_at, instance_id, lease_until, token)
+  SELECT @path, @name, @size, @mtime, N'claimed', @now, @now, @instance, DATEADD(MILLISECOND, @lease_ms, @now), @token
+  WHERE NOT EXISTS (SELECT 1 FROM [refdata].[files] WHERE path_key = ${key} AND path = @path AND status IN ${active});
+SELECT id, lease_until FROM [refdata].[files] WHERE path_key = ${key} AND token = @token;`);
     expect(RECLAIM_SQL).toBe(`DECLARE @now DATETIME2(3) = SYSUTCDATETIME();
-UPDATE f SET status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
-OUTPUT inserted.lease_until
-FROM [refdata].[files] AS f WITH (UPDLOCK, READPAST, ROWLOCK)
-WHERE f.id = @id AND f.status NOT IN (N'archived', N'failed', N'duplicate', N'held', N'released') AND (f.lease_until IS NULL OR f.lease_until <= @now);`);
+UPDATE [refdata].[files] SET status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
+WHERE id = @id AND status IN ${active} AND (lease_until IS NULL OR lease_until <= @now);
+SELECT lease_until FROM [refdata].[files] WHERE id = @id AND token = @token;`);
+    for (const sql of [CLAIM_NEW_SQL, RECLAIM_SQL]) expect(sql).not.toMatch(/UPDLOCK|READPAST|OUTPUT/);
+    // The unique index that makes "one active row per path" an engine rule (migration 2).
+    expect(MSSQL_MIGRATIONS[1]).toEqual([
+      `CREATE UNIQUE INDEX [ux_files_active_path] ON [refdata].[files] (path_key) WHERE status IN ${active};`,
+    ]);
     expect(HEARTBEAT_SQL).toBe(
       "UPDATE [refdata].[files] SET lease_until = DATEADD(MILLISECOND, @lease_ms, SYSUTCDATETIME()) WHERE id = @id AND token = @token AND status NOT IN (N'archived', N'failed', N'duplicate', N'held', N'released');",
     );
     expect(updateFileSql(['rows_read = @rows_read'], false)).toBe(
       "UPDATE [refdata].[files] SET rows_read = @rows_read WHERE id = @id AND token = @token AND status NOT IN (N'archived', N'failed', N'duplicate', N'held', N'released');",
     );
-    expect(updateFileSql([], true)).toBe('UPDATE [refdata].[files] SET id = id WHERE id = @id AND token = @token;');
+    // An empty patch must not assign the IDENTITY column (error 8102 on SQL Server).
+    expect(updateFileSql([], true)).toBe(
+      'UPDATE [refdata].[files] SET status = status WHERE id = @id AND token = @token;',
+    );
+    expect(updateFileSql([], false)).not.toMatch(/\bid = id\b/);
     expect(LIST_EXPIRED_SQL).toBe(
       "SELECT * FROM [refdata].[files] WHERE status NOT IN (N'archived', N'failed', N'duplicate', N'held', N'released') AND (lease_until IS NULL OR lease_until <= SYSUTCDATETIME()) ORDER BY id;",
     );

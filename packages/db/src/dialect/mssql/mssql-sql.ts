@@ -4,7 +4,7 @@
  * with generated names (`@p0`, `@path`, …), never text from data.
  */
 import { quoteMssqlIdentifier as q } from '../../identifiers.js';
-import { type ColumnDef, TERMINAL_FILE_STATUSES } from '../../types.js';
+import { type ColumnDef, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
 import {
   mssqlStagingType,
   mssqlType,
@@ -37,9 +37,17 @@ export function bootstrapSql(): string {
 IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata].[schema_version] (version INT NOT NULL PRIMARY KEY, applied_at DATETIME2(3) NOT NULL);`;
 }
 
-/** Serialises migrations across instances (an application lock owned by the transaction). */
+/**
+ * Serialises migrations across instances: an application lock owned by the transaction, taken
+ * before anything is created, and its return code checked (< 0 is a timeout, deadlock or error).
+ */
 export const MIGRATION_LOCK_SQL =
-  "EXEC sp_getapplock @Resource = N'refdata.migrate', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000;";
+  "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = N'refdata.migrate', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000; IF @r < 0 THROW 51000, N'Timed out waiting for another instance to migrate the refdata schemas.', 1;";
+
+/** Statuses a file is still being worked on in (the complement of the terminal ones). */
+const ACTIVE = `(${FILE_STATUSES.filter((s) => !TERMINAL_FILE_STATUSES.includes(s))
+  .map((s) => `N'${s}'`)
+  .join(', ')})`;
 
 /** Versioned migrations; index i brings the schema from version i to i + 1. Never edit a shipped entry. */
 export const MSSQL_MIGRATIONS: readonly (readonly string[])[] = [
@@ -113,6 +121,12 @@ export const MSSQL_MIGRATIONS: readonly (readonly string[])[] = [
   outcome NVARCHAR(MAX) NOT NULL,
   committed_at DATETIME2(3) NOT NULL
 );`,
+  ],
+  [
+    // Claims are compare-and-set statements; this index makes "one active row per path" a rule
+    // the engine enforces (Babelfish ignores UPDLOCK/READPAST, so hints cannot). Filter: IN only,
+    // as SQL Server's filtered indexes allow no NOT IN.
+    `CREATE UNIQUE INDEX [ux_files_active_path] ON [refdata].[files] (path_key) WHERE status IN ${ACTIVE};`,
   ],
 ];
 
@@ -201,14 +215,19 @@ export function duplicateKeysSql(typed: string, keys: readonly string[], columns
   return `SELECT d.[line], d.[first_line], ${columns.map((_c, i) => `d.[v${i}]`).join(', ')} FROM (SELECT ${q(LINE_COLUMN)} AS [line], MIN(${q(LINE_COLUMN)}) OVER (PARTITION BY ${partition}) AS [first_line], ${readListSql(columns)} FROM ${qualified(SCHEMAS.staging, typed)}) AS d WHERE d.[line] <> d.[first_line] ORDER BY d.[line];`;
 }
 
-/** Deletes every row of typed staging but the first of each key. */
+/**
+ * Deletes every row of typed staging but the first of each key. A plain DELETE … WHERE IN (a
+ * derived table): Babelfish cannot DELETE through a CTE or an alias.
+ */
 export function deleteDuplicateKeysSql(typed: string, keys: readonly string[]): string {
-  return `WITH d AS (SELECT ${q(LINE_COLUMN)} AS [line], MIN(${q(LINE_COLUMN)}) OVER (PARTITION BY ${keys.map(q).join(', ')}) AS [first_line] FROM ${qualified(SCHEMAS.staging, typed)}) DELETE FROM d WHERE [line] <> [first_line];`;
+  const t = qualified(SCHEMAS.staging, typed);
+  return `DELETE FROM ${t} WHERE ${q(LINE_COLUMN)} IN (SELECT d.[line] FROM (SELECT ${q(LINE_COLUMN)} AS [line], MIN(${q(LINE_COLUMN)}) OVER (PARTITION BY ${keys.map(q).join(', ')}) AS [first_line] FROM ${t}) AS d WHERE d.[line] <> d.[first_line]);`;
 }
 
 /** Keeps in text staging only the lines that made it into typed staging (so a re-validation agrees). */
 export function syncStagingSql(staging: string, typed: string): string {
-  return `DELETE s FROM ${qualified(SCHEMAS.staging, staging)} AS s WHERE NOT EXISTS (SELECT 1 FROM ${qualified(SCHEMAS.staging, typed)} AS t WHERE t.${q(LINE_COLUMN)} = s.[line]);`;
+  // No DELETE through an alias (Babelfish); the line columns are NOT NULL, so NOT IN is exact.
+  return `DELETE FROM ${qualified(SCHEMAS.staging, staging)} WHERE [line] NOT IN (SELECT ${q(LINE_COLUMN)} FROM ${qualified(SCHEMAS.staging, typed)});`;
 }
 
 /** `SELECT COUNT_BIG(*) AS n FROM [schema].[name]`. */
@@ -230,7 +249,30 @@ export const LIST_TABLES_SQL =
 /** Renames an object; @objname is a quoted two-part name, @newname a bare name (sp_rename takes it literally). */
 export const RENAME_SQL = "EXEC sp_rename @objname = @objname, @newname = @newname, @objtype = N'OBJECT';";
 
-/** Moves a table to another schema (metadata only). */
+/**
+ * Which engine answers: `SERVERPROPERTY('Babelfish')` is 1 on Babelfish and NULL on SQL Server;
+ * `@@VERSION` names Babelfish too. Run once per connection.
+ */
+export const ENGINE_SQL = "SELECT CAST(SERVERPROPERTY('Babelfish') AS int) AS [babelfish], @@VERSION AS [version];";
+
+/** Deletes every row of a table (kept in place, with its permissions, keys, indexes and triggers). */
+export function deleteAllSql(schema: string, name: string): string {
+  return `DELETE FROM ${qualified(schema, name)};`;
+}
+
+/** Copies typed staging's rows into an existing live table with the same columns, in line order. */
+export function fillLiveSql(typed: string, live: string, columns: readonly string[]): string {
+  const list = columns.map(q).join(', ');
+  return `INSERT INTO ${qualified(SCHEMAS.live, live)} (${list}) SELECT ${list} FROM ${qualified(SCHEMAS.staging, typed)} ORDER BY ${q(LINE_COLUMN)};`;
+}
+
+/** Copies a snapshot's rows into an existing live table with the same columns. */
+export function refillFromSnapshotSql(snapshot: string, live: string, columns: readonly string[]): string {
+  const list = columns.map(q).join(', ');
+  return `INSERT INTO ${qualified(SCHEMAS.live, live)} (${list}) SELECT ${list} FROM ${qualified(SCHEMAS.backup, snapshot)};`;
+}
+
+/** Moves a table to another schema (metadata only; SQL Server only: Babelfish lacks ALTER SCHEMA … TRANSFER). */
 export function transferSql(toSchema: string, fromSchema: string, name: string): string {
   return `ALTER SCHEMA ${q(toSchema)} TRANSFER ${qualified(fromSchema, name)};`;
 }
@@ -353,36 +395,39 @@ export function stagedLinesInRangeSql(staging: string): string {
 export const STALE_STAGING_SQL =
   "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') AND t.create_date < DATEADD(HOUR, -24, GETDATE());";
 
-/** Claims a new file or takes over an expired non-terminal row of the same path, atomically. */
-export const CLAIM_NEW_SQL: string = `SET XACT_ABORT ON;
-BEGIN TRANSACTION;
-DECLARE @claimed TABLE (id BIGINT NOT NULL, lease_until DATETIME2(3) NOT NULL);
-DECLARE @now DATETIME2(3) = SYSUTCDATETIME();
-UPDATE TOP (1) f SET name = @name, size = @size, mtime_ms = @mtime, status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
-OUTPUT inserted.id, inserted.lease_until INTO @claimed
-FROM [refdata].[files] AS f WITH (UPDLOCK, READPAST, ROWLOCK)
-WHERE f.path_key = ${pathKey('@path')} AND f.path = @path AND f.status NOT IN ${TERMINAL} AND (f.lease_until IS NULL OR f.lease_until <= @now);
-IF NOT EXISTS (SELECT 1 FROM @claimed)
-  AND NOT EXISTS (SELECT 1 FROM [refdata].[files] WITH (UPDLOCK, HOLDLOCK) WHERE path_key = ${pathKey('@path')} AND path = @path AND status NOT IN ${TERMINAL})
+/**
+ * Claims a new file or takes over an expired active row of the same path: compare-and-set
+ * statements on server time, never table hints (Babelfish ignores them). The UPDATE re-checks its
+ * WHERE after any row lock it waited for, so of two racers one changes the row; the INSERT of a
+ * second active row of a path fails on `ux_files_active_path` (error 2627/2601, read as "not
+ * claimed"). The claim is read back by its fresh token: no OUTPUT (Babelfish fails
+ * `UPDATE … OUTPUT` outside dbo and may report 0 rows for DML with OUTPUT).
+ */
+export const CLAIM_NEW_SQL: string = `DECLARE @now DATETIME2(3) = SYSUTCDATETIME();
+UPDATE [refdata].[files] SET name = @name, size = @size, mtime_ms = @mtime, status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
+WHERE path_key = ${pathKey('@path')} AND path = @path AND status IN ${ACTIVE} AND (lease_until IS NULL OR lease_until <= @now);
+IF @@ROWCOUNT = 0
   INSERT INTO [refdata].[files] (path, name, size, mtime_ms, status, detected_at, claimed_at, instance_id, lease_until, token)
-  OUTPUT inserted.id, inserted.lease_until INTO @claimed
-  VALUES (@path, @name, @size, @mtime, N'claimed', @now, @now, @instance, DATEADD(MILLISECOND, @lease_ms, @now), @token);
-COMMIT TRANSACTION;
-SELECT id, lease_until FROM @claimed;`;
+  SELECT @path, @name, @size, @mtime, N'claimed', @now, @now, @instance, DATEADD(MILLISECOND, @lease_ms, @now), @token
+  WHERE NOT EXISTS (SELECT 1 FROM [refdata].[files] WHERE path_key = ${pathKey('@path')} AND path = @path AND status IN ${ACTIVE});
+SELECT id, lease_until FROM [refdata].[files] WHERE path_key = ${pathKey('@path')} AND token = @token;`;
 
-/** Re-claims a non-terminal row whose lease expired (server time only). */
+/** Re-claims an active row whose lease expired (compare-and-set on server time), read back by its new token. */
 export const RECLAIM_SQL: string = `DECLARE @now DATETIME2(3) = SYSUTCDATETIME();
-UPDATE f SET status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
-OUTPUT inserted.lease_until
-FROM [refdata].[files] AS f WITH (UPDLOCK, READPAST, ROWLOCK)
-WHERE f.id = @id AND f.status NOT IN ${TERMINAL} AND (f.lease_until IS NULL OR f.lease_until <= @now);`;
+UPDATE [refdata].[files] SET status = N'claimed', claimed_at = @now, instance_id = @instance, lease_until = DATEADD(MILLISECOND, @lease_ms, @now), token = @token
+WHERE id = @id AND status IN ${ACTIVE} AND (lease_until IS NULL OR lease_until <= @now);
+SELECT lease_until FROM [refdata].[files] WHERE id = @id AND token = @token;`;
 
 /** Extends a lease held by the token. */
 export const HEARTBEAT_SQL: string = `UPDATE [refdata].[files] SET lease_until = DATEADD(MILLISECOND, @lease_ms, SYSUTCDATETIME()) WHERE id = @id AND token = @token AND status NOT IN ${TERMINAL};`;
 
-/** Updates progress columns (`sets` come from a fixed whitelist) while the token holds the row. */
+/**
+ * Updates progress columns (`sets` come from a fixed whitelist) while the token holds the row. An
+ * empty patch still checks the claim, with `status = status` (`id = id` would assign an IDENTITY
+ * column: error 8102 on SQL Server, "can only be updated to DEFAULT" on Babelfish).
+ */
 export function updateFileSql(sets: readonly string[], terminalAllowed: boolean): string {
-  return `UPDATE [refdata].[files] SET ${sets.length === 0 ? 'id = id' : sets.join(', ')} WHERE id = @id AND token = @token${terminalAllowed ? '' : ` AND status NOT IN ${TERMINAL}`};`;
+  return `UPDATE [refdata].[files] SET ${sets.length === 0 ? 'status = status' : sets.join(', ')} WHERE id = @id AND token = @token${terminalAllowed ? '' : ` AND status NOT IN ${TERMINAL}`};`;
 }
 
 /** `held` → `released`, with the file's new path; zero rows when it is not held. */
@@ -473,9 +518,10 @@ export const FIND_LOADED_SQL: string =
 
 // ---- loads -------------------------------------------------------------------------------------
 
-/** Deletes one line (@line) from text staging. */
-export function deleteStagedLineSql(staging: string): string {
-  return `DELETE FROM ${qualified(SCHEMAS.staging, staging)} WHERE [line] = @line;`;
+/** Deletes every row of text staging that fails conversion, in one statement (undefined when nothing converts). */
+export function deleteConversionFailuresSql(staging: string, columns: readonly ColumnDef[]): string | undefined {
+  const where = conversionFailureCondition(columns);
+  return where === undefined ? undefined : `DELETE FROM ${qualified(SCHEMAS.staging, staging)} WHERE ${where};`;
 }
 
 /** The outcome recorded by a commit (@id) that already happened. */

@@ -6,6 +6,7 @@ import { DbError, DbErrorCode } from '../../errors.js';
 import { foldIdentifier } from '../../identifiers.js';
 import { abortError } from '../../retry.js';
 import type { ColumnDef, DbValue, TableDescription } from '../../types.js';
+import { sameDbType } from '../../values.js';
 import type { MssqlClient, MssqlSession } from './mssql-client.js';
 import { datasetIn } from './mssql-datasets.js';
 import { nv } from './mssql-params.js';
@@ -53,6 +54,28 @@ export async function countIn(s: MssqlSession, schema: string, name: string): Pr
 /** Renames `[schema].[name]` to `newName` in the same schema (sp_rename). */
 export async function renameIn(s: MssqlSession, schema: string, name: string, newName: string): Promise<void> {
   await s.execute(RENAME_SQL, [nv('objname', qualified(schema, name), 1000), nv('newname', newName, 128)]);
+}
+
+/**
+ * Whether two column lists are the same columns in the same order: names and types, and
+ * nullability unless `nullability: false` (a `SELECT … INTO` snapshot on Babelfish loses NOT NULL).
+ */
+export function sameColumns(
+  a: readonly ColumnDef[],
+  b: readonly ColumnDef[],
+  options: { readonly nullability: boolean } = { nullability: true },
+): boolean {
+  return (
+    a.length === b.length &&
+    a.every((c, i) => {
+      const d = b[i] as ColumnDef;
+      return (
+        foldIdentifier(c.name) === foldIdentifier(d.name) &&
+        (!options.nullability || c.nullable === d.nullable) &&
+        sameDbType(c.type, d.type)
+      );
+    })
+  );
 }
 
 /** {@link Database.describeTable}. */

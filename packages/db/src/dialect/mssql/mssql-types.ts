@@ -163,6 +163,23 @@ export function readExpressionSql(type: DbType, expr: string): string {
   }
 }
 
+/**
+ * A decimal's text without the zeros SQL Server pads to the column's scale: `1.50` → `1.5`,
+ * `2.00` → `2`, `-0.00` → `0`. SQLite keeps the canonical text it was given, so the two dialects
+ * read back the same text unless the file itself wrote trailing zeros (`0.10`): a DECIMAL column
+ * cannot remember them, and SQL Server then reads `0.1` (see the db README).
+ *
+ * @example
+ * ```ts
+ * minimalDecimal('100.500'); // '100.5'
+ * ```
+ */
+export function minimalDecimal(text: string): string {
+  if (!text.includes('.')) return text;
+  const trimmed = text.replace(/0+$/, '').replace(/\.$/, '');
+  return /^-0*$/.test(trimmed) ? '0' : trimmed;
+}
+
 /** Pads or trims (zeros only) the fraction of `hh:mm:ss[.f]` to exactly `digits` digits. */
 function fixFraction(hms: string, digits: number): string {
   const dot = hms.indexOf('.');
@@ -194,6 +211,8 @@ export function mssqlReadValue(type: DbType, raw: unknown): DbValue {
       return typeof raw === 'bigint' ? raw : BigInt(String(raw));
     case 'time':
       return fixFraction(String(raw), type.fractionDigits);
+    case 'decimal':
+      return minimalDecimal(String(raw));
     case 'datetime': {
       const text = String(raw);
       const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:\d{2})?$/.exec(text);

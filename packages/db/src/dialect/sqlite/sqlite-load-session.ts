@@ -13,6 +13,7 @@ import type {
   LoadSession,
   RejectedRow,
   StagedRow,
+  StagedRows,
   StagingReport,
 } from '../../types.js';
 import type { ValueChecker } from '../../values.js';
@@ -110,7 +111,7 @@ class SqliteLoadSession implements LoadSession {
   readonly #gate: SessionGate;
   readonly #checks: ValueChecker[];
   /** True when every value of a row fits: the per-value checks are then skipped. */
-  readonly #fitsRow: (values: readonly DbValue[]) => boolean;
+  readonly #fitsRow: (values: readonly DbValue[], offset: number) => boolean;
   readonly #binders: (((value: DbValue) => SqliteBindValue) | undefined)[];
   /** Rows write() set aside because a value does not fit its column; reported by validate(). */
   #conversionErrors: RejectedRow[] = [];
@@ -153,13 +154,40 @@ class SqliteLoadSession implements LoadSession {
   }
 
   write(rows: readonly StagedRow[]): Promise<void> {
+    // The flat form of the rows: one array of values, one of lines.
+    const width = this.#checks.length;
+    const lines = new Array<number>(rows.length);
+    const values = new Array<DbValue>(rows.length * width);
+    let p = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as StagedRow;
+      lines[r] = row.line;
+      if (row.values.length !== width || !Number.isSafeInteger(row.line))
+        return this.#gate.run(async () => {
+          this.#gate.assertOpen();
+          assertStagedRow(row.line, row.values.length, width, this.table);
+        });
+      for (let i = 0; i < width; i++) values[p++] = row.values[i] as DbValue;
+    }
+    return this.writeRows({ lines, values });
+  }
+
+  writeRows(rows: StagedRows): Promise<void> {
     return this.#gate.run(async () => {
       this.#gate.assertOpen();
-      if (rows.length === 0) return;
+      const { lines, values } = rows;
+      const count = lines.length;
+      const width = this.#checks.length;
+      if (values.length !== count * width) {
+        throw new DbError(
+          DbErrorCode.VALUE_INVALID,
+          `${values.length} values are not ${count} rows of ${width} (the columns of ${this.table}); pass one value per column and row.`,
+        );
+      }
+      if (count === 0) return;
       this.#dirty = true;
       // Convert outside the transaction: the write lock is held only for the inserts.
       const per = this.#rowsPerInsert;
-      const width = this.#checks.length;
       const stride = width + 1;
       const checks = this.#checks;
       const fitsRow = this.#fitsRow;
@@ -168,23 +196,20 @@ class SqliteLoadSession implements LoadSession {
       let chunk: SqliteBindValue[] = [];
       let p = 0;
       let inChunk = per;
-      let remaining = rows.length;
-      for (const row of rows) {
-        remaining--;
-        const values = row.values;
-        const line = row.line;
-        if (values.length !== width || !Number.isSafeInteger(line))
-          assertStagedRow(line, values.length, width, this.table);
-        if (!fitsRow(values)) {
-          const misfit = firstMisfit(checks, values, line);
+      for (let r = 0, at = 0; r < count; r++, at += width) {
+        const line = lines[r] as number;
+        if (!Number.isSafeInteger(line)) assertStagedRow(line, width, width, this.table);
+        if (!fitsRow(values, at)) {
+          const row = values.slice(at, at + width);
+          const misfit = firstMisfit(checks, row, line);
           if (misfit !== undefined) {
             const column = this.#spec.columns[misfit.index] as ColumnDef;
-            this.#conversionErrors.push(conversionReject(line, values, column, misfit.index, misfit.problem));
+            this.#conversionErrors.push(conversionReject(line, row, column, misfit.index, misfit.problem));
             continue;
           }
         }
         if (inChunk === per) {
-          chunk = new Array(Math.min(per, remaining + 1) * stride);
+          chunk = new Array(Math.min(per, count - r) * stride);
           chunks.push(chunk);
           p = 0;
           inChunk = 0;
@@ -193,7 +218,7 @@ class SqliteLoadSession implements LoadSession {
         chunk[p++] = line;
         for (let i = 0; i < width; i++) {
           const b = binders[i];
-          chunk[p++] = b === undefined ? (values[i] as SqliteBindValue) : b(values[i] as DbValue);
+          chunk[p++] = b === undefined ? (values[at + i] as SqliteBindValue) : b(values[at + i] as DbValue);
         }
       }
       // A chunk allocated for more rows than arrived (rejected rows) is trimmed to what it holds.

@@ -210,7 +210,8 @@ export function stagingValueChecker(column: ColumnDef): ValueChecker {
 }
 
 /**
- * The fast check of whole rows for the staging write: true when every value of `values` is
+ * The fast check of whole rows for the staging write: true when every value of the row at
+ * `offset` of `values` (the whole array by default) is
  * non-null (or NULL in a nullable column), canonical and fits its column, so that every
  * {@link valueChecker} of the row would answer undefined. False means "check each value with
  * {@link stagingValueChecker}", which finds the problem, if there is one.
@@ -220,9 +221,12 @@ export function stagingValueChecker(column: ColumnDef): ValueChecker {
  * const fitsRow = stagingRowCheck([{ name: 'day', type: { kind: 'date' }, nullable: false }]);
  * fitsRow(['2024-02-29']); // true
  * fitsRow([null]); // false: the column is NOT NULL
+ * fitsRow(['x', '2024-02-29'], 1); // true: the row starting at index 1 of a flat array
  * ```
  */
-export function stagingRowCheck(columns: readonly ColumnDef[]): (values: readonly unknown[]) => boolean {
+export function stagingRowCheck(
+  columns: readonly ColumnDef[],
+): (values: readonly unknown[], offset?: number) => boolean {
   const width = columns.length;
   const kinds = new Int32Array(width);
   const as = new Float64Array(width);
@@ -235,9 +239,9 @@ export function stagingRowCheck(columns: readonly ColumnDef[]): (values: readonl
     bs[i] = b;
     nullable[i] = column.nullable ? 1 : 0;
   });
-  return (values) => {
+  return (values, offset = 0) => {
     for (let i = 0; i < width; i++) {
-      const v = values[i];
+      const v = values[offset + i];
       if (v === null) {
         if (nullable[i] === 0) return false;
       } else if (!fits(kinds[i] as number, as[i] as number, bs[i] as number, v)) return false;
