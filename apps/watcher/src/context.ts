@@ -76,6 +76,11 @@ export interface OpenDbOptions {
   readonly create?: boolean;
   /** Records each database operation's duration. */
   readonly metrics?: WatcherMetrics;
+  /**
+   * `try`: a migration that fails (a login without the permissions it needs) is logged, and the
+   * database is returned anyway, so `health` can say what is missing. @default 'require'
+   */
+  readonly migrate?: 'require' | 'try';
 }
 
 /**
@@ -163,7 +168,7 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
   let db: Database | undefined;
   let opening: Promise<Database> | undefined;
 
-  const openDb = ({ create = false, metrics }: OpenDbOptions = {}): Promise<Database> => {
+  const openDb = ({ create = false, metrics, migrate = 'require' }: OpenDbOptions = {}): Promise<Database> => {
     opening ??= (async () => {
       let url = config.db.url;
       if (config.db.sqlitePath !== undefined) {
@@ -210,7 +215,16 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
       });
       const opened = config.db.dialect === 'mssql' ? await withinConnectTimeout(pending, config) : await pending;
       db = opened;
-      await opened.migrate();
+      if (migrate === 'try') {
+        await opened.migrate().catch((err: unknown) => {
+          logger.warn(
+            { code: (err as { code?: unknown }).code },
+            scrubber.scrub(`migration failed: ${String((err as Error).message)}`),
+          );
+        });
+      } else {
+        await opened.migrate();
+      }
       return opened;
     })();
     return opening;

@@ -109,6 +109,9 @@ export async function run(argv: readonly string[], runtime: Runtime): Promise<nu
     .command('init')
     .description('create the drop folders and the database metadata')
     .option('--json', 'print the result as JSON')
+    .option('--print-sql', "print the DBA's least-privilege SQL Server set-up script and do nothing else")
+    .option('--login <name>', 'with --print-sql: the service login', 'refdata_loader')
+    .option('--reader-role <name>', 'with --print-sql: the read-only role for consumers of ref', 'refdata_reader')
     .action(action('warn', async (env) => (await import('./commands/init.js')).initCommand(env)));
 
   program

@@ -79,3 +79,27 @@ describe('resolveDbUrl', () => {
     expect(maskUrl('mysql://root:rootpw@h/db')).toBe(`mysql://root:${REDACTED}@h/db`);
   });
 });
+
+describe('SecretScrubber.addFile', () => {
+  it('scrubs the content of a password file, and the new content once the file is rotated', async () => {
+    const { mkdtemp, rename, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'refdata-scrub-'));
+    try {
+      const file = join(dir, 'db_password');
+      await writeFile(file, 'Old-Secret-1\n');
+      const scrubber = new SecretScrubber();
+      scrubber.addFile(file);
+      expect(scrubber.scrub('a Old-Secret-1 b')).toBe('a [REDACTED] b');
+      await writeFile(`${file}.new`, 'New-Secret-2');
+      await rename(`${file}.new`, file);
+      expect(scrubber.scrub('x New-Secret-2 y Old-Secret-1')).toBe('x [REDACTED] y [REDACTED]');
+      await rm(file);
+      expect(scrubber.scrub('New-Secret-2')).toBe('[REDACTED]');
+      scrubber.addFile(undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

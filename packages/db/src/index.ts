@@ -7,6 +7,8 @@
 
 export type { MssqlAuthentication, MssqlAuthenticationType } from './dialect/mssql/mssql-auth.js';
 export { MSSQL_AUTHENTICATION_TYPES } from './dialect/mssql/mssql-auth.js';
+export type { LeastPrivilegeOptions, MissingPermission } from './dialect/mssql/mssql-privileges.js';
+export { leastPrivilegeSql as mssqlLeastPrivilegeSql, SERVICE_SCHEMAS } from './dialect/mssql/mssql-privileges.js';
 export type { DbErrorOptions } from './errors.js';
 export { DbError, DbErrorCode, isDbError } from './errors.js';
 export { tableNameFromFileName } from './identifiers.js';

@@ -458,6 +458,8 @@ export interface HealthReport {
   readonly latencyMs: number;
   readonly schemaVersion: number;
   readonly message?: string;
+  /** SQL Server: what the login lacks to run the service, each with the statement that grants it. */
+  readonly missingPermissions?: readonly MissingPermission[];
 }
 
 /**
@@ -594,6 +596,7 @@ export interface OpenDatabaseOptions {
 }
 
 import type { MssqlAuthentication } from './dialect/mssql/mssql-auth.js';
+import type { MissingPermission } from './dialect/mssql/mssql-privileges.js';
 
 /**
  * The structural logger every package accepts; pino satisfies it. The default does nothing.

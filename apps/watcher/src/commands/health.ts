@@ -54,12 +54,13 @@ export async function healthCommand({ ctx, opts }: CommandEnv): Promise<number> 
   let missingDb: unknown;
   let dbReached = false;
   try {
-    const db = await ctx.openDb();
+    // A login without the permissions it needs cannot migrate; health says what it lacks.
+    const db = await ctx.openDb({ migrate: 'try' });
     const h = await db.health();
     checks.push({
       name: 'database',
       ok: h.ok,
-      detail: `${db.displayUrl} ${h.ok ? 'reachable' : 'unreachable'} (${Math.round(h.latencyMs)} ms, schema v${h.schemaVersion})${h.message ? `: ${h.message}` : ''}`,
+      detail: `${db.displayUrl} ${h.ok ? 'reachable' : h.missingPermissions !== undefined ? 'reachable, but permissions are missing' : 'unreachable'} (${Math.round(h.latencyMs)} ms, schema v${h.schemaVersion})${h.message ? `: ${h.message}` : ''}`,
     });
     if (h.ok) {
       const archived = await db.files.list({ status: 'archived', limit: 1000 });

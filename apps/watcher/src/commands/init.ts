@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mssqlLeastPrivilegeSql, parseDatabaseUrl } from '@refdata/db';
 import { STAGES } from '@refdata/monitor';
 import { DIR_MODE } from '../context.js';
 import { syncDatasets } from '../datasets.js';
@@ -57,6 +58,17 @@ function stageFolderError(err: unknown, root: string, dir: string, rootSource: s
 /** Runs `refdata init`. */
 export async function initCommand({ ctx, opts }: CommandEnv): Promise<number> {
   const { config, out } = ctx;
+  if (opts.printSql === true) {
+    // The DBA's script: nothing is created, no database is opened.
+    const parsed = config.db.dialect === 'mssql' ? parseDatabaseUrl(config.db.url) : undefined;
+    const database = parsed?.dialect === 'mssql' ? parsed.database : 'refdata';
+    // Raw stdout: the script holds no secret, and its `PASSWORD = N'<…>'` placeholder must not be
+    // mistaken for one by the scrubber.
+    ctx.runtime.stdout.write(
+      mssqlLeastPrivilegeSql({ database, login: String(opts.login), readerRole: String(opts.readerRole) }),
+    );
+    return 0;
+  }
   const folders = await ensureStageFolders(config.root, config.rootSource);
   const db = await ctx.openDb({ create: true });
   const datasets = await syncDatasets(db, config.datasets);

@@ -20,6 +20,7 @@ import { getDataset, listDatasets, setDataset } from './mssql-datasets.js';
 import { MssqlFileTracking } from './mssql-file-tracking.js';
 import { beginLoad } from './mssql-load-session.js';
 import { int } from './mssql-params.js';
+import { withPermissions } from './mssql-privileges.js';
 import { pruneHistory } from './mssql-retention.js';
 import {
   bootstrapSql,
@@ -134,13 +135,14 @@ export class MssqlDatabase extends DialectDatabase<MssqlClient> {
     );
   }
 
-  health(): Promise<HealthReport> {
-    return healthReport('mssql', MSSQL_SCHEMA_VERSION, async () => {
+  async health(): Promise<HealthReport> {
+    const report = await healthReport('mssql', MSSQL_SCHEMA_VERSION, async () => {
       const [row] = await this.#client.unit('health', (s) => s.query<{ v: unknown }>(HEALTH_VERSION_SQL), {
         transaction: false,
       });
       return Number(row?.v ?? 0);
     });
+    return withPermissions(report, this.#client);
   }
 
   async close(): Promise<void> {
