@@ -157,7 +157,7 @@ const DATE_SUFFIX = /[_-](\d{4})(-?)(\d{2})\2(\d{2})$/;
  * (`_YYYYMMDD`, `-YYYYMMDD`, `_YYYY-MM-DD` or `-YYYY-MM-DD`, when it is a calendar date), as a
  * plain identifier: letters of any script, digits and `_` only (every other run of characters
  * becomes one `_`), never starting with a digit (`t_` is put before), at most
- * {@link MAX_TABLE_NAME_LENGTH} characters. Accepts a bare name or a path. Undefined when no
+ * 96 characters (`MAX_TABLE_NAME_LENGTH`). Accepts a bare name or a path. Undefined when no
  * letter or digit is left (the caller must then name the table).
  *
  * @example

@@ -62,7 +62,7 @@ export type ColumnType =
   /** Anything else; `maxLength` is the longest value seen in the sample, in UTF-16 code units. */
   | { readonly kind: 'text'; readonly maxLength: number };
 
-/** The `kind` of a {@link ColumnType}. */
+/** The `kind` of a column type (`ColumnType` in @refdata/detect). */
 export type ColumnKind = ColumnType['kind'];
 
 /**
