@@ -1,8 +1,7 @@
-import { join } from 'node:path';
-import { type AuditEvent, type CallerAuditStep, type Database, openDatabase } from '@refdata/db';
+import type { AuditEvent, CallerAuditStep, Database } from '@refdata/db';
 import type { FileOperationEvent } from '@refdata/monitor';
-import { makeTempDir } from '@refdata/test-utils';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { tempDb } from '../test/temp-db.js';
 import {
   type AccessDetails,
   AccessTrail,
@@ -12,15 +11,8 @@ import {
   osUser,
 } from './access-trail.js';
 
-async function tempDb(): Promise<Database> {
-  const { dir, cleanup } = await makeTempDir('refdata-access-');
-  const db = await openDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
-  await db.migrate();
-  onTestFinished(async () => {
-    await db.close();
-    await cleanup();
-  });
-  return db;
+async function tempDatabase(): Promise<Database> {
+  return (await tempDb('refdata-access-')).db;
 }
 
 const AT = new Date('2026-12-05T07:00:00.000Z');
@@ -54,7 +46,7 @@ function lifeOf(fileId: number, name: string): FileOperationEvent[] {
 
 describe('AccessTrail', () => {
   it('records operations before the claim under the id the claim brings, in order', async () => {
-    const db = await tempDb();
+    const db = await tempDatabase();
     const trail = new AccessTrail({ db, logger: silent });
     for (const e of lifeOf(7, 'a.csv')) trail.record(e);
     await trail.close();

@@ -1,19 +1,7 @@
 import { join } from 'node:path';
-import { openDatabase } from '@refdata/db';
-import { makeTempDir } from '@refdata/test-utils';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { tempDb } from '../test/temp-db.js';
 import { createDbClaimStore } from './claim-store.js';
-
-async function tempDb() {
-  const { dir, cleanup } = await makeTempDir('refdata-claims-');
-  const db = await openDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
-  await db.migrate();
-  onTestFinished(async () => {
-    await db.close();
-    await cleanup();
-  });
-  return { db, dir };
-}
 
 const LEASE = { instanceId: 'test:1', leaseMs: 60_000 };
 

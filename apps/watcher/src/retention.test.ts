@@ -1,18 +1,10 @@
-import { join } from 'node:path';
-import { type Database, type HistoryPruneResult, openDatabase } from '@refdata/db';
-import { makeTempDir } from '@refdata/test-utils';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { Database, HistoryPruneResult } from '@refdata/db';
+import { describe, expect, it, vi } from 'vitest';
+import { tempDb } from '../test/temp-db.js';
 import { startRetention } from './retention.js';
 
-async function tempDb(): Promise<Database> {
-  const { dir, cleanup } = await makeTempDir('refdata-retention-');
-  const db = await openDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
-  await db.migrate();
-  onTestFinished(async () => {
-    await db.close();
-    await cleanup();
-  });
-  return db;
+async function tempDatabase(): Promise<Database> {
+  return (await tempDb('refdata-retention-')).db;
 }
 
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
@@ -20,7 +12,7 @@ const DAY = 86_400_000;
 
 describe('startRetention', () => {
   it('prunes finished files older than the age at start, and keeps held and in-flight files', async () => {
-    const db = await tempDb();
+    const db = await tempDatabase();
     const lease = { instanceId: 't', leaseMs: 60_000 };
     const done = await db.files.claimNew({ path: '/in/a.csv', name: 'a.csv', size: 1 }, lease);
     const held = await db.files.claimNew({ path: '/in/b.csv', name: 'b.csv', size: 1 }, lease);
@@ -50,7 +42,7 @@ describe('startRetention', () => {
   });
 
   it('keeps files younger than the age', async () => {
-    const db = await tempDb();
+    const db = await tempDatabase();
     const claim = await db.files.claimNew(
       { path: '/in/a.csv', name: 'a.csv', size: 1 },
       { instanceId: 't', leaseMs: 60_000 },
