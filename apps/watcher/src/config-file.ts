@@ -64,6 +64,7 @@ const fileSchema = z.strictObject({
       keepBackups: z.unknown().optional(),
       connectTimeoutSeconds: z.unknown().optional(),
       trustServerCertificate: z.unknown().optional(),
+      caFile: z.unknown().optional(),
     })
     .optional(),
   monitor: z

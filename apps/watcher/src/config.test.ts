@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { loadConfig } from './config.js';
+import { loadConfig, tlsOptions } from './config.js';
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'refdata-config-'));
@@ -224,5 +224,56 @@ describe('loadConfig', () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'refdata.config.json'), '{ monitor: ');
     expect(() => loadConfig({ env: {}, cwd })).toThrow(expect.objectContaining({ code: 'APP_CONFIG_UNREADABLE' }));
+  });
+});
+
+describe('SQL Server TLS settings', () => {
+  const URL_TRUST = 'mssql://u@db.example/refdata?encrypt=true&trustServerCertificate=true';
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
+
+  it('leaves trustServerCertificate to the URL unless it is set explicitly (flag-less: env, then file)', () => {
+    const cwd = tempDir();
+    const unset = loadConfig({ env: { REFDATA_DB: URL_TRUST, db_password: 'pw' }, cwd });
+    expect(unset.database.trustServerCertificate).toBeUndefined();
+    expect(tlsOptions(unset.database)).toEqual({});
+    const envFalse = loadConfig({
+      env: { REFDATA_DB: URL_TRUST, db_password: 'pw', DB_TRUST_SERVER_CERTIFICATE: 'false' },
+      cwd,
+    });
+    expect(tlsOptions(envFalse.database)).toEqual({ trustServerCertificate: false });
+    writeFileSync(join(cwd, 'refdata.config.json'), JSON.stringify({ database: { trustServerCertificate: true } }));
+    const fromFile = loadConfig({ env: { REFDATA_DB: 'mssql://u@db.example/refdata', db_password: 'pw' }, cwd });
+    expect(tlsOptions(fromFile.database)).toEqual({ trustServerCertificate: true });
+    const envOverFile = loadConfig({
+      env: { REFDATA_DB: 'mssql://u@db.example/refdata', db_password: 'pw', DB_TRUST_SERVER_CERTIFICATE: 'no' },
+      cwd,
+    });
+    expect(tlsOptions(envOverFile.database)).toEqual({ trustServerCertificate: false });
+  });
+
+  it('reads DB_CA_FILE / database.caFile (relative to the config file) and checks it at start-up', () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'certs'));
+    writeFileSync(join(cwd, 'certs', 'ca.crt'), PEM);
+    const fromEnv = loadConfig({ env: { DB_CA_FILE: 'certs/ca.crt' }, cwd });
+    expect(tlsOptions(fromEnv.database)).toEqual({ caFile: join(cwd, 'certs', 'ca.crt') });
+    const sub = join(cwd, 'conf');
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'refdata.config.json'), JSON.stringify({ database: { caFile: '../certs/ca.crt' } }));
+    const fromFile = loadConfig({ env: {}, configFile: join(sub, 'refdata.config.json'), cwd });
+    expect(fromFile.database.caFile).toBe(join(cwd, 'certs', 'ca.crt'));
+
+    const missing = configError(() => loadConfig({ env: { DB_CA_FILE: 'certs/nope.crt' }, cwd }));
+    expect(missing).toContain('DB_CA_FILE');
+    expect(missing).toContain('cannot be read (ENOENT)');
+    expect(missing).toContain("SQL Server's CA certificate");
+    writeFileSync(join(cwd, 'certs', 'key.txt'), 'not a certificate\n');
+    const notPem = configError(() => loadConfig({ env: { DB_CA_FILE: 'certs/key.txt' }, cwd }));
+    expect(notPem).toContain('DB_CA_FILE');
+    expect(notPem).toContain('holds no PEM certificate');
+    writeFileSync(join(sub, 'refdata.config.json'), JSON.stringify({ database: { caFile: 'gone.crt' } }));
+    expect(configError(() => loadConfig({ env: {}, configFile: join(sub, 'refdata.config.json'), cwd }))).toContain(
+      'database.caFile',
+    );
   });
 });

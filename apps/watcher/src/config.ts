@@ -4,6 +4,7 @@
  * Everything is validated at start-up; an error names the setting, where it came from, what
  * arrived and what is allowed. Secret values are never echoed.
  */
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isDbError, parseDatabaseUrl } from '@refdata/db';
 import type { SCHEMA_DRIFT_POLICIES as SCHEMA_DRIFT } from '@refdata/ingest';
@@ -32,7 +33,13 @@ export interface AppConfig {
     readonly keepBackups: number;
     /** Time within which an unreachable SQL Server fails a command (connect, instance lookup and retries). */
     readonly connectTimeoutMs: number;
-    readonly trustServerCertificate: boolean;
+    /**
+     * DB_TRUST_SERVER_CERTIFICATE / database.trustServerCertificate when set (it then wins over
+     * the URL's `?trustServerCertificate=`); undefined: the URL decides (else false).
+     */
+    readonly trustServerCertificate: boolean | undefined;
+    /** DB_CA_FILE / database.caFile: the SQL Server's CA certificate (PEM); wins over the URL's `?caFile=`. */
+    readonly caFile: string | undefined;
   };
   readonly monitor: {
     readonly intervalSeconds: number;
@@ -173,6 +180,12 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     }
   }
 
+  const caFile = picked.get('dbCaFile');
+  if (caFile !== undefined) {
+    const problem = caFileProblem(caFile.value as string);
+    if (problem !== undefined) problems.push(`${label(caFile.def, caFile.source, file?.path)}: ${problem}`);
+  }
+
   if (get<string | undefined>('dbPasswordFile') !== undefined && db?.password !== undefined) {
     problems.push(
       'DB_PASSWORD_FILE and db_password (or a password in the URL): give the SQL Server password once; keep DB_PASSWORD_FILE and remove the other.',
@@ -210,7 +223,8 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
       retryBackoffSeconds: get('retryBackoffSeconds'),
       keepBackups: get('keepBackups'),
       connectTimeoutMs: Math.round(get<number>('connectTimeoutSeconds') * 1000),
-      trustServerCertificate: get('trustServerCertificate'),
+      trustServerCertificate: get<boolean | undefined>('trustServerCertificate'),
+      caFile: get<string | undefined>('dbCaFile'),
     },
     monitor: {
       intervalSeconds: get('intervalSeconds'),
@@ -255,6 +269,44 @@ export function loadConfig(inputs: ConfigInputs): AppConfig {
     secrets,
   };
   return deepFreeze(config);
+}
+
+/**
+ * The TLS options the app passes to `openDatabase`. Precedence: an explicit
+ * DB_TRUST_SERVER_CERTIFICATE / DB_CA_FILE (flag, environment or config file) wins over the URL's
+ * `?trustServerCertificate=` / `?caFile=`, which wins over the default (verify, no extra CA). An
+ * unset setting is left out, so the URL's explicit value is honoured.
+ *
+ * @example
+ * ```ts
+ * tlsOptions({ trustServerCertificate: undefined, caFile: '/etc/ssl/ca.pem' }); // { caFile: '/etc/ssl/ca.pem' }
+ * ```
+ */
+export function tlsOptions(database: Pick<AppConfig['database'], 'trustServerCertificate' | 'caFile'>): {
+  trustServerCertificate?: boolean;
+  caFile?: string;
+} {
+  return {
+    ...(database.trustServerCertificate === undefined
+      ? {}
+      : { trustServerCertificate: database.trustServerCertificate }),
+    ...(database.caFile === undefined ? {} : { caFile: database.caFile }),
+  };
+}
+
+/** Why the CA file cannot be used (missing, unreadable, no PEM certificate), or undefined. */
+function caFileProblem(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    return `${JSON.stringify(path)} cannot be read (${typeof code === 'string' ? code : String(err)}). Give the path of a readable PEM file holding the SQL Server's CA certificate (or its self-signed certificate).`;
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    return `${JSON.stringify(path)} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line). Give the SQL Server's CA certificate in PEM form.`;
+  }
+  return undefined;
 }
 
 function pick(

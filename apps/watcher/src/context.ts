@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Database, type DatabaseOperation, openDatabase, parseDatabaseUrl } from '@refdata/db';
 import type { Logger as PinoLogger } from 'pino';
-import { type AppConfig, loadConfig } from './config.js';
+import { type AppConfig, loadConfig, tlsOptions } from './config.js';
 import { AppError, AppErrorCode } from './errors.js';
 import { type LogFileSink, openLogFile } from './log-file.js';
 import { createRootLogger, type LogLevel } from './logger.js';
@@ -203,7 +203,8 @@ export function createContext(runtime: Runtime, options: ContextOptions, scrubbe
         maxRetries: config.database.maxRetries,
         retryBackoffSeconds: config.database.retryBackoffSeconds,
         keepBackups: config.database.keepBackups,
-        trustServerCertificate: config.database.trustServerCertificate,
+        // Only an explicit setting overrides the URL's ?trustServerCertificate= / ?caFile=.
+        ...tlsOptions(config.database),
         ...(config.db.password === undefined ? {} : { password: config.db.password }),
         ...(config.db.passwordFile === undefined ? {} : { passwordFile: config.db.passwordFile }),
         ...(metrics === undefined

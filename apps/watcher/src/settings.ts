@@ -150,7 +150,16 @@ export const SETTINGS: readonly SettingDef[] = [
     kind: 'boolean',
     schema: z.boolean(),
     allowed: 'true or false',
-    default: false,
+    // No default here: when not set, the URL's ?trustServerCertificate= decides (else false).
+  },
+  {
+    key: 'dbCaFile',
+    env: 'DB_CA_FILE',
+    file: 'database.caFile',
+    kind: 'string',
+    schema: nonEmpty,
+    allowed: "the path of a PEM file holding the SQL Server's CA certificate",
+    path: true,
   },
   {
     key: 'intervalSeconds',

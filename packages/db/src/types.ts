@@ -591,8 +591,23 @@ export interface OpenDatabaseOptions {
    * ```
    */
   readonly authentication?: MssqlAuthentication;
-  /** Accept an unverified server certificate (logs a warning). @default false */
+  /**
+   * Accept an unverified server certificate (logs a warning); when given, it wins over the URL's
+   * `?trustServerCertificate=`. @default the URL's value, else false
+   */
   readonly trustServerCertificate?: boolean;
+  /**
+   * A PEM file with the CA certificate(s) the SQL Server's TLS certificate is verified against
+   * (a private CA, or a test server's self-signed certificate); wins over the URL's `?caFile=`.
+   * Read once when the database is opened; missing, unreadable or certificate-less is
+   * `DB_OPTION_INVALID`.
+   *
+   * @example
+   * ```ts
+   * await openDatabase('mssql://loader@sql01:1433/refdata', { caFile: '/etc/ssl/corp-root-ca.pem' });
+   * ```
+   */
+  readonly caFile?: string;
 }
 
 import type { MssqlAuthentication } from './dialect/mssql/mssql-auth.js';

@@ -1,6 +1,6 @@
 /**
  * Database URLs: `sqlite:PATH`, `sqlite::memory:`, and
- * `mssql://USER[:PASSWORD]@HOST[:PORT]/DB?encrypt=true&trustServerCertificate=false`.
+ * `mssql://USER[:PASSWORD]@HOST[:PORT]/DB?encrypt=true&trustServerCertificate=false&caFile=PATH`.
  */
 import {
   authenticationFromUrlParams,
@@ -42,6 +42,11 @@ export interface MssqlUrl {
   readonly encrypt: MssqlEncrypt;
   /** @default false */
   readonly trustServerCertificate: boolean;
+  /**
+   * `?caFile=PATH`: a PEM file with the CA certificate(s) the server's TLS certificate is verified
+   * against (e.g. a private CA, or a test server's self-signed certificate).
+   */
+  readonly caFile?: string;
   /** Connect timeout in milliseconds. @default 15000 */
   readonly connectTimeoutMs: number;
 }
@@ -103,6 +108,7 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
   const known = new Set([
     'encrypt',
     'trustServerCertificate',
+    'caFile',
     'instanceName',
     'connectTimeout',
     ...MSSQL_AUTH_URL_PARAMS,
@@ -117,6 +123,8 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
   else throw invalid(`encrypt=${JSON.stringify(encryptText)} is not true, false or strict`);
   const trustText = params.get('trustServerCertificate') ?? 'false';
   if (!(trustText in BOOL)) throw invalid(`trustServerCertificate=${JSON.stringify(trustText)} is not true or false`);
+  const caFile = params.get('caFile') ?? undefined;
+  if (caFile !== undefined && caFile.length === 0) throw invalid('caFile= is empty; give the path of a PEM CA file');
   const connectTimeoutText = params.get('connectTimeout') ?? '15000';
   const connectTimeoutMs = Number(connectTimeoutText);
   if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs <= 0) {
@@ -141,6 +149,7 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
     ...(password === undefined ? {} : { password }),
     encrypt,
     trustServerCertificate: BOOL[trustText] as boolean,
+    ...(caFile === undefined ? {} : { caFile }),
     connectTimeoutMs,
   };
 }
@@ -166,6 +175,7 @@ export function redactDatabaseUrl(url: string | DatabaseUrl): string {
   const host = parsed.instanceName === undefined ? parsed.host : `${parsed.host}%5C${parsed.instanceName}`;
   const query = [`encrypt=${parsed.encrypt}`];
   if (parsed.trustServerCertificate) query.push('trustServerCertificate=true');
+  if (parsed.caFile !== undefined) query.push(`caFile=${encodeURIComponent(parsed.caFile)}`);
   const auth = parsed.authentication;
   if (auth !== undefined) {
     query.push(`authentication=${auth.type}`);

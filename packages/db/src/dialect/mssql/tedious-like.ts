@@ -2,6 +2,7 @@
  * Structural types of the parts of tedious we use, so tests can pass fakes, plus the connection
  * config builder and the lazy driver loader.
  */
+import { readFileSync } from 'node:fs';
 import { DbError, DbErrorCode } from '../../errors.js';
 import type { Logger, OpenDatabaseOptions } from '../../types.js';
 import type { MssqlEncrypt, MssqlUrl } from '../../url.js';
@@ -82,6 +83,8 @@ export interface TediousConfig {
     readonly instanceName?: string;
     readonly encrypt: MssqlEncrypt;
     readonly trustServerCertificate: boolean;
+    /** The CA certificate(s) of `caFile` (PEM), passed to Node's TLS as `ca`. */
+    readonly cryptoCredentialsDetails?: { readonly ca: string };
     readonly connectTimeout: number;
     readonly requestTimeout: number;
     readonly cancelTimeout: number;
@@ -98,7 +101,9 @@ export interface TediousConfig {
 /**
  * Builds the tedious configuration from a parsed URL. TLS is on and the certificate verified by
  * default (`encrypt: true`, `trustServerCertificate: false`); trusting an unverified certificate
- * needs `?trustServerCertificate=true` or the option, and logs a warning. tedious's own retry of
+ * needs `?trustServerCertificate=true` or the option, and logs a warning. A private CA (or a test
+ * server's self-signed certificate) is verified with `caFile` (option, or `?caFile=` in the URL;
+ * the option wins): its PEM text becomes `cryptoCredentialsDetails.ca`. tedious's own retry of
  * transient errors is switched off (`maxRetriesOnTransientErrors: 0`) so one policy rules.
  *
  * @example
@@ -119,6 +124,9 @@ export function buildTediousConfig(
   if (url.encrypt === false) {
     logger.warn({ host: url.host }, 'the SQL Server connection is NOT encrypted (encrypt=false)');
   }
+  const caFile = options.caFile ?? url.caFile;
+  const ca =
+    caFile === undefined ? undefined : readCaFile(caFile, options.caFile === undefined ? '?caFile=' : 'caFile');
   return {
     server: url.host,
     authentication: authenticate(),
@@ -127,6 +135,7 @@ export function buildTediousConfig(
       ...(url.instanceName === undefined ? { port: url.port } : { instanceName: url.instanceName }),
       encrypt: url.encrypt,
       trustServerCertificate,
+      ...(ca === undefined ? {} : { cryptoCredentialsDetails: { ca } }),
       connectTimeout: url.connectTimeoutMs,
       requestTimeout: 0,
       cancelTimeout: 5000,
@@ -139,6 +148,33 @@ export function buildTediousConfig(
       rowCollectionOnRequestCompletion: false,
     },
   };
+}
+
+/**
+ * Reads a PEM CA file; `DB_OPTION_INVALID` naming `setting` when it is missing, unreadable or
+ * holds no certificate.
+ */
+function readCaFile(path: string, setting: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new DbError(
+      DbErrorCode.OPTION_INVALID,
+      `${setting} ${JSON.stringify(path)} cannot be read (${typeof code === 'string' ? code : String(err)}). ` +
+        'Give the path of a readable PEM file holding the CA certificate of the SQL Server (or its self-signed certificate).',
+      { cause: err, ...(typeof code === 'string' ? { driverCode: code } : {}) },
+    );
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new DbError(
+      DbErrorCode.OPTION_INVALID,
+      `${setting} ${JSON.stringify(path)} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line). ` +
+        'Give the CA certificate of the SQL Server in PEM form.',
+    );
+  }
+  return text;
 }
 
 /** The authentication of `url` and `options` (see {@link authenticationProvider}), for each new connection. */

@@ -44,7 +44,8 @@ export const TRANSIENT_SOCKET_CODES: readonly string[] = Object.freeze([
   'EAI_AGAIN',
 ]);
 
-interface ErrorLike {
+/** The fields of a driver error that classification reads. */
+export interface ErrorLike {
   code?: unknown;
   number?: unknown;
   errno?: unknown;
@@ -55,7 +56,7 @@ interface ErrorLike {
 }
 
 /** All errors reachable from `err` through AggregateError.errors and `cause` (depth-limited). */
-function* walk(err: unknown, depth = 0): Generator<ErrorLike> {
+export function* walk(err: unknown, depth = 0): Generator<ErrorLike> {
   if (err === null || typeof err !== 'object' || depth > 8) return;
   const e = err as ErrorLike;
   yield e;
