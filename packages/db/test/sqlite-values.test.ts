@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  convertSql,
   mssqlReadValue,
   mssqlStagingValue,
   readExpressionSql,
@@ -147,6 +148,12 @@ describe('SQL Server conversion code with the same values', () => {
       'CAST(TRY_CONVERT(DATETIMEOFFSET, [c5], 127) AS DATETIMEOFFSET(7))',
     );
     expect(tryConvertSql({ kind: 'text' }, '[c6]')).toBeUndefined();
+    // The optimistic fill uses the same conversions with CONVERT (an error instead of NULL).
+    expect(convertSql({ kind: 'datetime', offset: true, fractionDigits: 7 }, '[c5]')).toBe(
+      'CAST(CONVERT(DATETIMEOFFSET, [c5], 127) AS DATETIMEOFFSET(7))',
+    );
+    expect(convertSql({ kind: 'time', fractionDigits: 3 }, '[c7]')).toBe('CONVERT(TIME(3), [c7])');
+    expect(convertSql({ kind: 'bigint' }, '[c8]')).toBeUndefined();
     expect(readExpressionSql({ kind: 'datetime', offset: true, fractionDigits: 7 }, '[atz]')).toBe(
       'CONVERT(NVARCHAR(64), [atz], 126)',
     );

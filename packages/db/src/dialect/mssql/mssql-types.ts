@@ -123,21 +123,38 @@ export function mssqlStagingValue(type: DbType, value: DbValue): DbValue {
  * ```
  */
 export function tryConvertSql(type: DbType, expr: string): string | undefined {
+  return convertWith('TRY_CONVERT', type, expr);
+}
+
+/**
+ * {@link tryConvertSql} with `CONVERT`: the same conversion, an error instead of NULL when a value
+ * does not convert (the optimistic one-statement fill of typed staging).
+ *
+ * @example
+ * ```ts
+ * convertSql({ kind: 'date' }, '[c1]'); // 'CONVERT(DATE, [c1], 23)'
+ * ```
+ */
+export function convertSql(type: DbType, expr: string): string | undefined {
+  return convertWith('CONVERT', type, expr);
+}
+
+function convertWith(fn: 'CONVERT' | 'TRY_CONVERT', type: DbType, expr: string): string | undefined {
   switch (type.kind) {
     case 'decimal':
-      return `TRY_CONVERT(${mssqlType(type)}, ${expr})`;
+      return `${fn}(${mssqlType(type)}, ${expr})`;
     case 'date':
-      return `TRY_CONVERT(DATE, ${expr}, 23)`;
+      return `${fn}(DATE, ${expr}, 23)`;
     case 'datetime':
       // DATETIMEOFFSET converts at the default scale, then casts to the column's: Babelfish's
       // TRY_CONVERT(DATETIMEOFFSET(p), …, 127) is NULL for every input (measured on 4.2.0), and the
       // staged text never has more fraction digits than the column, so the cast is exact.
       return type.offset
-        ? `CAST(TRY_CONVERT(DATETIMEOFFSET, ${expr}, 127) AS ${mssqlType(type)})`
-        : `TRY_CONVERT(${mssqlType(type)}, ${expr}, 126)`;
+        ? `CAST(${fn}(DATETIMEOFFSET, ${expr}, 127) AS ${mssqlType(type)})`
+        : `${fn}(${mssqlType(type)}, ${expr}, 126)`;
     case 'time':
     case 'uuid':
-      return `TRY_CONVERT(${mssqlType(type)}, ${expr})`;
+      return `${fn}(${mssqlType(type)}, ${expr})`;
     default:
       return undefined;
   }
