@@ -13,6 +13,8 @@ export const ENCODINGS = [
   'iso-8859-1',
   'windows-1251',
   'koi8-r',
+  'windows-1250',
+  'iso-8859-2',
 ] as const;
 /** One of {@link ENCODINGS}. */
 export type Encoding = (typeof ENCODINGS)[number];
