@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { convertFile, detectFormat } from '../src/index.js';
+import { convertFile, detectFormat, readRecords, type SourceRecord } from '../src/index.js';
 
 const lines = (n: number, row: (i: number) => string): string =>
   Array.from({ length: n }, (_, k) => `${row(k + 1)}\n`).join('');
@@ -88,6 +88,56 @@ describe('failure classes of real files, in shapes the rules were not tuned on',
     expect(format.headerRows.value).toBe(2);
     expect(out[0]).toBe('station,temp degC,rain mm');
     expect(format.columns[1]?.type.kind).toBe('decimal');
+  });
+
+  it('fills out the short rows of a ragged-right file (empty trailing fields left out) and records it', async () => {
+    const names = [
+      'neo',
+      'bgal',
+      'loxP site',
+      'FRT',
+      'EN2 exon',
+      'B1 site',
+      'EM7 promoter',
+      'ClonNAT',
+      'CD4 domain',
+      'IRES',
+    ];
+    const text = `type,name,response\nCDS,neo ORF,"draw box ""bgal"""\nexon,En2_exon2,\ngene,bgal fusion,draw blue box\n${lines(20, (i) => `misc_feature,${names[i % names.length]} ${i}`)}`;
+    const { format, out, rejects } = await convert(text);
+    expect(format.columns.map((c) => c.name)).toEqual(['type', 'name', 'response']);
+    expect(format.headerRows.value).toBe(1);
+    expect(format.preambleLines.value).toBe(0);
+    expect(format.fillShortRows).toMatchObject({ value: 2 });
+    expect(format.fillShortRows.reason).toMatch(/filled out with empty trailing fields/);
+    expect(format.warnings.join('\n')).toMatch(/20 sampled row\(s\) below line 1 have 2 of its 3 fields/);
+    expect(format.columns[2]?.nullable).toBe(true);
+    expect(rejects).toEqual([]);
+    expect(out).toHaveLength(24);
+    expect(out[4]).toBe('misc_feature,bgal 1,');
+    const records: SourceRecord[] = [];
+    const source = (async function* () {
+      yield Buffer.from(text);
+    })();
+    for await (const r of readRecords(source, format)) records.push(r);
+    expect(records.filter((r) => r.filledFields === 1)).toHaveLength(20);
+    expect(records[1]).toMatchObject({ line: 3, fields: ['exon', 'En2_exon2', ''] });
+    expect(records[1]?.filledFields).toBeUndefined();
+  });
+
+  it('does not fill rows out when the extra columns are always blank (a stray final delimiter) or when one row amid full rows is short', async () => {
+    const stray = await convert(
+      `id,name,price,\n${lines(12, (i) => `${i},item ${i},${i}.5${i % 3 === 0 ? ',' : ''}`)}`,
+    );
+    expect(stray.format.fillShortRows.value).toBe(0);
+    expect(stray.format.columns.map((c) => c.name)).toEqual(['id', 'name', 'price']);
+    expect(stray.rejects).toEqual([]);
+    // A row missing a delimiter in the middle is not a ragged right edge: it is rejected, not shifted.
+    const broken = await convert(
+      `id,name,price\n${lines(12, (i) => (i === 6 ? `${i},item ${i} ${i}.5` : `${i},item ${i},${i}.5`))}`,
+    );
+    expect(broken.format.fillShortRows.value).toBe(0);
+    expect(broken.rejects.map((r) => r.line)).toEqual([7]);
   });
 
   it('pads a header shorter than every row with generated names, with a warning', async () => {
