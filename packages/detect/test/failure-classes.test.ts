@@ -140,6 +140,28 @@ describe('failure classes of real files, in shapes the rules were not tuned on',
     expect(broken.rejects.map((r) => r.line)).toEqual([7]);
   });
 
+  it('reads the first table of a report whose sections are parted by a blank line and a separator line, and records the rest as not loaded', async () => {
+    const text = `Members,,\nname,id,since\n${lines(6, (i) => `Person ${i},${1000 + i},200${i}`)}\n=====,,\nProjects,,\nname,lead,\n${lines(3, (i) => `Project ${i},Person ${i},`)}`;
+    const { format, out, rejects } = await convert(text);
+    expect(format.columns.map((c) => c.name)).toEqual(['name', 'id', 'since']);
+    expect(format.footer.value).toBe(7);
+    expect(format.footer.reason).toMatch(
+      /a separator line \("====="\) after a blank line on line 10: only the first table/,
+    );
+    expect(rejects).toEqual([]);
+    expect(out).toHaveLength(7);
+    expect(out[6]).toBe('Person 6,1006,2006');
+  });
+
+  it('keeps the first, larger table and leaves a smaller second table after a blank line out, with the reason', async () => {
+    const text = `code,name,value\n${lines(15, (i) => `C${i},Name ${i},${i * 3}`)}\nkey,a,b,c,d\n${lines(4, (i) => `k${i},1,2,3,4`)}`;
+    const { format, out, rejects } = await convert(text);
+    expect(format.columns.map((c) => c.name)).toEqual(['code', 'name', 'value']);
+    expect(format.footer.reason).toMatch(/a second table of 5 field\(s\)/);
+    expect(rejects).toEqual([]);
+    expect(out).toHaveLength(16);
+  });
+
   it('pads a header shorter than every row with generated names, with a warning', async () => {
     const { format, out, rejects } = await convert(`a,b\n${lines(11, (i) => `${i},${i * 2},${i * 3}`)}`);
     expect(format.columns.map((c) => c.name)).toEqual(['a', 'b', 'col_3']);
