@@ -125,6 +125,12 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
         })),
       };
     }
+    if (sql.startsWith('SELECT COUNT_BIG(*) AS [n] FROM') && sql.includes('BETWEEN @first AND @last')) {
+      const [schema, name] = idents(sql.slice(sql.indexOf(' FROM '))) as [string, string];
+      const [first, last] = [Number(param(s, 'first')), Number(param(s, 'last'))];
+      const n = (table(schema, name)?.rows ?? []).filter((r) => Number(r[0]) >= first && Number(r[0]) <= last).length;
+      return { rows: [{ n: String(n) }] };
+    }
     if (sql.startsWith('SELECT COUNT_BIG(*) AS [n] FROM') && !sql.includes('BETWEEN')) {
       const [schema, name] = idents(sql.slice(sql.indexOf(' FROM '))) as [string, string];
       return { rows: [{ n: String(table(schema, name)?.rows.length ?? 0) }] };
@@ -183,6 +189,13 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
       const names = idents(sql);
       const typed = table('stg', names[1] as string) as Table;
       const staging = table('stg', names[names.length - 2] as string) as Table;
+      // The optimistic fill (CONVERT, not TRY_CONVERT) fails as a whole on a value that does not convert.
+      const converted = [...sql.matchAll(/(?<!TRY_)CONVERT\([^[]*\[c(\d+)\]/g)].map((m) => Number(m[1]));
+      if (staging.rows.some((r) => converted.some((i) => unconvertible.has(String(r[i + 1]))))) {
+        return {
+          error: Object.assign(new Error('Error converting data type nvarchar to numeric.'), { number: 8114 }),
+        };
+      }
       typed.rows = [...staging.rows].sort((a, b) => Number(a[0]) - Number(b[0])).map((r) => [...r.slice(1), r[0]]);
       return { rowCount: typed.rows.length };
     }

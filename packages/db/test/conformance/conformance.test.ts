@@ -512,6 +512,43 @@ for (const dialect of DIALECTS) {
       expect(await readAll(db, table)).toEqual(expected[dialect]);
     });
 
+    it('reads dates, times and date-times back exactly, offsets included, in any process time zone', async () => {
+      const db = await target.open();
+      const table = uniqueTable('temporal');
+      const columns: ColumnDef[] = [
+        { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'day', type: { kind: 'date' }, nullable: true },
+        { name: 'at', type: { kind: 'time', fractionDigits: 3 }, nullable: true },
+        { name: 'local', type: { kind: 'datetime', offset: false, fractionDigits: 3 }, nullable: true },
+        { name: 'stamp', type: { kind: 'datetime', offset: true, fractionDigits: 3 }, nullable: true },
+        { name: 'exact', type: { kind: 'datetime', offset: true, fractionDigits: 6 }, nullable: true },
+        { name: 'whole', type: { kind: 'datetime', offset: true, fractionDigits: 0 }, nullable: true },
+      ];
+      const rows: DbValue[][] = [
+        [
+          'AAA',
+          '2024-02-29',
+          '23:59:59.999',
+          '2024-03-31T02:30:00.123',
+          '2024-03-31T02:30:00.123+09:00',
+          '1999-12-31T23:59:59.999999-05:30',
+          '2024-01-02T03:04:05Z',
+        ],
+        ['BBB', '0001-01-01', '00:00:00.000', '1970-01-01T00:00:00.000', '1970-01-01T00:00:00.000Z', null, null],
+        ['CCC', null, null, null, null, '2024-06-30T12:00:00.000001+14:00', '2024-06-30T12:00:00-12:00'],
+      ];
+      const tz = process.env.TZ;
+      process.env.TZ = 'Asia/Tokyo';
+      try {
+        const outcome = await loadRows(db, { table, columns }, rows);
+        expect(outcome).toMatchObject(same({ status: 'applied', rowsLoaded: 3 })[dialect]);
+        expect(await readAll(db, table)).toEqual(same(rows)[dialect]);
+      } finally {
+        if (tz === undefined) delete process.env.TZ;
+        else process.env.TZ = tz;
+      }
+    });
+
     it('keeps a claim through an empty progress patch', async () => {
       const db = await target.open();
       const path = `/drop/incoming/${uniqueTable('empty')}.csv`;

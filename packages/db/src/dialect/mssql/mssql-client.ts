@@ -289,6 +289,8 @@ export class MssqlClient {
   readonly logger: Logger;
   /** Snapshots kept per table after each load. */
   readonly keepBackups: number;
+  /** Connections the pool opens at most. */
+  readonly poolSize: number;
   /** Open load sessions; close() aborts them. */
   readonly sessions: Set<{ abort(): Promise<void> }> = new Set();
   readonly #tedious: TediousModuleLike;
@@ -311,6 +313,7 @@ export class MssqlClient {
     this.#authenticate = options.authenticate;
     this.logger = options.logger;
     this.keepBackups = options.keepBackups ?? 10;
+    this.poolSize = options.poolSize;
     this.#retry = options.retry;
     this.#pool = new Pool<PooledConnection>({
       create: () => this.#create(),

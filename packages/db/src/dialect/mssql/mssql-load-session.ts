@@ -1,8 +1,20 @@
 /**
  * A SQL Server load session: `beginLoad` creates a text staging table `[stg].[<table>.<stamp>.<id>]`,
- * `write` bulk-loads batches into it (parameterised INSERT without bulk permission), `validate`
+ * `write` bulk-loads rows into it (parameterised INSERT without bulk permission), `validate`
  * converts on the server into typed staging and removes what does not convert and empty or
  * repeated keys, `commit` applies it (see mssql-commit.ts), `abort` drops staging.
+ *
+ * Staging: the first batch is bulk-loaded on its own (that is where a missing bulk permission
+ * shows, and the session falls back to INSERT); later batches stream into one bulk load per
+ * segment of {@link SEGMENT_ROWS} rows on a connection held for the segment, instead of one bulk
+ * load (and one pooled unit of work) per batch — on Babelfish each costs ≈ 25 ms of set-up, which
+ * made a 990-row batch cost twice its rows. A segment's rows are kept until its bulk load
+ * completes, so a transient failure re-stages that segment in a retried unit, as a batch was.
+ *
+ * Conversion: one optimistic `INSERT … SELECT CONVERT(…)` into typed staging in its own
+ * transaction; only when it fails (some value does not convert) does validation scan for the
+ * failing rows with `TRY_CONVERT` and convert the rest with `TRY_CONVERT`. On Babelfish
+ * `TRY_CONVERT` to DECIMAL costs ≈ 60 µs a value against ≈ 0.5 µs for `CONVERT`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DbError, DbErrorCode } from '../../errors.js';
@@ -43,6 +55,7 @@ import {
   duplicateKeysSql,
   fallbackInsertSql,
   fallbackRowsPerStatement,
+  fillTypedConvertSql,
   fillTypedSql,
   MAX_COLUMNS,
   nullKeysSql,
@@ -53,9 +66,26 @@ import {
 } from './mssql-sql.js';
 import { countIn, describeIn } from './mssql-tables.js';
 import { mssqlReadValue, mssqlStagingValue, qualified, tediousStagingColumn } from './mssql-types.js';
+import { RowChannel } from './row-channel.js';
 
 /** Bulk-load permission denied: fall back to parameterised INSERT. */
 const BULK_PERMISSION_ERRORS = new Set([4834, 4827]);
+
+/**
+ * Rows streamed through one bulk load (and kept for a retry until it completes): about 30 MB of
+ * rows at 10 columns; the ≈ 25 ms set-up of a bulk load is then spread over 50,000 rows.
+ */
+export const SEGMENT_ROWS = 50_000;
+/** Rows queued for a segment's bulk load above which `write` waits for the server. */
+const STREAM_HIGH_WATER = 5_000;
+
+/** A segment: one bulk load fed by a channel, and its rows (for a retry). */
+interface Segment {
+  readonly channel: RowChannel;
+  readonly done: Promise<number>;
+  readonly batches: unknown[][][];
+  rows: number;
+}
 
 /** {@link Database.beginLoad}: checks the column count, creates text staging and opens a session. */
 export async function beginLoad(client: MssqlClient, normalized: NormalizedLoadSpec): Promise<LoadSession> {
@@ -91,6 +121,9 @@ class MssqlLoadSession implements LoadSession {
   readonly #checks: ValueChecker[];
   readonly #commitId = randomUUID();
   #method: 'bulk' | 'insert' = 'bulk';
+  /** Whether a batch was staged by its own bulk load (the permission check). */
+  #probed = false;
+  #segment: Segment | undefined;
   #dirty = false;
   #conversionErrors: RejectedRow[] = [];
 
@@ -123,9 +156,15 @@ class MssqlLoadSession implements LoadSession {
         out.push([row.line, ...row.values.map((v, i) => mssqlStagingValue((columns[i] as ColumnDef).type, v))]);
       }
       if (out.length === 0) return;
+      // Streaming holds a connection between writes: only when the pool has another for the rest.
+      if (this.#method === 'bulk' && this.#probed && this.#client.poolSize > 1) {
+        await this.#stream(out);
+        return;
+      }
       if (this.#method === 'bulk') {
         try {
           await this.#stage('bulk', out);
+          this.#probed = true;
           return;
         } catch (err) {
           const number = (err as { number?: unknown }).number;
@@ -141,14 +180,75 @@ class MssqlLoadSession implements LoadSession {
     });
   }
 
-  /** Stages a batch in one unit of work; a retried batch first checks what its failed attempt left. */
-  #stage(method: 'bulk' | 'insert', out: unknown[][]): Promise<void> {
+  /** Queues rows into the current segment's bulk load (opening one when needed); closes a full segment. */
+  async #stream(out: unknown[][]): Promise<void> {
+    let segment = this.#segment;
+    if (segment === undefined) {
+      const channel = new RowChannel(STREAM_HIGH_WATER);
+      const done = this.#client.withConnection('write', (s) => this.#bulk(s, channel));
+      // Observed here so a failure never goes unhandled; #closeSegment reports it.
+      done.then(
+        () => undefined,
+        () => channel.fail(),
+      );
+      segment = { channel, done, batches: [], rows: 0 };
+      this.#segment = segment;
+    }
+    segment.batches.push(out);
+    segment.rows += out.length;
+    await segment.channel.push(out);
+    if (segment.rows >= SEGMENT_ROWS || segment.channel.failed) await this.#closeSegment();
+  }
+
+  /**
+   * Ends the open segment and waits for its bulk load. A transient failure (or a row count that
+   * does not match) re-stages the segment's rows in a retried unit that first checks what the
+   * failed bulk load left; a permanent one is thrown.
+   */
+  async #closeSegment(): Promise<void> {
+    const segment = this.#segment;
+    if (segment === undefined) return;
+    this.#segment = undefined;
+    segment.channel.close();
+    let failure: unknown;
+    try {
+      if ((await segment.done) === segment.rows) return;
+    } catch (err) {
+      if (err instanceof DbError && !err.transient) throw err;
+      failure = err;
+    }
+    this.#client.logger.warn(
+      {
+        table: this.table,
+        rows: segment.rows,
+        err:
+          failure === undefined ? undefined : { code: (failure as DbError).code, message: (failure as Error).message },
+      },
+      'streamed bulk load did not complete; staging the segment again',
+    );
+    await this.#stage('bulk', segment.batches.flat(), true);
+  }
+
+  /** Waits for the open segment to end without staging anything more (abort: errors ignored). */
+  async #discardSegment(): Promise<void> {
+    const segment = this.#segment;
+    if (segment === undefined) return;
+    this.#segment = undefined;
+    segment.channel.close();
+    await segment.done.catch(() => undefined);
+  }
+
+  /**
+   * Stages a batch in one unit of work; a retried batch (or one that a failed streamed bulk load
+   * may have partly staged: `check`) first checks what the failed attempt left.
+   */
+  #stage(method: 'bulk' | 'insert', out: unknown[][], check = false): Promise<void> {
     const first = out[0]?.[0] as number;
     const last = out[out.length - 1]?.[0] as number;
     return this.#client.unit(
       'write',
       async (s, attempt) => {
-        if (attempt > 0) {
+        if (attempt > 0 || check) {
           // A retried batch whose first attempt may have reached the server: check first.
           const [row] = await s.query<{ n: unknown }>(stagedLinesInRangeSql(this.#staging), [
             big('first', first),
@@ -171,7 +271,7 @@ class MssqlLoadSession implements LoadSession {
     );
   }
 
-  #bulk(s: MssqlSession, rows: unknown[][]): Promise<number> {
+  #bulk(s: MssqlSession, rows: unknown[][] | AsyncIterable<unknown[]>): Promise<number> {
     const columns = [
       { name: 'line', type: 'BigInt' as const, options: { nullable: false } },
       ...this.#spec.columns.map((c, i) => {
@@ -215,16 +315,45 @@ class MssqlLoadSession implements LoadSession {
     return this.#gate.run(() => this.#validate());
   }
 
+  /**
+   * Fills typed staging with `CONVERT` in one statement and its own transaction: true when every
+   * value converted (a failing value rolls it back; the caller then takes the TRY_CONVERT path).
+   */
+  async #convertAll(): Promise<boolean> {
+    const columns = this.#spec.columns;
+    try {
+      await this.#client.unit(
+        'validate',
+        async (s) => {
+          await s.execute(dropTableIfExistsSql(SCHEMAS.staging, this.#typed));
+          await s.execute(createTypedSql(this.#typed, columns));
+          await s.execute(fillTypedConvertSql(this.#staging, this.#typed, columns));
+        },
+        { transaction: true, signal: this.#spec.signal },
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof DbError && err.code === DbErrorCode.ABORTED) throw err;
+      this.#client.logger.debug(
+        { table: this.table, err: { code: (err as DbError).code, message: (err as Error).message } },
+        'some staged value does not convert; finding the rows with TRY_CONVERT',
+      );
+      return false;
+    }
+  }
+
   async #validate(): Promise<StagingReport> {
     this.#gate.assertOpen();
+    await this.#closeSegment();
     const spec = this.#spec;
     const columns = spec.columns;
     const keys = spec.keyColumns;
+    const converted = await this.#convertAll();
     const report = await this.#client.unit(
       'validate',
       async (s) => {
         const conversionErrors: RejectedRow[] = [];
-        const failures = conversionFailuresSql(this.#staging, columns);
+        const failures = converted ? undefined : conversionFailuresSql(this.#staging, columns);
         if (failures !== undefined) {
           for (const r of await s.query<Record<string, unknown>>(failures)) {
             const values = columns.map((_c, i) => r[stagingColumn(i)] as DbValue);
@@ -242,12 +371,14 @@ class MssqlLoadSession implements LoadSession {
             });
           }
         }
-        await s.execute(dropTableIfExistsSql(SCHEMAS.staging, this.#typed));
-        await s.execute(createTypedSql(this.#typed, columns));
-        // One statement for every row that does not convert (not one round trip per line).
-        const deleteFailures = deleteConversionFailuresSql(this.#staging, columns);
-        if (deleteFailures !== undefined && conversionErrors.length > 0) await s.execute(deleteFailures);
-        await s.execute(fillTypedSql(this.#staging, this.#typed, columns));
+        if (!converted) {
+          await s.execute(dropTableIfExistsSql(SCHEMAS.staging, this.#typed));
+          await s.execute(createTypedSql(this.#typed, columns));
+          // One statement for every row that does not convert (not one round trip per line).
+          const deleteFailures = deleteConversionFailuresSql(this.#staging, columns);
+          if (deleteFailures !== undefined && conversionErrors.length > 0) await s.execute(deleteFailures);
+          await s.execute(fillTypedSql(this.#staging, this.#typed, columns));
+        }
         const duplicateKeys: RejectedRow[] = [];
         if (keys.length > 0) {
           const valuesOf = (r: Record<string, unknown>): DbValue[] =>
@@ -260,7 +391,10 @@ class MssqlLoadSession implements LoadSession {
           await s.execute(deleteDuplicateKeysSql(this.#typed, keys));
           duplicateKeys.sort(byLine);
         }
-        await s.execute(syncStagingSql(this.#staging, this.#typed));
+        // Rows left out of typed staging leave text staging too (so a re-validation agrees);
+        // when none was left out there is nothing to remove (and no anti-join of every line).
+        if (conversionErrors.length + duplicateKeys.length > 0)
+          await s.execute(syncStagingSql(this.#staging, this.#typed));
         const stagedRows = await countIn(s, SCHEMAS.staging, this.#typed);
         return { stagedRows, duplicateKeys, conversionErrors };
       },
@@ -319,6 +453,7 @@ class MssqlLoadSession implements LoadSession {
   }
 
   async #drop(): Promise<void> {
+    await this.#discardSegment();
     this.#close();
     await this.#dropStaging();
   }

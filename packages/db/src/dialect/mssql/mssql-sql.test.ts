@@ -27,6 +27,7 @@ import {
   fallbackInsertSql,
   fallbackRowsPerStatement,
   fillLiveSql,
+  fillTypedConvertSql,
   fillTypedSql,
   HEARTBEAT_SQL,
   LIST_EXPIRED_SQL,
@@ -107,6 +108,10 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(conversionFailuresSql('x.1', [cols[0]!, cols[3]!])).toBeUndefined();
     expect(fillTypedSql('cur.1', 'cur.1.t', cols)).toBe(
       'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], [rate]]x], [day], [n], [__refdata_line]) SELECT [c0], TRY_CONVERT(DECIMAL(38,10), [c1]), TRY_CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1] ORDER BY [line];',
+    );
+    // The optimistic fill: the same conversions with CONVERT, failing as a whole on a bad value.
+    expect(fillTypedConvertSql('cur.1', 'cur.1.t', cols)).toBe(
+      'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], [rate]]x], [day], [n], [__refdata_line]) SELECT [c0], CONVERT(DECIMAL(38,10), [c1]), CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1] ORDER BY [line];',
     );
     expect(syncStagingSql('cur.1', 'cur.1.t')).toBe(
       'DELETE FROM [stg].[cur.1] WHERE [line] NOT IN (SELECT [__refdata_line] FROM [stg].[cur.1.t]);',

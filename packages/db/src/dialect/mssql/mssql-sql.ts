@@ -6,6 +6,7 @@
 import { quoteMssqlIdentifier as q } from '../../identifiers.js';
 import { type ColumnDef, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
 import {
+  convertSql,
   mssqlStagingType,
   mssqlType,
   qualified,
@@ -183,10 +184,27 @@ export function dropTableIfExistsSql(schema: string, name: string): string {
 
 /** Fills typed staging from text staging (rows failing conversion were removed first), in line order. */
 export function fillTypedSql(staging: string, typed: string, columns: readonly ColumnDef[]): string {
+  return fillTyped(staging, typed, columns, tryConvertSql);
+}
+
+/**
+ * Fills typed staging from text staging with `CONVERT`: one statement that fails as a whole when
+ * any value does not convert (then {@link conversionFailuresSql} and {@link fillTypedSql} run).
+ */
+export function fillTypedConvertSql(staging: string, typed: string, columns: readonly ColumnDef[]): string {
+  return fillTyped(staging, typed, columns, convertSql);
+}
+
+function fillTyped(
+  staging: string,
+  typed: string,
+  columns: readonly ColumnDef[],
+  convert: (type: ColumnDef['type'], expr: string) => string | undefined,
+): string {
   const targets = [...columns.map((c) => q(c.name)), q(LINE_COLUMN)].join(', ');
   const values = columns.map((c, i) => {
     const expr = `[${stagingColumn(i)}]`;
-    return stagedAsText(c.type) ? (tryConvertSql(c.type, expr) as string) : expr;
+    return stagedAsText(c.type) ? (convert(c.type, expr) as string) : expr;
   });
   return `INSERT INTO ${qualified(SCHEMAS.staging, typed)} WITH (TABLOCK) (${targets}) SELECT ${[...values, '[line]'].join(', ')} FROM ${qualified(SCHEMAS.staging, staging)} ORDER BY [line];`;
 }

@@ -123,16 +123,38 @@ export function mssqlStagingValue(type: DbType, value: DbValue): DbValue {
  * ```
  */
 export function tryConvertSql(type: DbType, expr: string): string | undefined {
+  return convertWith('TRY_CONVERT', type, expr);
+}
+
+/**
+ * {@link tryConvertSql} with `CONVERT`: the same conversion, an error instead of NULL when a value
+ * does not convert (the optimistic one-statement fill of typed staging).
+ *
+ * @example
+ * ```ts
+ * convertSql({ kind: 'date' }, '[c1]'); // 'CONVERT(DATE, [c1], 23)'
+ * ```
+ */
+export function convertSql(type: DbType, expr: string): string | undefined {
+  return convertWith('CONVERT', type, expr);
+}
+
+function convertWith(fn: 'CONVERT' | 'TRY_CONVERT', type: DbType, expr: string): string | undefined {
   switch (type.kind) {
     case 'decimal':
-      return `TRY_CONVERT(${mssqlType(type)}, ${expr})`;
+      return `${fn}(${mssqlType(type)}, ${expr})`;
     case 'date':
-      return `TRY_CONVERT(DATE, ${expr}, 23)`;
+      return `${fn}(DATE, ${expr}, 23)`;
     case 'datetime':
-      return `TRY_CONVERT(${mssqlType(type)}, ${expr}, ${type.offset ? 127 : 126})`;
+      // DATETIMEOFFSET converts at the default scale, then casts to the column's: Babelfish's
+      // TRY_CONVERT(DATETIMEOFFSET(p), …, 127) is NULL for every input (measured on 4.2.0), and the
+      // staged text never has more fraction digits than the column, so the cast is exact.
+      return type.offset
+        ? `CAST(${fn}(DATETIMEOFFSET, ${expr}, 127) AS ${mssqlType(type)})`
+        : `${fn}(${mssqlType(type)}, ${expr}, 126)`;
     case 'time':
     case 'uuid':
-      return `TRY_CONVERT(${mssqlType(type)}, ${expr})`;
+      return `${fn}(${mssqlType(type)}, ${expr})`;
     default:
       return undefined;
   }
@@ -215,11 +237,13 @@ export function mssqlReadValue(type: DbType, raw: unknown): DbValue {
       return minimalDecimal(String(raw));
     case 'datetime': {
       const text = String(raw);
-      const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:\d{2})?$/.exec(text);
+      // SQL Server answers style 126 as `2024-03-31T02:30:00.1230000+09:00`; Babelfish ignores the
+      // style and answers `2024-03-31 02:30:00.123 +09:00` (trailing fraction zeros dropped).
+      const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(Z|[+-]\d{2}:\d{2})?$/.exec(text);
       if (m === null) return text;
-      const local = `${(m[1] as string).slice(0, 11)}${fixFraction((m[1] as string).slice(11), type.fractionDigits)}`;
+      const local = `${m[1] as string}T${fixFraction(m[2] as string, type.fractionDigits)}`;
       if (!type.offset) return local;
-      const zone = m[2] ?? 'Z';
+      const zone = m[3] ?? 'Z';
       return `${local}${zone === '+00:00' || zone === '-00:00' ? 'Z' : zone}`;
     }
     default:

@@ -1,0 +1,115 @@
+// How a SQL Server load session stages rows: the first batch by its own bulk load, later batches
+// streamed through one bulk load per segment, re-staged when that bulk load fails (fake server).
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { MssqlDatabase } from '../src/dialect/mssql/mssql-database.js';
+import { SEGMENT_ROWS } from '../src/dialect/mssql/mssql-load-session.js';
+import { loadTarn } from '../src/dialect/mssql/tedious-like.js';
+import type { ColumnDef, Database, DbValue } from '../src/index.js';
+import { type MssqlUrl, parseDatabaseUrl } from '../src/url.js';
+import { readAll, staged } from './helpers.js';
+import { fakeServer } from './mssql-fake-server.js';
+import { fakeTedious, recordingLogger } from './mssql-fakes.js';
+
+async function open(poolSize?: number): Promise<{
+  db: Database;
+  server: ReturnType<typeof fakeServer>;
+  fake: ReturnType<typeof fakeTedious>;
+}> {
+  const server = fakeServer('babelfish');
+  const fake = fakeTedious(server.respond, server.onBulk);
+  const Pool = await loadTarn();
+  const { logger } = recordingLogger();
+  const db = new MssqlDatabase(
+    parseDatabaseUrl('mssql://u@h/db') as MssqlUrl,
+    { password: 'pw', logger, maxRetries: 2, retryBackoffSeconds: 0, ...(poolSize === undefined ? {} : { poolSize }) },
+    fake.module,
+    Pool,
+  );
+  onTestFinished(() => db.close());
+  await db.migrate();
+  return { db, server, fake };
+}
+
+const cols: ColumnDef[] = [
+  { name: 'code', type: { kind: 'text', maxLength: 10 }, nullable: false },
+  { name: 'rate', type: { kind: 'decimal', precision: 9, scale: 2 }, nullable: true },
+];
+const rows = (n: number, from: number): DbValue[][] =>
+  Array.from({ length: n }, (_v, i) => [`C${from + i}`, `${(from + i) % 100}.5`]);
+const stagingBulks = (fake: ReturnType<typeof fakeTedious>) => fake.bulks.filter((b) => b.table.startsWith('[stg].'));
+
+describe('SQL Server staging by streamed bulk loads (fake server)', () => {
+  it('bulk-loads the first batch alone, then streams later batches through one bulk load per segment', async () => {
+    const { db, fake } = await open();
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    await session.write(staged(rows(10, 0), 2));
+    await session.write(staged(rows(20, 10), 12));
+    await session.write(staged(rows(30, 30), 32));
+    const outcome = await session.commit();
+    expect(outcome).toMatchObject({ status: 'applied', rowsLoaded: 60 });
+    expect(stagingBulks(fake).map((b) => b.rows.length)).toEqual([10, 50]);
+    const loaded = await readAll(db, 'cur');
+    expect(loaded.map((r) => r[0])).toEqual(rows(60, 0).map((r) => r[0]));
+  });
+
+  it(`starts a new bulk load after ${SEGMENT_ROWS.toLocaleString('en')} streamed rows`, async () => {
+    const { db, fake } = await open();
+    const session = await db.beginLoad({ table: 'big', columns: cols });
+    await session.write(staged(rows(5, 0), 2));
+    const per = 10_000;
+    for (let done = 5; done < 5 + SEGMENT_ROWS + per; done += per)
+      await session.write(staged(rows(per, done), done + 2));
+    const report = await session.validate();
+    expect(report.stagedRows).toBe(5 + SEGMENT_ROWS + per);
+    expect(stagingBulks(fake).map((b) => b.rows.length)).toEqual([5, SEGMENT_ROWS, per]);
+    await session.abort();
+  });
+
+  it('stages a segment again, exactly once, when its streamed bulk load fails on a dropped connection', async () => {
+    const { db, fake } = await open();
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    await session.write(staged(rows(10, 0), 2));
+    fake.failBulk.next = Object.assign(new Error('Connection lost - read ECONNRESET'), {
+      code: 'ESOCKET',
+      name: 'ConnectionError',
+    });
+    await session.write(staged(rows(20, 10), 12));
+    await session.write(staged(rows(30, 30), 32));
+    const outcome = await session.commit();
+    expect(outcome).toMatchObject({ status: 'applied', rowsLoaded: 60 });
+    // The first batch, the failed stream (nothing staged), the segment re-staged in a unit.
+    expect(stagingBulks(fake).map((b) => b.rows.length)).toEqual([10, 50, 50]);
+    expect(fake.statements.filter((s) => s.sql.includes('BETWEEN @first AND @last'))).toHaveLength(1);
+    expect((await readAll(db, 'cur')).length).toBe(60);
+  });
+
+  it('fails the load when the streamed bulk load fails for good', async () => {
+    const { db, fake } = await open();
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    await session.write(staged(rows(10, 0), 2));
+    fake.failBulk.next = Object.assign(new Error('String or binary data would be truncated.'), { number: 8152 });
+    await session.write(staged(rows(20, 10), 12));
+    await expect(session.validate()).rejects.toMatchObject({ code: 'DB_QUERY_FAILED' });
+    await session.abort();
+    expect(await db.describeTable('cur')).toBeUndefined();
+  });
+
+  it('abort ends an open segment and drops staging', async () => {
+    const { db, server } = await open();
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    await session.write(staged(rows(10, 0), 2));
+    await session.write(staged(rows(20, 10), 12));
+    await session.abort();
+    expect([...server.tables.values()].filter((t) => t.schema === 'stg')).toEqual([]);
+  });
+
+  it('with a pool of one connection, bulk-loads every batch on its own (no connection held between writes)', async () => {
+    const { db, fake } = await open(1);
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    await session.write(staged(rows(10, 0), 2));
+    await session.write(staged(rows(20, 10), 12));
+    await session.write(staged(rows(30, 30), 32));
+    expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 60 });
+    expect(stagingBulks(fake).map((b) => b.rows.length)).toEqual([10, 20, 30]);
+  });
+});
