@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { convertFile, detectFormat } from '../src/index.js';
+import { convertFile, detectFormat, readRecords, type SourceRecord } from '../src/index.js';
 
 const lines = (n: number, row: (i: number) => string): string =>
   Array.from({ length: n }, (_, k) => `${row(k + 1)}\n`).join('');
@@ -88,6 +88,78 @@ describe('failure classes of real files, in shapes the rules were not tuned on',
     expect(format.headerRows.value).toBe(2);
     expect(out[0]).toBe('station,temp degC,rain mm');
     expect(format.columns[1]?.type.kind).toBe('decimal');
+  });
+
+  it('fills out the short rows of a ragged-right file (empty trailing fields left out) and records it', async () => {
+    const names = [
+      'neo',
+      'bgal',
+      'loxP site',
+      'FRT',
+      'EN2 exon',
+      'B1 site',
+      'EM7 promoter',
+      'ClonNAT',
+      'CD4 domain',
+      'IRES',
+    ];
+    const text = `type,name,response\nCDS,neo ORF,"draw box ""bgal"""\nexon,En2_exon2,\ngene,bgal fusion,draw blue box\n${lines(20, (i) => `misc_feature,${names[i % names.length]} ${i}`)}`;
+    const { format, out, rejects } = await convert(text);
+    expect(format.columns.map((c) => c.name)).toEqual(['type', 'name', 'response']);
+    expect(format.headerRows.value).toBe(1);
+    expect(format.preambleLines.value).toBe(0);
+    expect(format.fillShortRows).toMatchObject({ value: 2 });
+    expect(format.fillShortRows.reason).toMatch(/filled out with empty trailing fields/);
+    expect(format.warnings.join('\n')).toMatch(/20 sampled row\(s\) below line 1 have 2 of its 3 fields/);
+    expect(format.columns[2]?.nullable).toBe(true);
+    expect(rejects).toEqual([]);
+    expect(out).toHaveLength(24);
+    expect(out[4]).toBe('misc_feature,bgal 1,');
+    const records: SourceRecord[] = [];
+    const source = (async function* () {
+      yield Buffer.from(text);
+    })();
+    for await (const r of readRecords(source, format)) records.push(r);
+    expect(records.filter((r) => r.filledFields === 1)).toHaveLength(20);
+    expect(records[1]).toMatchObject({ line: 3, fields: ['exon', 'En2_exon2', ''] });
+    expect(records[1]?.filledFields).toBeUndefined();
+  });
+
+  it('does not fill rows out when the extra columns are always blank (a stray final delimiter) or when one row amid full rows is short', async () => {
+    const stray = await convert(
+      `id,name,price,\n${lines(12, (i) => `${i},item ${i},${i}.5${i % 3 === 0 ? ',' : ''}`)}`,
+    );
+    expect(stray.format.fillShortRows.value).toBe(0);
+    expect(stray.format.columns.map((c) => c.name)).toEqual(['id', 'name', 'price']);
+    expect(stray.rejects).toEqual([]);
+    // A row missing a delimiter in the middle is not a ragged right edge: it is rejected, not shifted.
+    const broken = await convert(
+      `id,name,price\n${lines(12, (i) => (i === 6 ? `${i},item ${i} ${i}.5` : `${i},item ${i},${i}.5`))}`,
+    );
+    expect(broken.format.fillShortRows.value).toBe(0);
+    expect(broken.rejects.map((r) => r.line)).toEqual([7]);
+  });
+
+  it('reads the first table of a report whose sections are parted by a blank line and a separator line, and records the rest as not loaded', async () => {
+    const text = `Members,,\nname,id,since\n${lines(6, (i) => `Person ${i},${1000 + i},200${i}`)}\n=====,,\nProjects,,\nname,lead,\n${lines(3, (i) => `Project ${i},Person ${i},`)}`;
+    const { format, out, rejects } = await convert(text);
+    expect(format.columns.map((c) => c.name)).toEqual(['name', 'id', 'since']);
+    expect(format.footer.value).toBe(7);
+    expect(format.footer.reason).toMatch(
+      /a separator line \("====="\) after a blank line on line 10: only the first table/,
+    );
+    expect(rejects).toEqual([]);
+    expect(out).toHaveLength(7);
+    expect(out[6]).toBe('Person 6,1006,2006');
+  });
+
+  it('keeps the first, larger table and leaves a smaller second table after a blank line out, with the reason', async () => {
+    const text = `code,name,value\n${lines(15, (i) => `C${i},Name ${i},${i * 3}`)}\nkey,a,b,c,d\n${lines(4, (i) => `k${i},1,2,3,4`)}`;
+    const { format, out, rejects } = await convert(text);
+    expect(format.columns.map((c) => c.name)).toEqual(['code', 'name', 'value']);
+    expect(format.footer.reason).toMatch(/a second table of 5 field\(s\)/);
+    expect(rejects).toEqual([]);
+    expect(out).toHaveLength(16);
   });
 
   it('pads a header shorter than every row with generated names, with a warning', async () => {

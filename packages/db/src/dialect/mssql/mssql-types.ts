@@ -11,6 +11,7 @@
  */
 import { quoteMssqlIdentifier as q } from '../../identifiers.js';
 import type { DbType, DbValue } from '../../types.js';
+import { minimalDecimal } from '../../values.js';
 
 /**
  * The T-SQL type of a logical type.
@@ -183,23 +184,6 @@ export function readExpressionSql(type: DbType, expr: string): string {
     default:
       return expr;
   }
-}
-
-/**
- * A decimal's text without the zeros SQL Server pads to the column's scale: `1.50` → `1.5`,
- * `2.00` → `2`, `-0.00` → `0`. SQLite keeps the canonical text it was given, so the two dialects
- * read back the same text unless the file itself wrote trailing zeros (`0.10`): a DECIMAL column
- * cannot remember them, and SQL Server then reads `0.1` (see the db README).
- *
- * @example
- * ```ts
- * minimalDecimal('100.500'); // '100.5'
- * ```
- */
-export function minimalDecimal(text: string): string {
-  if (!text.includes('.')) return text;
-  const trimmed = text.replace(/0+$/, '').replace(/\.$/, '');
-  return /^-0*$/.test(trimmed) ? '0' : trimmed;
 }
 
 /** Pads or trims (zeros only) the fraction of `hh:mm:ss[.f]` to exactly `digits` digits. */
