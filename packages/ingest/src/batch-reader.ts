@@ -3,7 +3,8 @@
  * record reader, records converted and grouped into packed batches of good and rejected rows.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import type { RejectedRow } from '@refdata/db';
 import type { FormatInfo, SourceRecord } from '@refdata/detect';
 import { readRecordChunks } from '@refdata/detect';
@@ -74,6 +75,32 @@ export class FileChunks {
 }
 
 /**
+ * A file read in chunks through a read stream, for the calling thread: each read returns to the
+ * event loop, so timers (progress, lease heartbeats) keep running while a file is parsed inline.
+ * @internal
+ */
+export class StreamChunks {
+  readonly #stream: ReturnType<typeof createReadStream>;
+  readonly #chunks: AsyncIterator<Buffer>;
+
+  constructor(path: string, chunkBytes: number) {
+    this.#stream = createReadStream(path, { highWaterMark: chunkBytes });
+    this.#chunks = this.#stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  /** The next chunk of the file, or undefined at its end. */
+  async next(): Promise<Buffer | undefined> {
+    const r = await this.#chunks.next();
+    return r.done ? undefined : r.value;
+  }
+
+  /** Stops reading; safe to call more than once. */
+  close(): void {
+    this.#stream.destroy();
+  }
+}
+
+/**
  * Reads the file once: every byte passes a sha256 hash and a byte counter on its way into
  * `readRecords`; records are converted and grouped into batches of at most `batchSize` good rows
  * and `batchSize` bad rows (a batch carries the bad rows met since the previous one). Bytes after the last record (a footer)
@@ -85,11 +112,13 @@ export async function* readBatches(
 ): AsyncGenerator<EncodedBatch, ReaderEnd> {
   const hash = createHash('sha256');
   let bytes = 0;
-  const source = new FileChunks(config.path, config.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  const chunkBytes = config.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  // Blocking reads on the parse worker's own thread; a read stream on the calling thread.
+  const source = isMainThread ? new StreamChunks(config.path, chunkBytes) : new FileChunks(config.path, chunkBytes);
   const counted: AsyncIterable<Uint8Array> = {
     [Symbol.asyncIterator]: () => ({
       next: async () => {
-        const chunk = source.next();
+        const chunk = await source.next();
         if (chunk === undefined) return { done: true, value: undefined };
         hash.update(chunk);
         bytes += chunk.length;
@@ -125,7 +154,7 @@ export async function* readBatches(
     }
     for (;;) {
       signal?.throwIfAborted();
-      const chunk = source.next();
+      const chunk = await source.next();
       if (chunk === undefined) break;
       hash.update(chunk);
       bytes += chunk.length;
