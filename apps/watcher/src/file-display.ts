@@ -3,8 +3,10 @@
  * queued, loading with a progress bar that follows the reader several times a second, then one
  * permanent line when it is done. Log lines and messages print above the rows, never into them.
  */
+
+import { createRequire } from 'node:module';
 import type { IngestProgress } from '@refdata/ingest';
-import { MultiBar, type SingleBar } from 'cli-progress';
+import type { MultiBar, SingleBar } from 'cli-progress';
 import type { AppContext } from './context.js';
 import type { Paint } from './output.js';
 
@@ -78,7 +80,10 @@ export class FileDisplay {
     this.#stream = stream;
     this.#paint = paint;
     this.#onStop = onStop;
-    this.#multibar = new MultiBar({
+    // cli-progress is loaded here, when a terminal shows the rows: commands that print to a pipe
+    // or a file never pay its start-up (16 modules).
+    const progress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+    this.#multibar = new progress.MultiBar({
       stream: stream as NodeJS.WritableStream,
       fps: FPS,
       // Keep the terminal's own wrapping: a long log line printed above the rows wraps as usual;

@@ -2,10 +2,16 @@
  * Human and machine output: scrubbed sinks, tables (cli-table3), JSON, and colour only on a
  * TTY and never with NO_COLOR.
  */
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import { AppError, AppErrorCode } from './errors.js';
 import { PipeState, type WritableLike } from './pipe-state.js';
 import { type SecretScrubber, scrubbingSink, type TextSink } from './secrets.js';
+
+/** cli-table3, loaded by the first table printed: commands that print none skip its start-up. */
+function loadTable(): typeof TableType {
+  return createRequire(import.meta.url)('cli-table3') as typeof TableType;
+}
 
 /** The process streams the app writes to (injectable for tests). */
 export interface Streams {
@@ -119,6 +125,7 @@ export class Output {
 
   /** Prints a table on stdout. */
   table(head: readonly string[], rows: readonly (readonly unknown[])[]): void {
+    const Table = loadTable();
     const table = new Table({
       head: head.map((h) => this.paint.bold(h)),
       style: { head: [], border: [] },
@@ -130,6 +137,7 @@ export class Output {
 
   /** Prints label/value pairs as a two-column table on stdout. */
   pairs(rows: readonly (readonly [string, unknown])[]): void {
+    const Table = loadTable();
     const table = new Table({ style: { head: [], border: [] }, chars: COMPACT });
     for (const [k, v] of rows) table.push({ [this.paint.bold(k)]: cell(v) });
     this.line(table.toString());

@@ -26,6 +26,23 @@ export const UUID_PATTERN: RegExp = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
  * sameDbType({ kind: 'int' }, { kind: 'int' }); // true
  * ```
  */
+/**
+ * A decimal in minimal form: no trailing fraction zeros (`1.50` → `1.5`, `2.00` → `2`, `-0.00` →
+ * `0`). Both dialects read decimals back in this form, so the same file exports the same text from
+ * SQLite and SQL Server: a DECIMAL column holds a number, not its spelling (SQL Server cannot
+ * remember that a file wrote `0.10`), see the db README.
+ *
+ * @example
+ * ```ts
+ * minimalDecimal('100.500'); // '100.5'
+ * ```
+ */
+export function minimalDecimal(text: string): string {
+  if (!text.includes('.')) return text;
+  const trimmed = text.replace(/0+$/, '').replace(/\.$/, '');
+  return /^-0*$/.test(trimmed) ? '0' : trimmed;
+}
+
 export function sameDbType(a: DbType, b: DbType): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {

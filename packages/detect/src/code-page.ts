@@ -123,3 +123,90 @@ export function cyrillicCodePage(
     reason: `not valid UTF-8; ${Math.round(best.share * 100)}% of the ${best.high} bytes above 0x7F form whole Cyrillic words, which read as Cyrillic in ${best.encoding} (letter statistics ${best.score.toFixed(1)} against ${second.score.toFixed(1)} for ${second.encoding})`,
   };
 }
+
+/** Central European code pages told apart from Windows-1252 here, with their iconv-lite names. @internal */
+export const CENTRAL_EUROPEAN_CODE_PAGES = { 'windows-1250': 'win1250', 'iso-8859-2': 'iso88592' } as const;
+type CentralEuropeanCodePage = keyof typeof CENTRAL_EUROPEAN_CODE_PAGES;
+
+/**
+ * The letters beyond ASCII of the languages written in Windows-1252 and in Windows-1250 /
+ * ISO-8859-2 (lower case). Text in one language uses the letters of one alphabet; a wrong code
+ * page turns them into letters of several (`ludnoœæ`, Polish read as Windows-1252) or into
+ * symbols inside words (`ma³opolskie`).
+ */
+const ALPHABETS: Readonly<Record<string, string>> = {
+  French: 'àâæçéèêëîïôœùûüÿ',
+  German: 'äöüß',
+  Spanish: 'áéíñóúü',
+  Italian: 'àèéìíîòóù',
+  Portuguese: 'áâãàçéêíóôõú',
+  Dutch: 'éëïóöü',
+  Scandinavian: 'æøåäöé',
+  Icelandic: 'áéíóúýþæöð',
+  Polish: 'ąćęłńóśźż',
+  Czech: 'áčďéěíňóřšťúůýž',
+  Slovak: 'áäčďéíĺľňóôŕšťúýž',
+  Hungarian: 'áéíóöőúüű',
+  Romanian: 'ăâîșțşţ',
+  Croatian: 'čćđšž',
+};
+const WESTERN = ['French', 'German', 'Spanish', 'Italian', 'Portuguese', 'Dutch', 'Scandinavian', 'Icelandic'];
+const CENTRAL = ['Polish', 'Czech', 'Slovak', 'Hungarian', 'Romanian', 'Croatian', 'German'];
+
+/** Non-ASCII letters a text needs before its code page is judged by them. */
+const MIN_CENTRAL_LETTERS = 8;
+
+/**
+ * How well a decoding reads as one language: the best share, over `languages`, of the non-ASCII
+ * characters that sit inside words (next to a letter) and belong to that language's alphabet.
+ */
+function alphabetFit(text: string, languages: readonly string[]): { share: number; language: string; count: number } {
+  const seen = new Map<string, number>();
+  let count = 0;
+  for (const m of text.matchAll(/[^\p{ASCII}]/gu)) {
+    const i = m.index;
+    const before = text[i - 1] ?? '';
+    const after = text[i + 1] ?? '';
+    if (!/\p{L}/u.test(before) && !/\p{L}/u.test(after)) continue;
+    const ch = m[0].toLowerCase();
+    seen.set(ch, (seen.get(ch) ?? 0) + 1);
+    count += 1;
+  }
+  let best = { share: 0, language: languages[0]!, count };
+  for (const language of languages) {
+    const alphabet = ALPHABETS[language]!;
+    let inside = 0;
+    for (const [ch, n] of seen) if (alphabet.includes(ch)) inside += n;
+    const share = count === 0 ? 0 : inside / count;
+    if (share > best.share) best = { share, language, count };
+  }
+  return best;
+}
+
+/**
+ * A Central European code page (Windows-1250 or ISO-8859-2) when the sample's non-ASCII letters
+ * read as one Central European language there and not as one Western language in
+ * Windows-1252; else undefined (Windows-1252 stays the default, and wins every tie: German text
+ * reads the same in both). @internal
+ */
+export function centralEuropeanCodePage(
+  bytes: Uint8Array,
+): { encoding: CentralEuropeanCodePage; confidence: number; reason: string } | undefined {
+  const probe = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, PROBE));
+  const western = alphabetFit(iconv.decode(probe, 'win1252'), WESTERN);
+  if (western.count < MIN_CENTRAL_LETTERS) return undefined;
+  const fits = (Object.keys(CENTRAL_EUROPEAN_CODE_PAGES) as CentralEuropeanCodePage[])
+    .map((encoding) => ({
+      encoding,
+      ...alphabetFit(iconv.decode(probe, CENTRAL_EUROPEAN_CODE_PAGES[encoding]), CENTRAL),
+    }))
+    .sort((a, b) => b.share - a.share);
+  const best = fits[0]!;
+  // Text in one language fits its alphabet almost wholly; a wrong code page mixes alphabets.
+  if (best.share < 0.95 || best.share - western.share < 0.15) return undefined;
+  return {
+    encoding: best.encoding,
+    confidence: best.share - western.share > 0.3 ? 0.85 : 0.7,
+    reason: `not valid UTF-8; ${Math.round(best.share * 100)}% of the ${western.count} non-ASCII letters read as ${best.language} in ${best.encoding}, ${Math.round(western.share * 100)}% as ${western.language} in windows-1252`,
+  };
+}

@@ -5,7 +5,12 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
-import { CYRILLIC_CODE_PAGES, cyrillicCodePage } from './code-page.js';
+import {
+  CENTRAL_EUROPEAN_CODE_PAGES,
+  CYRILLIC_CODE_PAGES,
+  centralEuropeanCodePage,
+  cyrillicCodePage,
+} from './code-page.js';
 import { DetectError, DetectErrorCode } from './errors.js';
 import type { Encoding } from './types.js';
 
@@ -250,6 +255,8 @@ function guessTextEncoding(bytes: Uint8Array, wholeFile: boolean): EncodingGuess
   }
   const cyrillic = cyrillicCodePage(bytes);
   if (cyrillic !== undefined) return { ...cyrillic, bom: false, bomLength: 0 };
+  const central = centralEuropeanCodePage(bytes);
+  if (central !== undefined) return { ...central, bom: false, bomLength: 0 };
   if (undefined1252 > 0) {
     return {
       encoding: 'iso-8859-1',
@@ -278,6 +285,7 @@ const ICONV_NAMES: Partial<Record<Encoding, string>> = {
   'windows-1252': 'win1252',
   'iso-8859-1': 'latin1',
   ...CYRILLIC_CODE_PAGES,
+  ...CENTRAL_EUROPEAN_CODE_PAGES,
 };
 
 function invalid(encoding: Encoding, cause: unknown): DetectError {

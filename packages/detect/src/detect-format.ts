@@ -11,7 +11,7 @@ import { DetectError, DetectErrorCode } from './errors.js';
 import { tailFooter } from './footer.js';
 import { DEFAULT_MAX_FIELD_SIZE, DEFAULT_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS, validateOptions } from './options.js';
 import { decidePadding } from './padding.js';
-import { countLines, hasTrailingBlankField, isBlank } from './rows.js';
+import { countLines, filledRecord, hasTrailingBlankField, isBlank } from './rows.js';
 import { readSample, type Sample } from './sample.js';
 import { detectStructure } from './structure.js';
 import { type Dialect, tokenize } from './tokenizer.js';
@@ -246,8 +246,11 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
   const dataStartIndex =
     headerRecords.length > 0 ? records.indexOf(headerRecords[headerRecords.length - 1]!) + 1 : headerStart;
   const dataEnd = structure.footerStart ?? records.length;
-  const dataRecords = records.slice(dataStartIndex, dataEnd).filter((r) => !isBlank(r));
   const width = structure.width;
+  const dataRecords = records
+    .slice(dataStartIndex, dataEnd)
+    .filter((r) => !isBlank(r))
+    .map((r) => filledRecord(r, width, structure.fillFrom));
   const fitting = dataRecords.filter((r) => r.fields.length === width);
   const typed = fitting.length > sampleRows ? fitting.slice(0, sampleRows) : fitting;
   // Without a null in the sample a column is non-nullable only when the sample saw every row.
@@ -338,6 +341,14 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     headerRows: headerDecision,
     footer,
     footerLines,
+    fillShortRows:
+      structure.fillFrom > 0
+        ? decision(
+            structure.fillFrom,
+            0.7,
+            `the first row has ${width} fields and the rows below ${structure.fillFrom} to ${width}, the longer ones with values in the extra columns: rows with ${structure.fillFrom} or more fields are filled out with empty trailing fields`,
+          )
+        : decision(0, 0.9, `rows must have ${width} fields`),
     columns,
     nullTokens: [...nullTokenList],
     warnings,

@@ -35,6 +35,18 @@ export function looksLikeNote(r: SourceRecord, width: number): boolean {
   return /[\s:]/.test(text) && /\p{L}/u.test(text);
 }
 
+/**
+ * A separator line: one non-empty cell made of a single punctuation character repeated at least
+ * three times (`-----`, `~~~~`, `=====`), whatever the number of fields (`~~~~,,,`). After a
+ * blank line it starts another section of a report, never a row of the table.
+ * @internal
+ */
+export function looksLikeSeparator(r: SourceRecord): boolean {
+  if (nonEmptyCount(r) !== 1) return false;
+  const text = r.fields.find((f) => f.trim() !== '')!.trim();
+  return /^([^\p{L}\p{N}\s])\1{2,}$/u.test(text);
+}
+
 /** Where the table ends in `records`, and why (undefined when it runs to the end). @internal */
 export interface FooterFound {
   /** Index of the first record after the table (records.length when nothing is cut). */
@@ -46,7 +58,7 @@ export interface FooterFound {
 
 /**
  * Where the notes or second table at the end of `records` begin: trailing lines that read as
- * notes, or a blank line followed by a repeated header, a note, or a block of two or more rows of
+ * notes, or a blank line followed by a repeated header, a note, a separator line, or a block of two or more rows of
  * another width (a second table). A single row of another width is not a footer: it is data of
  * the wrong shape, which the reader yields and the loader rejects with its line. Blank data
  * lines alone cut nothing.
@@ -83,9 +95,11 @@ export function findFooter(
         ? 'the header repeats'
         : looksLikeNote(next, width)
           ? `a note (${excerpt(next)})`
-          : next.fields.length !== width && rowsAfter >= 2
-            ? `a second table of ${next.fields.length} field(s)`
-            : undefined;
+          : looksLikeSeparator(next)
+            ? `a separator line (${excerpt(next)})`
+            : next.fields.length !== width && rowsAfter >= 2
+              ? `a second table of ${next.fields.length} field(s)`
+              : undefined;
     if (cut === undefined) {
       i = j;
       continue;

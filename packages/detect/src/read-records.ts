@@ -5,7 +5,7 @@ import type { ByteSource, ReadRecordsOptions } from './api.js';
 import { createDecoder, firstInvalidUtf8 } from './decode.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { DEFAULT_MAX_FIELD_SIZE } from './options.js';
-import { hasTrailingBlankField, withoutTrailingField } from './rows.js';
+import { filledRecord, hasTrailingBlankField, withoutTrailingField } from './rows.js';
 import { Tokenizer } from './tokenizer.js';
 import type { FormatInfo, SourceRecord } from './types.js';
 
@@ -112,6 +112,7 @@ export async function* readRecordChunks(
   let headerLeft = format.headerRows.value;
   const width = format.columns.length;
   const skipBlank = width > 1;
+  const fillFrom = format.fillShortRows?.value ?? 0;
   const footer = format.footerLines;
   let out: SourceRecord[] = [];
   const held: SourceRecord[] = [];
@@ -120,6 +121,11 @@ export async function* readRecordChunks(
     if (skipBlank && (r.raw.length === 0 || (r.fields.length === 1 && r.raw.trim() === ''))) return;
     if (headerLeft > 0) {
       headerLeft -= 1;
+      return;
+    }
+    // A ragged-right file's short rows are filled out with empty trailing fields.
+    if (fillFrom > 0 && r.fields.length < width && !unclosed.has(r.line)) {
+      out.push(filledRecord(r, width, fillFrom));
       return;
     }
     // One extra field that is blank (a stray final delimiter) is tolerated when the row fits otherwise.

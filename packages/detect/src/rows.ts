@@ -75,3 +75,12 @@ export function withoutTrailingField(r: SourceRecord, width: number): SourceReco
     quotedEmpty: quotedEmpty === undefined || quotedEmpty.length === 0 ? undefined : quotedEmpty,
   };
 }
+
+/** `r` filled out to `width` with empty trailing fields when it has at least `from` fields (`from` > 0). @internal */
+export function filledRecord(r: SourceRecord, width: number, from: number): SourceRecord {
+  const n = r.fields.length;
+  if (from === 0 || n < from || n >= width) return r;
+  const fields = r.fields.slice();
+  while (fields.length < width) fields.push('');
+  return { ...r, fields, filledFields: width - n };
+}

@@ -5,7 +5,7 @@
  */
 import { findFooter } from './footer.js';
 import { type InferredColumn, inferColumn } from './infer-types.js';
-import { isBlank, looksLikeNumber, nonEmptyCount, sameAsHeader } from './rows.js';
+import { filledRecord, isBlank, looksLikeNumber, nonEmptyCount, sameAsHeader } from './rows.js';
 import type { FormatOverrides, SourceRecord } from './types.js';
 import { createValueParser } from './value-parser.js';
 
@@ -22,6 +22,8 @@ export interface Structure {
   headerReason: string;
   headerConfidence: number;
   preambleReason: string;
+  /** Rows with at least this many fields and fewer than `width` are filled out with empty fields; 0 when off. */
+  fillFrom: number;
   warnings: string[];
 }
 
@@ -196,23 +198,83 @@ function typedLikeData(
   return v.typedAgainst > 0 && v.typedFor === 0;
 }
 
+/** Leading non-blank records looked at for the first row of a ragged-right table. */
+const RAGGED_HEAD = 10;
+
+/**
+ * A ragged-right table: its first row (the header, after any shorter preamble rows) is wider
+ * than most rows, and every row below has between the modal width and the first row's width
+ * fields, with at least two rows as wide as the first that hold values in the extra columns —
+ * the file's writer leaves out empty trailing fields (DuckDB's `null_padding`). Returns the
+ * table's first record and its width, or undefined. A stray final delimiter (extra columns
+ * always blank) and rows of another width amid a table of full rows are not this.
+ * @internal
+ */
+export function raggedRight(
+  records: readonly SourceRecord[],
+  modal: number,
+): { start: number; width: number; short: number; full: number } | undefined {
+  let start = -1;
+  let seen = 0;
+  for (let i = 0; i < records.length && seen < RAGGED_HEAD; i += 1) {
+    const r = records[i]!;
+    if (isBlank(r)) continue;
+    seen += 1;
+    if (r.fields.length > modal) {
+      start = i;
+      break;
+    }
+  }
+  if (start < 0) return undefined;
+  const width = records[start]!.fields.length;
+  let rows = 0;
+  let inside = 0;
+  let short = 0;
+  let full = 0;
+  for (let i = start + 1; i < records.length; i += 1) {
+    const r = records[i]!;
+    if (isBlank(r)) continue;
+    rows += 1;
+    const n = r.fields.length;
+    if (n < modal || n > width) continue;
+    inside += 1;
+    if (n < width) short += 1;
+    else if (r.fields.slice(modal).some((f) => f.trim() !== '')) full += 1;
+  }
+  if (rows === 0 || inside < 0.98 * rows || full < 2 || short < 2) return undefined;
+  return { start, width, short, full };
+}
+
 /** Finds the preamble, header rows, width and footer of the sampled records. @internal */
 export function detectStructure(
-  records: readonly SourceRecord[],
+  input: readonly SourceRecord[],
   wholeFile: boolean,
   nullTokens: ReadonlySet<string>,
   delimiter: string,
   overrides: FormatOverrides,
 ): Structure {
   const warnings: string[] = [];
-  const { width } = modalWidth(records);
+  const modal = modalWidth(input).width;
+  const ragged = overrides.skipLines === undefined ? raggedRight(input, modal) : undefined;
+  const width = ragged?.width ?? modal;
+  const fillFrom = ragged === undefined ? 0 : modal;
+  // The rows of a ragged-right table are judged filled out, as the reader will yield them.
+  const records = ragged === undefined ? input : input.map((r) => filledRecord(r, width, fillFrom));
+  if (ragged !== undefined) {
+    const fewer = modal === width - 1 ? `${modal}` : `${modal} to ${width - 1}`;
+    warnings.push(
+      `${ragged.short} sampled row(s) below line ${input[ragged.start]!.line} have ${fewer} of its ${width} fields (the writer leaves out empty trailing fields, as ${ragged.full} full rows show); their missing trailing fields are read as empty`,
+    );
+  }
   const isTableRow = (r: SourceRecord): boolean =>
     r.fields.length === width && !isBlank(r) && (width < 3 || nonEmptyCount(r) >= 2);
   // Preamble: leading records before the table (blank, a title, notes, rows of another shape).
   // The table starts at a row of the modal width followed mostly by rows of that width.
   let start = 0;
   let headerOfOtherWidth = false;
-  if (overrides.skipLines === undefined) {
+  if (ragged !== undefined) {
+    start = ragged.start;
+  } else if (overrides.skipLines === undefined) {
     start = -1;
     for (let i = 0; i < records.length && start < 0; i += 1) {
       if (!isTableRow(records[i]!)) continue;
@@ -375,6 +437,7 @@ export function detectStructure(
     headerReason,
     headerConfidence,
     preambleReason,
+    fillFrom,
     warnings,
   };
 }

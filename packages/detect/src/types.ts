@@ -13,6 +13,8 @@ export const ENCODINGS = [
   'iso-8859-1',
   'windows-1251',
   'koi8-r',
+  'windows-1250',
+  'iso-8859-2',
 ] as const;
 /** One of {@link ENCODINGS}. */
 export type Encoding = (typeof ENCODINGS)[number];
@@ -141,6 +143,13 @@ export interface FormatInfo {
   readonly footer: Decision<number>;
   /** The same count as `footer.value` (lines the reader stops before). */
   readonly footerLines: number;
+  /**
+   * Ragged-right files, whose writer leaves out empty trailing fields: rows with at least
+   * `value` fields and fewer than the table's width are filled out with empty fields (read as
+   * NULL; each such record says how many in {@link SourceRecord.filledFields}). 0 (the usual
+   * case) when every row must have the table's width.
+   */
+  readonly fillShortRows: Decision<number>;
   readonly columns: readonly ColumnInfo[];
   /** Tokens read as NULL. */
   readonly nullTokens: readonly string[];
@@ -218,4 +227,6 @@ export interface SourceRecord {
    * reject it rather than trust it. Absent otherwise.
    */
   readonly unclosedQuote?: true;
+  /** How many empty trailing fields the reader added to this record (see {@link FormatInfo.fillShortRows}). Absent otherwise. */
+  readonly filledFields?: number;
 }

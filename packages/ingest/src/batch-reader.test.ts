@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { detectFormat } from '@refdata/detect';
 import { describe, expect, it } from 'vitest';
 import { csv, setup } from '../test/helpers.js';
-import { readBatches } from './batch-reader.js';
+import { FileChunks, readBatches } from './batch-reader.js';
 import type { ConversionPlan } from './column-plan.js';
 import { type PackedRows, unpackRows } from './packed-rows.js';
 
@@ -71,5 +71,42 @@ describe('readBatches', () => {
     await gen.next();
     controller.abort(new Error('stop'));
     await expect(gen.next()).rejects.toThrow('stop');
+  });
+});
+
+describe('FileChunks', () => {
+  it('reads a file in chunks of at most chunkBytes into one reused buffer, then reports its end', async () => {
+    const { dir } = await setup();
+    const path = await csv(dir, 'c.txt', 'abcdefghij');
+    const chunks = new FileChunks(path, 4);
+    const seen: string[] = [];
+    let buffer: ArrayBufferLike | undefined;
+    for (let c = chunks.next(); c !== undefined; c = chunks.next()) {
+      seen.push(c.toString('latin1'));
+      if (buffer !== undefined) expect(c.buffer).toBe(buffer);
+      buffer = c.buffer;
+    }
+    expect(seen).toEqual(['abcd', 'efgh', 'ij']);
+    expect(chunks.next()).toBeUndefined();
+    chunks.close();
+    chunks.close();
+    expect(chunks.next()).toBeUndefined();
+  });
+
+  it('keeps multi-byte characters split across reused chunks intact in the rows', async () => {
+    const { dir } = await setup();
+    const names = ['Zürich', 'São Paulo', 'Kraków', '東京', 'Åland'];
+    const text = `name\n${names.join('\n')}\n`;
+    const path = await csv(dir, 'u.csv', text);
+    const format = await detectFormat(path);
+    const plan: ConversionPlan = {
+      fieldCount: 1,
+      nullTokens: [''],
+      columns: [{ name: 'name', source: 0, type: { kind: 'text', maxLength: 9 }, nullable: true }],
+    };
+    // 3-byte chunks split every non-ASCII character at some point.
+    const { batches, end } = await drain(readBatches({ path, format, plan, batchSize: 100, chunkBytes: 3 }));
+    expect(batches.flatMap((b) => unpackRows(b.rows).map((r) => r.values[0]))).toEqual(names);
+    expect(end.sha256).toBe(createHash('sha256').update(text).digest('hex'));
   });
 });

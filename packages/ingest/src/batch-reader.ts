@@ -3,7 +3,7 @@
  * record reader, records converted and grouped into packed batches of good and rejected rows.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { RejectedRow } from '@refdata/db';
 import type { FormatInfo, SourceRecord } from '@refdata/detect';
 import { readRecordChunks } from '@refdata/detect';
@@ -42,6 +42,38 @@ export interface ReaderEnd {
 const DEFAULT_CHUNK_BYTES = 64 * 1024;
 
 /**
+ * A file read in chunks with blocking reads into one reused buffer. The reader runs on its own
+ * thread (the parse worker), where a blocking read stalls nothing else; a read stream would
+ * allocate a buffer per chunk and take two thread hops and a promise per read. Each chunk is
+ * valid until the next call: the hash and the decoder consume it at once.
+ * @internal
+ */
+export class FileChunks {
+  readonly #fd: number;
+  readonly #buffer: Buffer;
+  #open = true;
+
+  constructor(path: string, chunkBytes: number) {
+    this.#fd = openSync(path, 'r');
+    this.#buffer = Buffer.allocUnsafe(chunkBytes);
+  }
+
+  /** The next chunk of the file, or undefined at its end (or once closed). */
+  next(): Buffer | undefined {
+    if (!this.#open) return undefined;
+    const n = readSync(this.#fd, this.#buffer, 0, this.#buffer.length, null);
+    return n === 0 ? undefined : this.#buffer.subarray(0, n);
+  }
+
+  /** Closes the file; safe to call more than once. */
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    closeSync(this.#fd);
+  }
+}
+
+/**
  * Reads the file once: every byte passes a sha256 hash and a byte counter on its way into
  * `readRecords`; records are converted and grouped into batches of at most `batchSize` good rows
  * and `batchSize` bad rows (a batch carries the bad rows met since the previous one). Bytes after the last record (a footer)
@@ -53,19 +85,17 @@ export async function* readBatches(
 ): AsyncGenerator<EncodedBatch, ReaderEnd> {
   const hash = createHash('sha256');
   let bytes = 0;
-  const stream = createReadStream(config.path, { highWaterMark: config.chunkBytes ?? DEFAULT_CHUNK_BYTES });
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const source = new FileChunks(config.path, config.chunkBytes ?? DEFAULT_CHUNK_BYTES);
   const counted: AsyncIterable<Uint8Array> = {
     [Symbol.asyncIterator]: () => ({
       next: async () => {
-        const r = await chunks.next();
-        if (!r.done) {
-          hash.update(r.value);
-          bytes += r.value.length;
-        }
-        return r;
+        const chunk = source.next();
+        if (chunk === undefined) return { done: true, value: undefined };
+        hash.update(chunk);
+        bytes += chunk.length;
+        return { done: false, value: chunk };
       },
-      // The reader may stop early (footer lines): keep the stream open so the rest is hashed.
+      // The reader may stop early (footer lines): keep the file open so the rest is hashed.
       return: async () => ({ done: true, value: undefined }),
     }),
   };
@@ -95,13 +125,13 @@ export async function* readBatches(
     }
     for (;;) {
       signal?.throwIfAborted();
-      const r = await chunks.next();
-      if (r.done) break;
-      hash.update(r.value);
-      bytes += r.value.length;
+      const chunk = source.next();
+      if (chunk === undefined) break;
+      hash.update(chunk);
+      bytes += chunk.length;
     }
     return { sha256: hash.digest('hex'), bytes, rowsRead };
   } finally {
-    stream.destroy();
+    source.close();
   }
 }

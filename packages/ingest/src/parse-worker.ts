@@ -11,19 +11,21 @@ import { transferablesOf } from './packed-rows.js';
 const port = parentPort;
 if (port === null) throw new Error('parse-worker.js must run as a worker thread');
 
-// The thread starts before detection ends: its first message says what to read, later ones are
-// acknowledgements of batches.
+// The thread starts before detection ends: its first message says what to read, later ones
+// acknowledge batches (a number: how many were taken since the last acknowledgement).
 let credits = 0;
 let waiting: (() => void) | undefined;
 let started = false;
-port.on('message', (m: WorkerStart | 'ack') => {
-  if (!started && typeof m === 'object') {
-    started = true;
-    credits = m.readAhead;
-    void run(m);
+port.on('message', (m: WorkerStart | number) => {
+  if (typeof m !== 'number') {
+    if (!started) {
+      started = true;
+      credits = m.readAhead;
+      void run(m);
+    }
     return;
   }
-  credits++;
+  credits += m;
   waiting?.();
   waiting = undefined;
 });

@@ -90,7 +90,7 @@ describe('Ingestor (facade on SQLite)', () => {
       changes: { added: 1, changed: 1, removed: 0 },
     });
     const table = new Map((await readAll(db, 'rates')).map((r) => [r[0], r[1]]));
-    expect(Object.fromEntries(table)).toEqual({ EUR: '1.10', USD: '1.01', GBP: '0.85', JPY: '0.01' });
+    expect(Object.fromEntries(table)).toEqual({ EUR: '1.1', USD: '1.01', GBP: '0.85', JPY: '0.01' });
     // A value that does not fit the live column type is a bad row, never a rounded one.
     const finer = ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nCHF,0.0067\n'), {
       mode: 'upsert',
@@ -146,10 +146,10 @@ describe('Ingestor (facade on SQLite)', () => {
       [7, '000006,f,6.00,extra'],
     ]);
     expect(await readAll(db, 'units')).toEqual([
-      ['000001', 'a', '1.00'],
-      ['000003', 'c', '3.00'],
-      ['000005', 'e, quoted', '5.00'],
-      ['000007', 'g', '7.00'],
+      ['000001', 'a', '1'],
+      ['000003', 'c', '3'],
+      ['000005', 'e, quoted', '5'],
+      ['000007', 'g', '7'],
     ]);
     const steps = (await db.listAudit(fileId)).map((a) => a.step);
     expect(steps).toEqual(expect.arrayContaining(['detect', 'stage', 'validate', 'apply']));
@@ -275,7 +275,7 @@ describe('Ingestor (facade on SQLite)', () => {
     const result = await ingestor.ingest(await csv(dir, 'rates.csv', 'code,rate\nUSD,1.02\n'));
     expect(result).toMatchObject({ mode: 'upsert', changes: { added: 0, changed: 1, removed: 0 } });
     expect(await readAll(db, 'rates')).toEqual([
-      ['EUR', '1.10'],
+      ['EUR', '1.1'],
       ['USD', '1.02'],
     ]);
   });
@@ -322,7 +322,7 @@ describe('Ingestor (facade on SQLite)', () => {
     });
   });
 
-  it('round-trips exact values: 38-digit decimals (precision 38, scale 10), codes, dates, times, booleans, unicode, empty versus NULL', async () => {
+  it('round-trips exact values: 38-digit decimals (precision 38, scale 10; read in minimal form), codes, dates, times, booleans, unicode, empty versus NULL', async () => {
     const previousTz = process.env.TZ;
     process.env.TZ = 'Pacific/Kiritimati';
     try {
@@ -365,7 +365,7 @@ describe('Ingestor (facade on SQLite)', () => {
           'Côte d’Ivoire',
           null,
         ],
-        ['000', '0.10', '9999-12-31', '12:00:00.5000000', '2000-01-01T12:00:00-05:30', true, '日本, "quoted"', ''],
+        ['000', '0.1', '9999-12-31', '12:00:00.5000000', '2000-01-01T12:00:00-05:30', true, '日本, "quoted"', ''],
       ]);
     } finally {
       if (previousTz === undefined) delete process.env.TZ;

@@ -500,16 +500,52 @@ for (const dialect of DIALECTS) {
       expect(await readAll(db, table)).toEqual(same(rows)[dialect]);
     });
 
-    it('reads trailing zeros the file wrote as the dialect keeps them (a DECIMAL column cannot remember them)', async () => {
+    it('reads decimals back in minimal form on every dialect (a DECIMAL column holds a number, not its spelling)', async () => {
       const db = await target.open();
       const table = uniqueTable('deczero');
       const columns: ColumnDef[] = [
         { name: 'amount', type: { kind: 'decimal', precision: 5, scale: 2 }, nullable: true },
       ];
       await loadRows(db, { table, columns }, [['0.10'], ['2.00']]);
-      // SQLite stores the canonical text; SQL Server stores a number and reads it in minimal form.
-      const expected: Record<Dialect, DbValue[][]> = { sqlite: [['0.10'], ['2.00']], mssql: [['0.1'], ['2']] };
-      expect(await readAll(db, table)).toEqual(expected[dialect]);
+      // SQL Server cannot remember that the file wrote 0.10; SQLite reads the same minimal form.
+      expect(await readAll(db, table)).toEqual(same([['0.1'], ['2']])[dialect]);
+    });
+
+    it('reads dates, times and date-times back exactly, offsets included, in any process time zone', async () => {
+      const db = await target.open();
+      const table = uniqueTable('temporal');
+      const columns: ColumnDef[] = [
+        { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'day', type: { kind: 'date' }, nullable: true },
+        { name: 'at', type: { kind: 'time', fractionDigits: 3 }, nullable: true },
+        { name: 'local', type: { kind: 'datetime', offset: false, fractionDigits: 3 }, nullable: true },
+        { name: 'stamp', type: { kind: 'datetime', offset: true, fractionDigits: 3 }, nullable: true },
+        { name: 'exact', type: { kind: 'datetime', offset: true, fractionDigits: 6 }, nullable: true },
+        { name: 'whole', type: { kind: 'datetime', offset: true, fractionDigits: 0 }, nullable: true },
+      ];
+      const rows: DbValue[][] = [
+        [
+          'AAA',
+          '2024-02-29',
+          '23:59:59.999',
+          '2024-03-31T02:30:00.123',
+          '2024-03-31T02:30:00.123+09:00',
+          '1999-12-31T23:59:59.999999-05:30',
+          '2024-01-02T03:04:05Z',
+        ],
+        ['BBB', '0001-01-01', '00:00:00.000', '1970-01-01T00:00:00.000', '1970-01-01T00:00:00.000Z', null, null],
+        ['CCC', null, null, null, null, '2024-06-30T12:00:00.000001+14:00', '2024-06-30T12:00:00-12:00'],
+      ];
+      const tz = process.env.TZ;
+      process.env.TZ = 'Asia/Tokyo';
+      try {
+        const outcome = await loadRows(db, { table, columns }, rows);
+        expect(outcome).toMatchObject(same({ status: 'applied', rowsLoaded: 3 })[dialect]);
+        expect(await readAll(db, table)).toEqual(same(rows)[dialect]);
+      } finally {
+        if (tz === undefined) delete process.env.TZ;
+        else process.env.TZ = tz;
+      }
     });
 
     it('keeps a claim through an empty progress patch', async () => {

@@ -160,22 +160,32 @@ export function checkAuthentication(auth: { readonly type: unknown } & Record<st
 }
 
 /**
+ * Reads a file named by a setting as UTF-8; `DB_OPTION_INVALID` with `message(why)` when it cannot be
+ * read (`why` is the system's error code, e.g. `ENOENT`, also kept as `driverCode`).
+ */
+export function readSettingFile(path: string, message: (why: string) => string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new DbError(DbErrorCode.OPTION_INVALID, message(typeof code === 'string' ? code : String(err)), {
+      cause: err,
+      ...(typeof code === 'string' ? { driverCode: code } : {}),
+    });
+  }
+}
+
+/**
  * Reads a secret file: its text without one trailing line break (`echo secret > file` writes one).
  * Throws `DB_OPTION_INVALID` naming the file (never its content) when it is missing, unreadable
  * or empty.
  */
 export function readPasswordFile(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new DbError(
-      DbErrorCode.OPTION_INVALID,
-      `The password file ${path} cannot be read (${String(code ?? (err as Error).message)}). Check the path (DB_PASSWORD_FILE) and that the service's user may read it.`,
-      { cause: err },
-    );
-  }
+  const text = readSettingFile(
+    path,
+    (why) =>
+      `The password file ${path} cannot be read (${why}). Check the path (DB_PASSWORD_FILE) and that the service's user may read it.`,
+  );
   const secret = text.replace(/\r?\n$/, '');
   if (secret === '') {
     throw invalid(`The password file ${path} is empty. Write the password into it (a trailing line break is ignored).`);

@@ -162,7 +162,9 @@ export async function applyLoad(s: MssqlSession, attempt: number, load: StagedLo
 /** Counts typed staging rows added, matched and changed against live by key, and live rows removed. */
 async function compareByKey(s: MssqlSession, load: StagedLoad, values: readonly string[]): Promise<KeyComparison> {
   const [c] = await s.query<{ added: unknown; removed: unknown; matched: unknown; changed: unknown }>(
-    changeSummarySql(load.typed, load.spec.table, load.spec.keyColumns, values),
+    changeSummarySql(load.typed, load.spec.table, load.spec.keyColumns, values, {
+      removed: load.spec.mode === 'replace',
+    }),
   );
   return {
     added: Number(c?.added ?? 0),

@@ -188,6 +188,14 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
   (SELECT COUNT_BIG(*) FROM [stg].[c.1.t] AS s JOIN [ref].[cur] AS l ON l.[code] = s.[code] WHERE EXISTS (SELECT s.[name] EXCEPT SELECT l.[name])) AS [changed];`);
   });
 
+  it('does not read every live row for an upsert: removed is counted only for a replace', () => {
+    const upsert = changeSummarySql('c.1.t', 'cur', ['code'], ['name'], { removed: false });
+    expect(upsert).toContain('CAST(0 AS BIGINT) AS [removed]');
+    // Every remaining count starts from staging (the file), none from the live table.
+    expect(upsert).not.toContain('FROM [ref].[cur] AS l WHERE NOT EXISTS');
+    expect(upsert.match(/COUNT_BIG\(\*\) FROM \[stg\]/g)).toHaveLength(3);
+  });
+
   it('reads values exactly through CONVERT to text', () => {
     expect(readTableSql('cur', cols)).toBe(
       'SELECT [code] AS [v0], CONVERT(NVARCHAR(64), [rate]]x]) AS [v1], CONVERT(NVARCHAR(10), [day], 23) AS [v2], [n] AS [v3] FROM [ref].[cur];',

@@ -328,13 +328,16 @@ const keyJoin = (a: string, b: string, keys: readonly string[]): string =>
 
 /**
  * Change summary counts between typed staging `s` and live `l`. Values are compared NULL-safely
- * with `EXISTS (SELECT s.… EXCEPT SELECT l.…)`.
+ * with `EXISTS (SELECT s.… EXCEPT SELECT l.…)`. `removed` (live keys the file lacks) reads every
+ * live row, so it is counted only for a replace (`options.removed`); an upsert removes nothing and
+ * gets `0`, keeping its commit's cost with the file, not the live table.
  */
 export function changeSummarySql(
   typed: string,
   live: string,
   keys: readonly string[],
   values: readonly string[],
+  options: { readonly removed: boolean } = { removed: true },
 ): string {
   const s = qualified(SCHEMAS.staging, typed);
   const l = qualified(SCHEMAS.live, live);
@@ -344,7 +347,7 @@ export function changeSummarySql(
       : `EXISTS (SELECT ${values.map((v) => `s.${q(v)}`).join(', ')} EXCEPT SELECT ${values.map((v) => `l.${q(v)}`).join(', ')})`;
   return `SELECT
   (SELECT COUNT_BIG(*) FROM ${s} AS s WHERE NOT EXISTS (SELECT 1 FROM ${l} AS l WHERE ${keyJoin('l', 's', keys)})) AS [added],
-  (SELECT COUNT_BIG(*) FROM ${l} AS l WHERE NOT EXISTS (SELECT 1 FROM ${s} AS s WHERE ${keyJoin('s', 'l', keys)})) AS [removed],
+  ${options.removed ? `(SELECT COUNT_BIG(*) FROM ${l} AS l WHERE NOT EXISTS (SELECT 1 FROM ${s} AS s WHERE ${keyJoin('s', 'l', keys)}))` : 'CAST(0 AS BIGINT)'} AS [removed],
   (SELECT COUNT_BIG(*) FROM ${s} AS s JOIN ${l} AS l ON ${keyJoin('l', 's', keys)}) AS [matched],
   (SELECT COUNT_BIG(*) FROM ${s} AS s JOIN ${l} AS l ON ${keyJoin('l', 's', keys)} WHERE ${differs}) AS [changed];`;
 }

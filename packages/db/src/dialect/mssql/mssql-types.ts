@@ -11,6 +11,7 @@
  */
 import { quoteMssqlIdentifier as q } from '../../identifiers.js';
 import type { DbType, DbValue } from '../../types.js';
+import { minimalDecimal } from '../../values.js';
 
 /**
  * The T-SQL type of a logical type.
@@ -146,7 +147,12 @@ function convertWith(fn: 'CONVERT' | 'TRY_CONVERT', type: DbType, expr: string):
     case 'date':
       return `${fn}(DATE, ${expr}, 23)`;
     case 'datetime':
-      return `${fn}(${mssqlType(type)}, ${expr}, ${type.offset ? 127 : 126})`;
+      // DATETIMEOFFSET converts at the default scale, then casts to the column's: Babelfish's
+      // TRY_CONVERT(DATETIMEOFFSET(p), …, 127) is NULL for every input (measured on 4.2.0), and the
+      // staged text never has more fraction digits than the column, so the cast is exact.
+      return type.offset
+        ? `CAST(${fn}(DATETIMEOFFSET, ${expr}, 127) AS ${mssqlType(type)})`
+        : `${fn}(${mssqlType(type)}, ${expr}, 126)`;
     case 'time':
     case 'uuid':
       return `${fn}(${mssqlType(type)}, ${expr})`;
@@ -178,23 +184,6 @@ export function readExpressionSql(type: DbType, expr: string): string {
     default:
       return expr;
   }
-}
-
-/**
- * A decimal's text without the zeros SQL Server pads to the column's scale: `1.50` → `1.5`,
- * `2.00` → `2`, `-0.00` → `0`. SQLite keeps the canonical text it was given, so the two dialects
- * read back the same text unless the file itself wrote trailing zeros (`0.10`): a DECIMAL column
- * cannot remember them, and SQL Server then reads `0.1` (see the db README).
- *
- * @example
- * ```ts
- * minimalDecimal('100.500'); // '100.5'
- * ```
- */
-export function minimalDecimal(text: string): string {
-  if (!text.includes('.')) return text;
-  const trimmed = text.replace(/0+$/, '').replace(/\.$/, '');
-  return /^-0*$/.test(trimmed) ? '0' : trimmed;
 }
 
 /** Pads or trims (zeros only) the fraction of `hh:mm:ss[.f]` to exactly `digits` digits. */
@@ -232,11 +221,13 @@ export function mssqlReadValue(type: DbType, raw: unknown): DbValue {
       return minimalDecimal(String(raw));
     case 'datetime': {
       const text = String(raw);
-      const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:\d{2})?$/.exec(text);
+      // SQL Server answers style 126 as `2024-03-31T02:30:00.1230000+09:00`; Babelfish ignores the
+      // style and answers `2024-03-31 02:30:00.123 +09:00` (trailing fraction zeros dropped).
+      const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(Z|[+-]\d{2}:\d{2})?$/.exec(text);
       if (m === null) return text;
-      const local = `${(m[1] as string).slice(0, 11)}${fixFraction((m[1] as string).slice(11), type.fractionDigits)}`;
+      const local = `${m[1] as string}T${fixFraction(m[2] as string, type.fractionDigits)}`;
       if (!type.offset) return local;
-      const zone = m[2] ?? 'Z';
+      const zone = m[3] ?? 'Z';
       return `${local}${zone === '+00:00' || zone === '-00:00' ? 'Z' : zone}`;
     }
     default:

@@ -2,11 +2,10 @@
  * Structural types of the parts of tedious we use, so tests can pass fakes, plus the connection
  * config builder and the lazy driver loader.
  */
-import { readFileSync } from 'node:fs';
 import { DbError, DbErrorCode } from '../../errors.js';
 import type { Logger, OpenDatabaseOptions } from '../../types.js';
 import type { MssqlEncrypt, MssqlUrl } from '../../url.js';
-import { authenticationProvider, type TediousAuthentication } from './mssql-auth.js';
+import { authenticationProvider, readSettingFile, type TediousAuthentication } from './mssql-auth.js';
 import type { TediousTypeName } from './mssql-types.js';
 
 /** Options of a parameter or bulk-load column. */
@@ -155,18 +154,12 @@ export function buildTediousConfig(
  * holds no certificate.
  */
 function readCaFile(path: string, setting: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new DbError(
-      DbErrorCode.OPTION_INVALID,
-      `${setting} ${JSON.stringify(path)} cannot be read (${typeof code === 'string' ? code : String(err)}). ` +
-        'Give the path of a readable PEM file holding the CA certificate of the SQL Server (or its self-signed certificate).',
-      { cause: err, ...(typeof code === 'string' ? { driverCode: code } : {}) },
-    );
-  }
+  const text = readSettingFile(
+    path,
+    (why) =>
+      `${setting} ${JSON.stringify(path)} cannot be read (${why}). ` +
+      'Give the path of a readable PEM file holding the CA certificate of the SQL Server (or its self-signed certificate).',
+  );
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
     throw new DbError(
       DbErrorCode.OPTION_INVALID,

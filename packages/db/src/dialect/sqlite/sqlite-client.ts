@@ -32,6 +32,8 @@ export const CACHE_KIB = 65_536;
  * benchmark, peak RSS 202 MB with 64 MiB, 138 MB with 8 MiB, at the same speed).
  */
 export const STAGING_CACHE_KIB = 8192;
+/** Page size of databases this client creates, in bytes (SQLite's default is 4096). */
+const PAGE_SIZE = 16_384;
 /** The page cache size last set on each connection, in KiB. */
 const cacheSizes = new WeakMap<SqliteConnection, number>();
 
@@ -123,6 +125,10 @@ export class SqliteClient {
     await this.busyLoop('configuring the connection', () => {
       const conn = this.conn;
       if (!memory) {
+        // A new database gets 16 KiB pages (an existing one keeps its own: SQLite ignores this
+        // once the file has content). Bulk loads write a quarter as many pages, WAL frames and
+        // checksums: ~12 % less CPU in a bare 1M-row staging insert (1.18 vs 1.35 CPU-s).
+        conn.pragma(`page_size = ${PAGE_SIZE}`);
         const mode = conn.pragma('journal_mode = WAL', { simple: true });
         if (String(mode).toLowerCase() !== 'wal') {
           throw new DbError(

@@ -167,6 +167,18 @@ export function deleteLineSql(staging: string, rowidAlias: string): string {
   return `DELETE FROM ${q(staging)} WHERE ${rowidAlias} = ?`;
 }
 
+/**
+ * `LEFT JOIN live AS l ON <keys> WHERE l.<first key> IS NULL`: the staged rows whose key is not
+ * live. Not `WHERE NOT EXISTS (SELECT … FROM live …)`: SQLite runs that correlated subquery as a
+ * full scan of the other table per row (an upsert of 1,000 rows into 500,000 took 20 s per
+ * statement, a keyed replace's `removed` count 44 s), while a join gets an automatic index
+ * (0.1–0.3 s). The same holds for `removed` below, joined the other way. Staged keys are never
+ * NULL (validation removed those rows), so a matching live row has a non-NULL first key and the
+ * test is exact even when live holds NULL or repeated keys.
+ */
+const unmatchedInLive = (live: string, keys: readonly string[]): string =>
+  `LEFT JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)} WHERE l.${q(keys[0] as string)} IS NULL`;
+
 const keyJoin = (a: string, b: string, keys: readonly string[]): string =>
   keys.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
 
@@ -179,8 +191,9 @@ export function changeSummarySql(
 ): { added: string; removed: string; matched: string; changed: string } {
   const differs = values.length === 0 ? '0' : values.map((v) => `s.${q(v)} IS NOT l.${q(v)}`).join(' OR ');
   return {
-    added: `SELECT COUNT(*) FROM ${q(staging)} AS s WHERE NOT EXISTS (SELECT 1 FROM ${q(live)} AS l WHERE ${keyJoin('l', 's', keys)})`,
-    removed: `SELECT COUNT(*) FROM ${q(live)} AS l WHERE NOT EXISTS (SELECT 1 FROM ${q(staging)} AS s WHERE ${keyJoin('s', 'l', keys)})`,
+    added: `SELECT COUNT(*) FROM ${q(staging)} AS s ${unmatchedInLive(live, keys)}`,
+    // Live rows with no staged key (a NULL live key never matches, as with NOT EXISTS).
+    removed: `SELECT COUNT(*) FROM ${q(live)} AS l LEFT JOIN ${q(staging)} AS s ON ${keyJoin('s', 'l', keys)} WHERE s.${q(keys[0] as string)} IS NULL`,
     matched: `SELECT COUNT(*) FROM ${q(staging)} AS s JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)}`,
     changed: `SELECT COUNT(*) FROM ${q(staging)} AS s JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)} WHERE ${differs}`,
   };
@@ -218,7 +231,7 @@ export function upsertInsertSql(
 ): string {
   const list = columns.map(q).join(', ');
   const sel = columns.map((c) => `s.${q(c)}`).join(', ');
-  return `INSERT INTO ${q(live)} (${list}) SELECT ${sel} FROM ${q(staging)} AS s WHERE NOT EXISTS (SELECT 1 FROM ${q(live)} AS l WHERE ${keyJoin('l', 's', keys)}) ORDER BY s.${rowidAlias}`;
+  return `INSERT INTO ${q(live)} (${list}) SELECT ${sel} FROM ${q(staging)} AS s ${unmatchedInLive(live, keys)} ORDER BY s.${rowidAlias}`;
 }
 
 /** `ALTER TABLE "live" ADD COLUMN …` (always nullable: existing rows get NULL). */

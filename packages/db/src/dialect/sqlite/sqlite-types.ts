@@ -10,6 +10,7 @@
  * type back from `PRAGMA table_info` with no side table to keep in step.
  */
 import type { DbType, DbValue } from '../../types.js';
+import { minimalDecimal } from '../../values.js';
 
 /**
  * The declared SQLite type of a logical type.
@@ -107,7 +108,8 @@ export function sqliteBinder(type: DbType): ((value: DbValue) => SqliteBindValue
 
 /**
  * The read converter of a column for statements run with `safeIntegers(true)`: booleans from
- * 0/1, `int` as number, `bigint` as bigint, everything else as the stored text.
+ * 0/1, `int` as number, `bigint` as bigint, decimals in minimal form ({@link minimalDecimal}),
+ * everything else as the stored text.
  *
  * @example
  * ```ts
@@ -123,6 +125,8 @@ export function sqliteReader(type: DbType): (raw: unknown) => DbValue {
     case 'bigint':
       return (raw) =>
         raw === null || raw === undefined ? null : typeof raw === 'bigint' ? raw : BigInt(Math.trunc(Number(raw)));
+    case 'decimal':
+      return (raw) => (raw === null || raw === undefined ? null : minimalDecimal(String(raw)));
     default:
       return (raw) =>
         raw === null || raw === undefined
