@@ -1,23 +1,61 @@
 // Load throughput into a live SQL Server-compatible engine (Babelfish in this repository's CI), in
 // one run, N rows × 10 mixed columns:
-//   (a) refdata: openDatabase + beginLoad/write/validate/commit (bulk staging, server-side
-//       conversion, swap) — the path `refdata ingest --db mssql://…` takes;
+//   (a) refdata: `refdata ingest FILE --db mssql://…` (the built CLI, in its own process) on a
+//       generated CSV of the same rows — detection, file tracking, parsing, bulk staging,
+//       server-side conversion, commit, audit; wall time from spawn to exit, peak RSS by GNU time;
+//   (a_api) the same load through the package API in this process (openDatabase + beginLoad/
+//       write/commit in 990-row batches, as the CLI writes them), without parsing or tracking;
 //   (b) baseline: a raw tedious bulk load of the same rows as text, all NVARCHAR, nothing else;
 //   (c) the seed's way: 990-row multi-row INSERT statements with literal values;
-//   (d) 990-row parameterised INSERTs (capped at 2,098 parameters: 190 rows of 11).
-// Prints rows/s for each and the ratios a/b and a/c, and the peak RSS of this process.
-// Usage: pnpm --filter @refdata/db build &&
-//   REFDATA_TEST_MSSQL=$(../shared/mssql/babelfish start) node packages/db/bench/mssql-load.mjs [rows]
+//   (d) parameterised multi-row INSERTs (capped at 2,098 parameters: 190 rows of 11).
+// Prints rows/s for each and the ratios a/b and a/c, and peak RSS.
+// Usage (builds nothing: run `pnpm build` first):
+//   REFDATA_TEST_MSSQL=$(../shared/mssql/babelfish start) pnpm bench:mssql [rows] [--cd-rows N] [--only a,api,b,c,d]
+// --cd-rows runs (c) and (d) on fewer rows (they take about an hour at 1,000,000 rows on Babelfish):
+// their rows/s are then measured on that many rows, and said so in the output.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { openDatabase } from '../dist/index.js';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const rows = Number(process.argv[2] ?? 1_000_000);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+};
+const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]?.startsWith('--')));
+const rows = Number(positional[0] ?? 1_000_000);
+const cdRows = Math.min(rows, Number(option('--cd-rows', String(rows))));
+const only = option('--only', 'a,api,b,c,d').split(',');
 const url = process.env.REFDATA_TEST_MSSQL;
 if (!url) {
-  process.stderr.write('Set REFDATA_TEST_MSSQL to the engine URL (../shared/mssql/babelfish start prints it).\n');
+  process.stderr.write(
+    'REFDATA_TEST_MSSQL is not set: set it to the engine URL, e.g.\n' +
+      '  export REFDATA_TEST_MSSQL=$(../shared/mssql/babelfish start)\n' +
+      'then run: pnpm bench:mssql [rows] [--cd-rows N]\n',
+  );
   process.exit(2);
 }
+if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(cdRows) || cdRows < 1) {
+  process.stderr.write(
+    'Usage: pnpm bench:mssql [rows] [--cd-rows N] [--only a,api,b,c,d] (rows: a positive integer)\n',
+  );
+  process.exit(2);
+}
+const cli = join(root, 'apps', 'watcher', 'dist', 'cli.js');
+const dbDist = join(here, '..', 'dist', 'index.js');
+for (const built of [cli, dbDist]) {
+  if (!existsSync(built)) {
+    process.stderr.write(`${built} is missing: this bench builds nothing; run \`pnpm build\` first.\n`);
+    process.exit(2);
+  }
+}
+const { openDatabase } = await import(dbDist);
 const require = createRequire(import.meta.url);
 const tedious = require('tedious');
 
@@ -83,14 +121,83 @@ const table = (prefix) => `${prefix}_${randomBytes(3).toString('hex')}`;
 const textTable = (name) =>
   `CREATE TABLE [dbo].[${name}] (${columns.map((_c, i) => `[c${i}] NVARCHAR(100) NULL`).join(', ')});`;
 
+/** A generated CSV of the same rows (header + `rows` lines), as `refdata ingest` reads it. */
+async function writeCsv(file) {
+  const out = createWriteStream(file);
+  const cell = (v) => {
+    if (v === null) return '';
+    const t = typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v);
+    return /[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
+  };
+  const write = (text) => (out.write(text) ? undefined : new Promise((resolve) => out.once('drain', resolve)));
+  await write(`${columns.map((c) => c.name).join(',')}\n`);
+  let chunk = '';
+  for (let i = 2; i < rows + 2; i++) {
+    chunk += `${makeRow(i).map(cell).join(',')}\n`;
+    if (chunk.length > 1 << 20) {
+      await write(chunk);
+      chunk = '';
+    }
+  }
+  await write(chunk);
+  await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
+}
+
+/** (a): the built CLI in its own process; wall time from spawn to exit, peak RSS by GNU time. */
+async function viaCli() {
+  const dir = mkdtempSync(join(tmpdir(), 'refdata-bench-mssql-'));
+  try {
+    const name = table('bench_a');
+    const file = join(dir, `${name}.csv`);
+    await writeCsv(file);
+    const rssFile = join(dir, 'rss');
+    const gnuTime = existsSync('/usr/bin/time');
+    const argv = [cli, 'ingest', file, '--db', url, '--table', name, '--json'];
+    const [cmd, list] = gnuTime
+      ? ['/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...argv]]
+      : [process.execPath, argv];
+    const t0 = performance.now();
+    const { code, stdout, stderr } = await new Promise((resolve, reject) => {
+      const child = spawn(cmd, list, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      child.on('error', reject);
+      child.on('close', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
+    });
+    const ms = performance.now() - t0;
+    if (code !== 0) throw new Error(`refdata ingest exited ${code}: ${stderr.slice(-2000)}${stdout.slice(-2000)}`);
+    const result = JSON.parse(stdout.slice(stdout.indexOf('{')));
+    const loaded = JSON.stringify(result).match(/"rowsLoaded":(\d+)/)?.[1];
+    if (Number(loaded) !== rows) throw new Error(`refdata ingest loaded ${loaded} rows: ${stdout.slice(0, 2000)}`);
+    const rssKb = gnuTime ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) : Number.NaN;
+    await dropTable(`[ref].[${name}]`);
+    return { ms, rssMB: Math.round(rssKb / 1024) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function dropTable(qualifiedName) {
+  const conn = await connect();
+  await exec(conn, `DROP TABLE IF EXISTS ${qualifiedName};`);
+  conn.close();
+}
+
+/** (a_api): the package API in this process, 990-row batches as the CLI writes them. */
 async function refdata() {
   const db = await openDatabase(url);
   await db.migrate();
-  const name = table('bench_a');
+  const name = table('bench_a_api');
   const t0 = performance.now();
   const session = await db.beginLoad({ table: name, columns });
-  for (let done = 0, line = 2; done < rows; done += 10_000) {
-    const n = Math.min(10_000, rows - done);
+  for (let done = 0, line = 2; done < rows; done += 990) {
+    const n = Math.min(990, rows - done);
     const out = new Array(n);
     for (let j = 0; j < n; j++, line++) out[j] = { line, values: makeRow(line) };
     await session.write(out);
@@ -100,6 +207,7 @@ async function refdata() {
   if (outcome.status !== 'applied' || outcome.rowsLoaded !== rows)
     throw new Error(`refdata load: ${JSON.stringify(outcome)}`);
   await db.close();
+  await dropTable(`[ref].[${name}]`);
   return ms;
 }
 
@@ -134,8 +242,8 @@ async function literalInserts() {
   const name = table('bench_c');
   await exec(conn, textTable(name));
   const t0 = performance.now();
-  for (let done = 0, i = 2; done < rows; done += 990) {
-    const n = Math.min(990, rows - done);
+  for (let done = 0, i = 2; done < cdRows; done += 990) {
+    const n = Math.min(990, cdRows - done);
     const tuples = [];
     for (let j = 0; j < n; j++, i++) tuples.push(`(${makeRow(i).map(asText).map(literal).join(', ')})`);
     await exec(conn, `INSERT INTO [dbo].[${name}] VALUES ${tuples.join(', ')};`);
@@ -152,8 +260,8 @@ async function parameterisedInserts() {
   await exec(conn, textTable(name));
   const per = Math.min(990, Math.floor(2098 / columns.length));
   const t0 = performance.now();
-  for (let done = 0, i = 2; done < rows; done += per) {
-    const n = Math.min(per, rows - done);
+  for (let done = 0, i = 2; done < cdRows; done += per) {
+    const n = Math.min(per, cdRows - done);
     const tuples = [];
     const params = [];
     for (let j = 0; j < n; j++, i++) {
@@ -172,25 +280,38 @@ async function parameterisedInserts() {
   return ms;
 }
 
-const perSec = (ms) => Math.round(rows / (ms / 1000));
-const a = await refdata();
-const b = await rawBulk();
-const c = await literalInserts();
-const d = await parameterisedInserts();
+const perSec = (ms, n = rows) => (ms === undefined ? undefined : Math.round(n / (ms / 1000)));
+const sec = (ms) => (ms === undefined ? undefined : +(ms / 1000).toFixed(1));
+const ratio = (x, y) => (x === undefined || y === undefined ? undefined : +(x / y).toFixed(2));
+const run = (key, fn) => (only.includes(key) ? fn() : undefined);
+const cliRun = await run('a', viaCli);
+const apiMs = await run('api', refdata);
+const b = await run('b', rawBulk);
+const c = await run('c', literalInserts);
+const d = await run('d', parameterisedInserts);
 clearInterval(sampler);
+const rate = {
+  a_refdataIngestCli: perSec(cliRun?.ms),
+  a_api: perSec(apiMs),
+  b_rawBulkNvarchar: perSec(b),
+  c_literal990: perSec(c, cdRows),
+  d_param: perSec(d, cdRows),
+};
 process.stdout.write(
   `${JSON.stringify(
     {
       rows,
-      rowsPerSec: { a_refdata: perSec(a), b_rawBulkNvarchar: perSec(b), c_literal990: perSec(c), d_param: perSec(d) },
-      seconds: {
-        a: +(a / 1000).toFixed(1),
-        b: +(b / 1000).toFixed(1),
-        c: +(c / 1000).toFixed(1),
-        d: +(d / 1000).toFixed(1),
+      cdRows,
+      rowsPerSec: rate,
+      seconds: { a: sec(cliRun?.ms), a_api: sec(apiMs), b: sec(b), c: sec(c), d: sec(d) },
+      ratios: {
+        a_over_b: ratio(rate.a_refdataIngestCli, rate.b_rawBulkNvarchar),
+        a_over_c: ratio(rate.a_refdataIngestCli, rate.c_literal990),
+        a_over_d: ratio(rate.a_refdataIngestCli, rate.d_param),
+        a_api_over_b: ratio(rate.a_api, rate.b_rawBulkNvarchar),
+        a_api_over_c: ratio(rate.a_api, rate.c_literal990),
       },
-      ratios: { a_over_b: +(b / a).toFixed(2), a_over_c: +(c / a).toFixed(2), a_over_d: +(d / a).toFixed(2) },
-      peakRssMB: Math.round(peakRss / 2 ** 20),
+      peakRssMB: { a_cliProcess: cliRun?.rssMB, benchProcess: Math.round(peakRss / 2 ** 20) },
     },
     null,
     2,

@@ -191,7 +191,11 @@ export type LoadOutcome =
  */
 export interface LoadSession {
   readonly table: string;
-  /** Appends rows to staging. Resolves when the database has them (backpressure). */
+  /**
+   * Appends rows to staging. Resolves when the database has taken them (backpressure); on SQL
+   * Server rows stream into a bulk load that ends every 10,000 rows or at validate/commit, so a
+   * failure to stage them may be reported by a later `write`, `validate` or `commit`.
+   */
   write(rows: readonly StagedRow[]): Promise<void>;
   /**
    * {@link LoadSession.write} for rows given as one flat array: the same checks and outcome,

@@ -56,7 +56,7 @@ describe('SQL Server staging by streamed bulk loads (fake server)', () => {
     const { db, fake } = await open();
     const session = await db.beginLoad({ table: 'big', columns: cols });
     await session.write(staged(rows(5, 0), 2));
-    const per = 10_000;
+    const per = SEGMENT_ROWS / 5;
     for (let done = 5; done < 5 + SEGMENT_ROWS + per; done += per)
       await session.write(staged(rows(per, done), done + 2));
     const report = await session.validate();
@@ -92,6 +92,27 @@ describe('SQL Server staging by streamed bulk loads (fake server)', () => {
     await expect(session.validate()).rejects.toMatchObject({ code: 'DB_QUERY_FAILED' });
     await session.abort();
     expect(await db.describeTable('cur')).toBeUndefined();
+  });
+
+  it('takes rows as one flat array (writeRows) with the same checks as write', async () => {
+    const { db } = await open();
+    const session = await db.beginLoad({ table: 'cur', columns: cols });
+    if (session.writeRows === undefined) throw new Error('the SQL Server session offers writeRows');
+    await session.writeRows({ lines: [2, 3, 4], values: ['A', '1.5', 'B', '123456789.5', 'C', null] });
+    await session.writeRows({ lines: [5], values: ['D', '2'] });
+    await expect(session.writeRows({ lines: [6], values: ['E'] })).rejects.toMatchObject({ code: 'DB_VALUE_INVALID' });
+    await expect(session.writeRows({ lines: [6.5], values: ['E', '1'] })).rejects.toMatchObject({
+      code: 'DB_VALUE_INVALID',
+    });
+    const report = await session.validate();
+    expect(report.conversionErrors).toMatchObject([{ line: 3, column: 'rate', value: '123456789.5' }]);
+    expect(report.stagedRows).toBe(3);
+    await session.commit();
+    expect(await readAll(db, 'cur')).toEqual([
+      ['A', '1.5'],
+      ['C', null],
+      ['D', '2'],
+    ]);
   });
 
   it('abort ends an open segment and drops staging', async () => {

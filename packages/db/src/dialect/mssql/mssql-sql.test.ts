@@ -113,6 +113,10 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(fillTypedConvertSql('cur.1', 'cur.1.t', cols)).toBe(
       'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], [rate]]x], [day], [n], [__refdata_line]) SELECT [c0], CONVERT(DECIMAL(38,10), [c1]), CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1] ORDER BY [line];',
     );
+    // Babelfish: typed staging never becomes live itself, so it is filled without sorting.
+    expect(fillTypedConvertSql('cur.1', 'cur.1.t', cols, false)).toBe(
+      'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], [rate]]x], [day], [n], [__refdata_line]) SELECT [c0], CONVERT(DECIMAL(38,10), [c1]), CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1];',
+    );
     expect(syncStagingSql('cur.1', 'cur.1.t')).toBe(
       'DELETE FROM [stg].[cur.1] WHERE [line] NOT IN (SELECT [__refdata_line] FROM [stg].[cur.1.t]);',
     );
