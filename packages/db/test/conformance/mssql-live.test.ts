@@ -92,3 +92,44 @@ describe.skipIf(url === undefined || url === '')('SQL Server live: what a replac
     expect(rows.map((r) => r[0]).sort()).toEqual(['EUR', 'USD']);
   });
 });
+
+describe.skipIf(url === undefined || url === '')('SQL Server live: 7 fraction digits of a second', () => {
+  it('keeps 7 digits on SQL Server; on Babelfish (6 digits) rejects a value it would round, with its line', async () => {
+    const db = await TARGETS.mssql.open();
+    const table = uniqueTable('frac7');
+    const [engine] = await sql("SELECT CAST(SERVERPROPERTY('Babelfish') AS int) AS b;");
+    const babelfish = Number(engine?.b) === 1;
+    const columns: ColumnDef[] = [
+      { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+      { name: 'at', type: { kind: 'time', fractionDigits: 7 }, nullable: true },
+      { name: 'ts', type: { kind: 'datetime', offset: true, fractionDigits: 7 }, nullable: true },
+    ];
+    const rows: DbValue[][] = [
+      ['AAA', '12:00:00.1234560', '2024-03-31T02:30:00.1234560+09:00'],
+      ['BBB', '12:00:00.1234567', '2024-03-31T02:30:00.0000000Z'],
+      ['CCC', '00:00:00.0000000', '2024-03-31T02:30:00.0000001-05:00'],
+    ];
+    const session = await db.beginLoad({ table, columns, force: true });
+    await session.write(staged(rows));
+    const report = await session.validate();
+    const outcome = await session.commit();
+    const read: DbValue[][] = [];
+    for await (const r of db.readTable(table)) read.push([...r]);
+    if (!babelfish) {
+      expect(outcome).toMatchObject({ status: 'applied', rowsLoaded: 3 });
+      expect(read.sort()).toEqual(rows);
+      return;
+    }
+    expect(outcome).toMatchObject({ status: 'applied', rowsLoaded: 1 });
+    // The engine declares the columns with 6 digits (sys.columns says so) and reads them so.
+    expect(read).toEqual([['AAA', '12:00:00.123456', '2024-03-31T02:30:00.123456+09:00']]);
+    const again = await db.beginLoad({ table, columns });
+    await again.write(staged([rows[0] as DbValue[]]));
+    expect(await again.commit()).toMatchObject({ status: 'applied', rowsLoaded: 1 });
+    expect(report.conversionErrors.map((e) => [e.line, e.column])).toEqual([
+      [3, 'at'],
+      [4, 'ts'],
+    ]);
+    expect(report.conversionErrors[0]?.reason).toMatch(/"12:00:00.1234567" has 7 fraction digits.*Babelfish keeps 6/);
+  });
+});

@@ -29,7 +29,7 @@ import type {
   StagedRows,
   StagingReport,
 } from '../../types.js';
-import { formatDbType, renderCsvLine, snapshotStamp, type ValueChecker, valueChecker } from '../../values.js';
+import { renderCsvLine, snapshotStamp, type ValueChecker, valueChecker } from '../../values.js';
 import {
   assertLoadFits,
   assertStagedRow,
@@ -65,7 +65,7 @@ import {
   syncStagingSql,
 } from './mssql-sql.js';
 import { countIn, describeIn } from './mssql-tables.js';
-import { mssqlReadValue, mssqlStagingValue, qualified, tediousStagingColumn } from './mssql-types.js';
+import { conversionReason, mssqlReadValue, mssqlStagingValue, qualified, tediousStagingColumn } from './mssql-types.js';
 import { RowChannel } from './row-channel.js';
 
 /** Bulk-load permission denied: fall back to parameterised INSERT. */
@@ -376,7 +376,7 @@ class MssqlLoadSession implements LoadSession {
         async (s) => {
           await s.execute(dropTableIfExistsSql(SCHEMAS.staging, this.#typed));
           await s.execute(createTypedSql(this.#typed, columns));
-          await s.execute(fillTypedConvertSql(this.#staging, this.#typed, columns, s.engine === 'sqlserver'));
+          await s.execute(fillTypedConvertSql(this.#staging, this.#typed, columns, s.engine === 'sqlserver', s.engine));
         },
         { transaction: true, signal: this.#spec.signal },
       );
@@ -402,7 +402,7 @@ class MssqlLoadSession implements LoadSession {
       'validate',
       async (s) => {
         const conversionErrors: RejectedRow[] = [];
-        const failures = converted ? undefined : conversionFailuresSql(this.#staging, columns);
+        const failures = converted ? undefined : conversionFailuresSql(this.#staging, columns, s.engine);
         if (failures !== undefined) {
           for (const r of await s.query<Record<string, unknown>>(failures)) {
             const values = columns.map((_c, i) => r[stagingColumn(i)] as DbValue);
@@ -416,7 +416,7 @@ class MssqlLoadSession implements LoadSession {
               raw: renderCsvLine(values),
               column: column.name,
               value: String(values[bad] ?? ''),
-              reason: `the server could not convert ${JSON.stringify(String(values[bad] ?? '').slice(0, 60))} to ${formatDbType(column.type)} (TRY_CONVERT failed)`,
+              reason: conversionReason(column, values[bad] ?? null, s.engine),
             });
           }
         }
@@ -424,9 +424,9 @@ class MssqlLoadSession implements LoadSession {
           await s.execute(dropTableIfExistsSql(SCHEMAS.staging, this.#typed));
           await s.execute(createTypedSql(this.#typed, columns));
           // One statement for every row that does not convert (not one round trip per line).
-          const deleteFailures = deleteConversionFailuresSql(this.#staging, columns);
+          const deleteFailures = deleteConversionFailuresSql(this.#staging, columns, s.engine);
           if (deleteFailures !== undefined && conversionErrors.length > 0) await s.execute(deleteFailures);
-          await s.execute(fillTypedSql(this.#staging, this.#typed, columns));
+          await s.execute(fillTypedSql(this.#staging, this.#typed, columns, s.engine));
         }
         const duplicateKeys: RejectedRow[] = [];
         if (keys.length > 0) {

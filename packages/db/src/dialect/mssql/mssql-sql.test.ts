@@ -51,6 +51,7 @@ import {
   upsertInsertSql,
   upsertUpdateSql,
 } from './mssql-sql.js';
+import { conversionReason } from './mssql-types.js';
 
 const cols: ColumnDef[] = [
   { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
@@ -125,6 +126,31 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
       'DELETE FROM [stg].[cur.1] WHERE ([c1] IS NOT NULL AND TRY_CONVERT(DECIMAL(38,10), [c1]) IS NULL) OR ([c2] IS NOT NULL AND TRY_CONVERT(DATE, [c2], 23) IS NULL);',
     );
     expect(deleteConversionFailuresSql('x.1', [cols[0]!, cols[3]!])).toBeUndefined();
+  });
+
+  it('turns a 7th fraction digit into a conversion error on Babelfish only (it keeps 6 and would round)', () => {
+    const t7: ColumnDef[] = [
+      { name: 'at', type: { kind: 'time', fractionDigits: 7 }, nullable: true },
+      { name: 'ts', type: { kind: 'datetime', offset: false, fractionDigits: 3 }, nullable: true },
+    ];
+    const guarded =
+      "CASE WHEN CHARINDEX(N'.', [c0]) > 0 AND SUBSTRING([c0], CHARINDEX(N'.', [c0]) + 7, 1) IN (N'1', N'2', N'3', N'4', N'5', N'6', N'7', N'8', N'9') THEN N'-' ELSE [c0] END";
+    expect(fillTypedConvertSql('x.1', 'x.1.t', t7, false, 'babelfish')).toBe(
+      `INSERT INTO [stg].[x.1.t] WITH (TABLOCK) ([at], [ts], [__refdata_line]) SELECT CONVERT(TIME(7), ${guarded}), CONVERT(DATETIME2(3), [c1], 126), [line] FROM [stg].[x.1];`,
+    );
+    expect(deleteConversionFailuresSql('x.1', t7, 'babelfish')).toBe(
+      `DELETE FROM [stg].[x.1] WHERE ([c0] IS NOT NULL AND TRY_CONVERT(TIME(7), ${guarded}) IS NULL) OR ([c1] IS NOT NULL AND TRY_CONVERT(DATETIME2(3), [c1], 126) IS NULL);`,
+    );
+    // SQL Server keeps 7 digits: its statements are unchanged.
+    expect(deleteConversionFailuresSql('x.1', t7)).toBe(
+      'DELETE FROM [stg].[x.1] WHERE ([c0] IS NOT NULL AND TRY_CONVERT(TIME(7), [c0]) IS NULL) OR ([c1] IS NOT NULL AND TRY_CONVERT(DATETIME2(3), [c1], 126) IS NULL);',
+    );
+    expect(conversionReason(t7[0]!, '12:00:00.1234567', 'babelfish')).toMatch(
+      /has 7 fraction digits.*Babelfish keeps 6/,
+    );
+    expect(conversionReason(t7[0]!, '12:00:00.1234567', 'sqlserver')).toBe(
+      'the server could not convert "12:00:00.1234567" to time(7) (TRY_CONVERT failed)',
+    );
   });
 
   it('reports and removes null and duplicate keys on typed staging', () => {

@@ -5,6 +5,7 @@
  */
 import { quoteMssqlIdentifier as q } from '../../identifiers.js';
 import { type ColumnDef, FILE_STATUSES, TERMINAL_FILE_STATUSES } from '../../types.js';
+import type { MssqlEngine } from './mssql-client.js';
 import {
   convertSql,
   mssqlStagingType,
@@ -147,23 +148,30 @@ export function createStagingSql(name: string, columns: readonly ColumnDef[]): s
 }
 
 /** The condition "some staged text value does not convert", or undefined when no column needs converting. */
-export function conversionFailureCondition(columns: readonly ColumnDef[]): string | undefined {
+export function conversionFailureCondition(
+  columns: readonly ColumnDef[],
+  engine: MssqlEngine = 'sqlserver',
+): string | undefined {
   const parts = columns.flatMap((c, i) => {
     const expr = `[${stagingColumn(i)}]`;
-    const convert = tryConvertSql(c.type, expr);
+    const convert = tryConvertSql(c.type, expr, engine);
     return convert === undefined ? [] : [`(${expr} IS NOT NULL AND ${convert} IS NULL)`];
   });
   return parts.length === 0 ? undefined : parts.join(' OR ');
 }
 
 /** Rows of text staging that fail TRY_CONVERT: line, every staged value, and a flag `[f<i>]` per converted column. */
-export function conversionFailuresSql(staging: string, columns: readonly ColumnDef[]): string | undefined {
-  const where = conversionFailureCondition(columns);
+export function conversionFailuresSql(
+  staging: string,
+  columns: readonly ColumnDef[],
+  engine: MssqlEngine = 'sqlserver',
+): string | undefined {
+  const where = conversionFailureCondition(columns, engine);
   if (where === undefined) return undefined;
   const list = columns.map((_c, i) => `[${stagingColumn(i)}]`).join(', ');
   const flags = columns.flatMap((c, i) => {
     const expr = `[${stagingColumn(i)}]`;
-    const convert = tryConvertSql(c.type, expr);
+    const convert = tryConvertSql(c.type, expr, engine);
     return convert === undefined
       ? []
       : [`CASE WHEN ${expr} IS NOT NULL AND ${convert} IS NULL THEN 1 ELSE 0 END AS [f${i}]`];
@@ -183,8 +191,13 @@ export function dropTableIfExistsSql(schema: string, name: string): string {
 }
 
 /** Fills typed staging from text staging (rows failing conversion were removed first), in line order. */
-export function fillTypedSql(staging: string, typed: string, columns: readonly ColumnDef[]): string {
-  return fillTyped(staging, typed, columns, tryConvertSql);
+export function fillTypedSql(
+  staging: string,
+  typed: string,
+  columns: readonly ColumnDef[],
+  engine: MssqlEngine = 'sqlserver',
+): string {
+  return fillTyped(staging, typed, columns, (type, expr) => tryConvertSql(type, expr, engine));
 }
 
 /**
@@ -199,8 +212,9 @@ export function fillTypedConvertSql(
   typed: string,
   columns: readonly ColumnDef[],
   ordered = true,
+  engine: MssqlEngine = 'sqlserver',
 ): string {
-  return fillTyped(staging, typed, columns, convertSql, ordered);
+  return fillTyped(staging, typed, columns, (type, expr) => convertSql(type, expr, engine), ordered);
 }
 
 function fillTyped(
@@ -554,8 +568,12 @@ export const FIND_LOADED_SQL: string =
 // ---- loads -------------------------------------------------------------------------------------
 
 /** Deletes every row of text staging that fails conversion, in one statement (undefined when nothing converts). */
-export function deleteConversionFailuresSql(staging: string, columns: readonly ColumnDef[]): string | undefined {
-  const where = conversionFailureCondition(columns);
+export function deleteConversionFailuresSql(
+  staging: string,
+  columns: readonly ColumnDef[],
+  engine: MssqlEngine = 'sqlserver',
+): string | undefined {
+  const where = conversionFailureCondition(columns, engine);
   return where === undefined ? undefined : `DELETE FROM ${qualified(SCHEMAS.staging, staging)} WHERE ${where};`;
 }
 

@@ -10,8 +10,9 @@
  * Text is NVARCHAR: VARCHAR silently turns characters outside the code page into `?`.
  */
 import { quoteMssqlIdentifier as q } from '../../identifiers.js';
-import type { DbType, DbValue } from '../../types.js';
-import { minimalDecimal } from '../../values.js';
+import type { ColumnDef, DbType, DbValue } from '../../types.js';
+import { formatDbType, minimalDecimal } from '../../values.js';
+import type { MssqlEngine } from './mssql-client.js';
 
 /**
  * The T-SQL type of a logical type.
@@ -123,8 +124,46 @@ export function mssqlStagingValue(type: DbType, value: DbValue): DbValue {
  * tryConvertSql({ kind: 'date' }, '[c1]'); // 'TRY_CONVERT(DATE, [c1], 23)'
  * ```
  */
-export function tryConvertSql(type: DbType, expr: string): string | undefined {
-  return convertWith('TRY_CONVERT', type, expr);
+export function tryConvertSql(type: DbType, expr: string, engine: MssqlEngine = 'sqlserver'): string | undefined {
+  return convertWith('TRY_CONVERT', type, exactInput(type, expr, engine));
+}
+
+/**
+ * The condition "the staged value `expr` has a 7th fraction digit other than 0" (Babelfish keeps 6
+ * and would round it). Not `LIKE`: Babelfish refuses LIKE on its nondeterministic default collation.
+ */
+export function seventhDigitSql(expr: string): string {
+  const digit = `SUBSTRING(${expr}, CHARINDEX(N'.', ${expr}) + 7, 1)`;
+  return `CHARINDEX(N'.', ${expr}) > 0 AND ${digit} IN (${[1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => `N'${d}'`).join(', ')})`;
+}
+
+/**
+ * Whether `engine` rounds values of `type` (Babelfish stores times and date-times to the
+ * microsecond, as PostgreSQL does: `DATETIME2(7)` and `TIME(7)` keep 6 fraction digits).
+ */
+export function roundsSeventhDigit(type: DbType, engine: MssqlEngine): boolean {
+  return engine === 'babelfish' && (type.kind === 'time' || type.kind === 'datetime') && type.fractionDigits === 7;
+}
+
+/**
+ * Why a staged value of `column` is a conversion error: the engine's rounding of a 7th fraction
+ * digit (see {@link roundsSeventhDigit}), or a value the server cannot convert.
+ */
+export function conversionReason(column: ColumnDef, value: DbValue, engine: MssqlEngine): string {
+  const text = String(value ?? '');
+  if (roundsSeventhDigit(column.type, engine) && /\.\d{6}[1-9]/.test(text)) {
+    return `${JSON.stringify(text.slice(0, 60))} has 7 fraction digits of a second; Babelfish keeps 6 and would round it (SQL Server keeps 7). Round the value to microseconds in the file, or load it into SQL Server`;
+  }
+  return `the server could not convert ${JSON.stringify(text.slice(0, 60))} to ${formatDbType(column.type)} (TRY_CONVERT failed)`;
+}
+
+/**
+ * The staged value as the conversion sees it: on an engine that would round it (see
+ * {@link roundsSeventhDigit}), a value with a 7th fraction digit becomes text that converts to
+ * nothing, so it is a conversion error with its line instead of a silently changed value.
+ */
+function exactInput(type: DbType, expr: string, engine: MssqlEngine): string {
+  return roundsSeventhDigit(type, engine) ? `CASE WHEN ${seventhDigitSql(expr)} THEN N'-' ELSE ${expr} END` : expr;
 }
 
 /**
@@ -136,8 +175,8 @@ export function tryConvertSql(type: DbType, expr: string): string | undefined {
  * convertSql({ kind: 'date' }, '[c1]'); // 'CONVERT(DATE, [c1], 23)'
  * ```
  */
-export function convertSql(type: DbType, expr: string): string | undefined {
-  return convertWith('CONVERT', type, expr);
+export function convertSql(type: DbType, expr: string, engine: MssqlEngine = 'sqlserver'): string | undefined {
+  return convertWith('CONVERT', type, exactInput(type, expr, engine));
 }
 
 function convertWith(fn: 'CONVERT' | 'TRY_CONVERT', type: DbType, expr: string): string | undefined {
