@@ -4,7 +4,12 @@
  * tracking can be exercised without a server. It proves the order and effect of our statements,
  * not SQL Server's semantics.
  */
-import type { FakeBulk, FakeResponse, FakeStatement } from './mssql-fakes.js';
+import { onTestFinished } from 'vitest';
+import { MssqlDatabase } from '../src/dialect/mssql/mssql-database.js';
+import { loadTarn } from '../src/dialect/mssql/tedious-like.js';
+import type { Database } from '../src/index.js';
+import { type MssqlUrl, parseDatabaseUrl } from '../src/url.js';
+import { type FakeBulk, type FakeResponse, type FakeStatement, fakeTedious, recordingLogger } from './mssql-fakes.js';
 
 interface Column {
   name: string;
@@ -411,4 +416,27 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
     (table(schema, name) as Table).rows.push(...b.rows.map((r) => [...r]));
   };
   return { respond, onBulk, tables, log, catalogue, audit, unconvertible, files };
+}
+
+/**
+ * A migrated {@link MssqlDatabase} on a fresh {@link fakeServer} of `engine` (closed when the test
+ * finishes), with the server and the fake driver to inspect.
+ */
+export async function openOnFakeServer(
+  engine: 'sqlserver' | 'babelfish' = 'sqlserver',
+  options: { poolSize?: number } = {},
+): Promise<{ db: Database; server: ReturnType<typeof fakeServer>; fake: ReturnType<typeof fakeTedious> }> {
+  const server = fakeServer(engine);
+  const fake = fakeTedious(server.respond, server.onBulk);
+  const Pool = await loadTarn();
+  const { logger } = recordingLogger();
+  const db = new MssqlDatabase(
+    parseDatabaseUrl('mssql://u@h/db') as MssqlUrl,
+    { password: 'pw', logger, maxRetries: 2, retryBackoffSeconds: 0, ...options },
+    fake.module,
+    Pool,
+  );
+  onTestFinished(() => db.close());
+  await db.migrate();
+  return { db, server, fake };
 }

@@ -1,31 +1,11 @@
 // The SQL Server statement flows (migrate, loads, tracking) against a fake server that keeps tables in memory.
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { MssqlDatabase } from '../src/dialect/mssql/mssql-database.js';
-import { loadTarn } from '../src/dialect/mssql/tedious-like.js';
+import { describe, expect, it } from 'vitest';
 import type { ColumnDef, Database, DbValue, LoadOutcome, LoadSpec } from '../src/index.js';
-import { type MssqlUrl, parseDatabaseUrl } from '../src/url.js';
 import { staged } from './helpers.js';
-import { fakeServer } from './mssql-fake-server.js';
-import { fakeTedious, recordingLogger } from './mssql-fakes.js';
+import { openOnFakeServer } from './mssql-fake-server.js';
 
-async function open(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): Promise<{
-  db: Database;
-  server: ReturnType<typeof fakeServer>;
-  fake: ReturnType<typeof fakeTedious>;
-}> {
-  const server = fakeServer(engine);
-  const fake = fakeTedious(server.respond, server.onBulk);
-  const Pool = await loadTarn();
-  const { logger } = recordingLogger();
-  const db = new MssqlDatabase(
-    parseDatabaseUrl('mssql://u@h/db') as MssqlUrl,
-    { password: 'pw', logger, maxRetries: 2, retryBackoffSeconds: 0 },
-    fake.module,
-    Pool,
-  );
-  onTestFinished(() => db.close());
-  await db.migrate();
-  return { db, server, fake };
+function open(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): ReturnType<typeof openOnFakeServer> {
+  return openOnFakeServer(engine);
 }
 
 const cols: ColumnDef[] = [

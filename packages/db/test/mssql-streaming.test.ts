@@ -1,33 +1,14 @@
 // How a SQL Server load session stages rows: the first batch by its own bulk load, later batches
 // streamed through one bulk load per segment, re-staged when that bulk load fails (fake server).
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { MssqlDatabase } from '../src/dialect/mssql/mssql-database.js';
+import { describe, expect, it } from 'vitest';
 import { SEGMENT_ROWS } from '../src/dialect/mssql/mssql-load-session.js';
-import { loadTarn } from '../src/dialect/mssql/tedious-like.js';
-import type { ColumnDef, Database, DbValue } from '../src/index.js';
-import { type MssqlUrl, parseDatabaseUrl } from '../src/url.js';
+import type { ColumnDef, DbValue } from '../src/index.js';
 import { readAll, staged } from './helpers.js';
-import { fakeServer } from './mssql-fake-server.js';
-import { fakeTedious, recordingLogger } from './mssql-fakes.js';
+import { openOnFakeServer } from './mssql-fake-server.js';
+import type { fakeTedious } from './mssql-fakes.js';
 
-async function open(poolSize?: number): Promise<{
-  db: Database;
-  server: ReturnType<typeof fakeServer>;
-  fake: ReturnType<typeof fakeTedious>;
-}> {
-  const server = fakeServer('babelfish');
-  const fake = fakeTedious(server.respond, server.onBulk);
-  const Pool = await loadTarn();
-  const { logger } = recordingLogger();
-  const db = new MssqlDatabase(
-    parseDatabaseUrl('mssql://u@h/db') as MssqlUrl,
-    { password: 'pw', logger, maxRetries: 2, retryBackoffSeconds: 0, ...(poolSize === undefined ? {} : { poolSize }) },
-    fake.module,
-    Pool,
-  );
-  onTestFinished(() => db.close());
-  await db.migrate();
-  return { db, server, fake };
+function open(poolSize?: number): ReturnType<typeof openOnFakeServer> {
+  return openOnFakeServer('babelfish', poolSize === undefined ? {} : { poolSize });
 }
 
 const cols: ColumnDef[] = [

@@ -34,6 +34,16 @@ export function assertStagedRow(line: number, values: number, width: number, tab
   }
 }
 
+/** Throws `DB_VALUE_INVALID` unless a flat batch holds `width` values for each of its lines. */
+export function assertStagedBatch(lines: number, values: number, width: number, table: string): void {
+  if (values !== lines * width) {
+    throw new DbError(
+      DbErrorCode.VALUE_INVALID,
+      `${values} values are not ${lines} rows of ${width} (the columns of ${table}); pass one value per column and row.`,
+    );
+  }
+}
+
 /** The first value of a row that does not fit its column, with why; undefined when all fit. */
 export function firstMisfit(
   checks: readonly ValueChecker[],

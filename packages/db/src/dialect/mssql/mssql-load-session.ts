@@ -32,6 +32,7 @@ import type {
 import { renderCsvLine, snapshotStamp, type ValueChecker, valueChecker } from '../../values.js';
 import {
   assertLoadFits,
+  assertStagedBatch,
   assertStagedRow,
   byLine,
   conversionReject,
@@ -164,12 +165,7 @@ class MssqlLoadSession implements LoadSession {
       const { lines, values } = rows;
       const count = lines.length;
       const width = this.#spec.columns.length;
-      if (values.length !== count * width) {
-        throw new DbError(
-          DbErrorCode.VALUE_INVALID,
-          `${values.length} values are not ${count} rows of ${width} (the columns of ${this.table}); pass one value per column and row.`,
-        );
-      }
+      assertStagedBatch(count, values.length, width, this.table);
       if (count === 0) return;
       this.#dirty = true;
       const out: unknown[][] = [];

@@ -19,6 +19,7 @@ import type {
 import type { ValueChecker } from '../../values.js';
 import {
   assertLoadFits,
+  assertStagedBatch,
   assertStagedRow,
   byLine,
   conversionReject,
@@ -178,12 +179,7 @@ class SqliteLoadSession implements LoadSession {
       const { lines, values } = rows;
       const count = lines.length;
       const width = this.#checks.length;
-      if (values.length !== count * width) {
-        throw new DbError(
-          DbErrorCode.VALUE_INVALID,
-          `${values.length} values are not ${count} rows of ${width} (the columns of ${this.table}); pass one value per column and row.`,
-        );
-      }
+      assertStagedBatch(count, values.length, width, this.table);
       if (count === 0) return;
       this.#dirty = true;
       // Convert outside the transaction: the write lock is held only for the inserts.
