@@ -146,7 +146,7 @@ export interface FormatInfo {
   /**
    * Ragged-right files, whose writer leaves out empty trailing fields: rows with at least
    * `value` fields and fewer than the table's width are filled out with empty fields (read as
-   * NULL; each such record says how many in {@link SourceRecord.filledFields}). 0 (the usual
+   * NULL; each such record says how many in `SourceRecord.filledFields`). 0 (the usual
    * case) when every row must have the table's width.
    */
   readonly fillShortRows: Decision<number>;
