@@ -95,6 +95,14 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
 )`,
     `CREATE INDEX ${q('bkp.catalogue.table')} ON ${q(META.catalogue)} (table_name, taken_at)`,
   ],
+  [
+    // Delta snapshots of appends and upserts: what undoing one needs (see sqlite-backups.ts).
+    `ALTER TABLE ${q(META.catalogue)} ADD COLUMN kind TEXT NOT NULL DEFAULT 'full'`,
+    `ALTER TABLE ${q(META.catalogue)} ADD COLUMN key_columns TEXT`,
+    `ALTER TABLE ${q(META.catalogue)} ADD COLUMN columns_before TEXT`,
+    `ALTER TABLE ${q(META.catalogue)} ADD COLUMN rows_after INTEGER`,
+    `ALTER TABLE ${q(META.catalogue)} ADD COLUMN watermark INTEGER`,
+  ],
 ];
 
 /** Column definition list for CREATE TABLE. */
@@ -138,6 +146,66 @@ export function countSql(physical: string): string {
 export function copyRowsSql(from: string, to: string, columns: readonly string[], rowidAlias: string): string {
   const list = columns.map(q).join(', ');
   return `INSERT INTO ${q(to)} (${list}) SELECT ${list} FROM ${q(from)} ORDER BY ${rowidAlias}`;
+}
+
+/**
+ * Copies every row of `from` into `to` keeping each row's rowid (so a delta snapshot's rowid
+ * watermark and pre-images still point at the right rows after a restore rebuilds the table).
+ */
+export function copyRowsKeepingRowidSql(
+  from: string,
+  to: string,
+  columns: readonly string[],
+  rowidAlias: string,
+): string {
+  const list = columns.map(q).join(', ');
+  return `INSERT INTO ${q(to)} (${rowidAlias}, ${list}) SELECT ${rowidAlias}, ${list} FROM ${q(from)} ORDER BY ${rowidAlias}`;
+}
+
+/** The largest rowid of a table, 0 when it is empty: an append's or upsert's watermark. */
+export function maxRowidSql(physical: string, rowidAlias: string): string {
+  return `SELECT COALESCE(MAX(${rowidAlias}), 0) FROM ${q(physical)}`;
+}
+
+/**
+ * A delta snapshot's pre-images: the live rows whose key the file holds (the rows an upsert's
+ * UPDATE changes), each under its live rowid.
+ */
+export function preImagesSql(
+  staging: string,
+  live: string,
+  snapshot: string,
+  keys: readonly string[],
+  columns: readonly string[],
+  rowidAlias: string,
+): string {
+  const list = columns.map(q).join(', ');
+  return `INSERT INTO ${q(snapshot)} (${rowidAlias}, ${list}) SELECT l.${rowidAlias}, ${columns.map((c) => `l.${q(c)}`).join(', ')} FROM ${q(staging)} AS s JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)}`;
+}
+
+/** Rows above a watermark (parameter: the watermark): the rows an append or upsert inserted. */
+export function countAboveSql(physical: string, rowidAlias: string): string {
+  return `SELECT COUNT(*) FROM ${q(physical)} WHERE ${rowidAlias} > ?`;
+}
+
+/** Deletes the rows above a watermark (parameter: the watermark). */
+export function deleteAboveSql(physical: string, rowidAlias: string): string {
+  return `DELETE FROM ${q(physical)} WHERE ${rowidAlias} > ?`;
+}
+
+/** `ALTER TABLE "t" DROP COLUMN "c"` (a column a load added, dropped by a restore). */
+export function dropColumnSql(physical: string, column: string): string {
+  return `ALTER TABLE ${q(physical)} DROP COLUMN ${q(column)}`;
+}
+
+/** Puts a delta snapshot's pre-images back over the live rows with the same rowid. */
+export function restorePreImagesSql(
+  snapshot: string,
+  live: string,
+  columns: readonly string[],
+  rowidAlias: string,
+): string {
+  return `UPDATE ${q(live)} AS l SET ${columns.map((c) => `${q(c)} = d.${q(c)}`).join(', ')} FROM ${q(snapshot)} AS d WHERE l.${rowidAlias} = d.${rowidAlias}`;
 }
 
 /** Rows of staging whose key repeats an earlier row (by line): line and key values. */
@@ -280,7 +348,7 @@ export const GET_BACKUP_SQL: string = `SELECT * FROM ${q(META.catalogue)} WHERE 
 /** The time of a table's newest snapshot (parameter: table). */
 export const LAST_BACKUP_TIME_SQL: string = `SELECT MAX(taken_at) FROM ${q(META.catalogue)} WHERE table_name = ?`;
 /** Catalogues a snapshot. */
-export const INSERT_BACKUP_SQL: string = `INSERT INTO ${q(META.catalogue)} (snapshot, table_name, taken_at, rows, source_file, file_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+export const INSERT_BACKUP_SQL: string = `INSERT INTO ${q(META.catalogue)} (snapshot, table_name, taken_at, rows, source_file, file_id, reason, kind, key_columns, columns_before, rows_after, watermark) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 /** A table's snapshots beyond the newest `keep` (parameters: table, keep). */
 export const BACKUPS_BEYOND_SQL: string = `SELECT * FROM ${q(META.catalogue)} WHERE table_name = ? ORDER BY taken_at DESC, snapshot DESC LIMIT -1 OFFSET ?`;
 /** Removes a snapshot from the catalogue (parameter: snapshot). */
