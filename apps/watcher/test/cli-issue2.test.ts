@@ -137,8 +137,8 @@ describe('a second version of a file', () => {
     expect(list[0]?.rows).toBe(2);
     expect(list[0]?.kind).toBe('full');
     const shown = (await runCli(['backups', 'currencies'], { cwd: ws.dir, env: ws.env() })).stdout;
-    expect(shown).toMatch(/rows before\s+kind\s+reason/);
-    expect(shown).toMatch(/\b2\s+full\s+replace\b/);
+    expect(shown).toMatch(/rows before[\s│]+kind[\s│]+reason/);
+    expect(shown).toMatch(/│ 2[\s│]+full[\s│]+replace[\s│]/);
 
     const unknown = await runCli(['restore', 'ref.currencies', 'no-such-snapshot'], { cwd: ws.dir, env: ws.env() });
     expect(unknown.code).toBe(5);
