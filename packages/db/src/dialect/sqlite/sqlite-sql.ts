@@ -169,7 +169,10 @@ export function maxRowidSql(physical: string, rowidAlias: string): string {
 
 /**
  * A delta snapshot's pre-images: the live rows whose key the file holds (the rows an upsert's
- * UPDATE changes), each under its live rowid.
+ * UPDATE changes), each under its live rowid. `CROSS JOIN` makes SQLite scan live once and look
+ * each row up in staging (an automatic index on the file's rows), as it plans the UPDATE; the
+ * planner's own choice built an automatic index over every live row (200 ms instead of 16 ms at
+ * 500,000 live rows × 1,000 staged).
  */
 export function preImagesSql(
   staging: string,
@@ -180,7 +183,7 @@ export function preImagesSql(
   rowidAlias: string,
 ): string {
   const list = columns.map(q).join(', ');
-  return `INSERT INTO ${q(snapshot)} (${rowidAlias}, ${list}) SELECT l.${rowidAlias}, ${columns.map((c) => `l.${q(c)}`).join(', ')} FROM ${q(staging)} AS s JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)}`;
+  return `INSERT INTO ${q(snapshot)} (${rowidAlias}, ${list}) SELECT l.${rowidAlias}, ${columns.map((c) => `l.${q(c)}`).join(', ')} FROM ${q(live)} AS l CROSS JOIN ${q(staging)} AS s WHERE ${keyJoin('l', 's', keys)}`;
 }
 
 /** Rows above a watermark (parameter: the watermark): the rows an append or upsert inserted. */
@@ -236,16 +239,18 @@ export function deleteLineSql(staging: string, rowidAlias: string): string {
 }
 
 /**
- * `LEFT JOIN live AS l ON <keys> WHERE l.<first key> IS NULL`: the staged rows whose key is not
- * live. Not `WHERE NOT EXISTS (SELECT … FROM live …)`: SQLite runs that correlated subquery as a
+ * How the statements below meet the live table: `live AS l CROSS JOIN staging AS s WHERE <keys>`,
+ * which makes SQLite scan live once and look each row up in an automatic index over the file's
+ * rows. Not `WHERE NOT EXISTS (SELECT … FROM live …)`: SQLite runs that correlated subquery as a
  * full scan of the other table per row (an upsert of 1,000 rows into 500,000 took 20 s per
- * statement, a keyed replace's `removed` count 44 s), while a join gets an automatic index
- * (0.1–0.3 s). The same holds for `removed` below, joined the other way. Staged keys are never
- * NULL (validation removed those rows), so a matching live row has a non-NULL first key and the
- * test is exact even when live holds NULL or repeated keys.
+ * statement, a keyed replace's `removed` count 44 s). Not `staging LEFT JOIN live` either: that
+ * builds an automatic index over every live row each time (≈ 100–150 ms per statement at 500,000
+ * live rows, against ≈ 20 ms for the scan). Staged keys are never NULL and never repeat
+ * (validation removed those rows), so the counts are exact even when live holds NULL or repeated
+ * keys.
  */
-const unmatchedInLive = (live: string, keys: readonly string[]): string =>
-  `LEFT JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)} WHERE l.${q(keys[0] as string)} IS NULL`;
+const matchedKeys = (staging: string, live: string, keys: readonly string[]): string =>
+  `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(live)} AS l CROSS JOIN ${q(staging)} AS s WHERE ${keyJoin('l', 's', keys)}`;
 
 const keyJoin = (a: string, b: string, keys: readonly string[]): string =>
   keys.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
@@ -259,11 +264,12 @@ export function changeSummarySql(
 ): { added: string; removed: string; matched: string; changed: string } {
   const differs = values.length === 0 ? '0' : values.map((v) => `s.${q(v)} IS NOT l.${q(v)}`).join(' OR ');
   return {
-    added: `SELECT COUNT(*) FROM ${q(staging)} AS s ${unmatchedInLive(live, keys)}`,
+    // Staged rows minus the staged keys some live row has.
+    added: `SELECT (SELECT COUNT(*) FROM ${q(staging)}) - (SELECT COUNT(*) FROM (SELECT DISTINCT ${keys.map((k) => q(k)).join(', ')} FROM (${matchedKeys(staging, live, keys)})))`,
     // Live rows with no staged key (a NULL live key never matches, as with NOT EXISTS).
     removed: `SELECT COUNT(*) FROM ${q(live)} AS l LEFT JOIN ${q(staging)} AS s ON ${keyJoin('s', 'l', keys)} WHERE s.${q(keys[0] as string)} IS NULL`,
-    matched: `SELECT COUNT(*) FROM ${q(staging)} AS s JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)}`,
-    changed: `SELECT COUNT(*) FROM ${q(staging)} AS s JOIN ${q(live)} AS l ON ${keyJoin('l', 's', keys)} WHERE ${differs}`,
+    matched: `SELECT COUNT(*) FROM ${q(live)} AS l CROSS JOIN ${q(staging)} AS s WHERE ${keyJoin('l', 's', keys)}`,
+    changed: `SELECT COUNT(*) FROM ${q(live)} AS l CROSS JOIN ${q(staging)} AS s WHERE ${keyJoin('l', 's', keys)} AND (${differs})`,
   };
 }
 
@@ -299,7 +305,8 @@ export function upsertInsertSql(
 ): string {
   const list = columns.map(q).join(', ');
   const sel = columns.map((c) => `s.${q(c)}`).join(', ');
-  return `INSERT INTO ${q(live)} (${list}) SELECT ${sel} FROM ${q(staging)} AS s ${unmatchedInLive(live, keys)} ORDER BY s.${rowidAlias}`;
+  const staged = `(${keys.map((k) => `s.${q(k)}`).join(', ')})`;
+  return `INSERT INTO ${q(live)} (${list}) SELECT ${sel} FROM ${q(staging)} AS s WHERE ${staged} NOT IN (${matchedKeys(staging, live, keys)}) ORDER BY s.${rowidAlias}`;
 }
 
 /** `ALTER TABLE "live" ADD COLUMN …` (always nullable: existing rows get NULL). */
