@@ -16,7 +16,7 @@ import { type Database, openDatabase, TERMINAL_FILE_STATUSES } from '@refdata/db
 import { connectMssqlAdmin, type MssqlAdmin } from '@refdata/test-utils/mssql';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { listNames, originalName, runCli, sleep, startCli, workspace } from './helpers.js';
-import { freshMssqlDatabase, MSSQL_URL } from './mssql-helpers.js';
+import { freshMssqlDatabase, MSSQL_URL, SERVER_PHASES, serverActivity } from './mssql-helpers.js';
 
 /** Rows per version: enough for each phase to last a few hundred milliseconds on Babelfish here. */
 const ROWS = 6000;
@@ -28,12 +28,7 @@ const ENV = {
   LOG_LEVEL: 'info',
 };
 
-/** What the watcher's server connection runs in each phase (Babelfish shows the T-SQL text). */
-const PHASES = {
-  staging: /insert bulk \[stg\]|Processing Bulk Load Request/i,
-  validate: /TRY_CONVERT|INSERT INTO \[stg\]\.\[[^\]]+\.t\] WITH \(TABLOCK\)|DELETE FROM \[stg\]/,
-  commit: /sp_getapplock @Resource = @resource|SELECT \* INTO \[bkp\]|DELETE FROM \[ref\]|INSERT INTO \[ref\]/,
-} as const;
+const PHASES = SERVER_PHASES;
 type Phase = keyof typeof PHASES | 'committed';
 /** The phase each kill aims at: 3 during staging, 3 during validation, 3 during commit, 1 after it. */
 const PLAN: readonly Phase[] = [
@@ -82,14 +77,6 @@ async function liveVersion(db: Database): Promise<number> {
   expect(lines, `row count of version ${v}`).toHaveLength(ROWS);
   expect(checksum(lines), `checksum of version ${v}`).toBe(expectedChecksum(v));
   return v;
-}
-
-/** The statement another connection is running on the server, or '' (Babelfish: pg_stat_activity). */
-async function activity(admin: MssqlAdmin): Promise<string> {
-  const rows = await admin.query<{ q: string }>(
-    "SELECT CAST(query AS NVARCHAR(4000)) AS q FROM pg_catalog.pg_stat_activity WHERE state = 'active' AND pid <> @@SPID",
-  );
-  return rows.map((r) => r.q).join('\n');
 }
 
 /**
@@ -156,7 +143,7 @@ describe('the watcher SIGKILLed during loads into SQL Server', () => {
             await sleep(5);
             continue;
           }
-          const running = await activity(admin);
+          const running = await serverActivity(admin);
           const phase = (Object.keys(PHASES) as (keyof typeof PHASES)[]).find((p) => PHASES[p].test(running));
           if (phase === aim) {
             seen = phase;

@@ -65,3 +65,18 @@ export async function freshMssqlDatabase(): Promise<string> {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/** What a watcher's server connection runs in each phase of a load (Babelfish shows the T-SQL text). */
+export const SERVER_PHASES: { readonly staging: RegExp; readonly validate: RegExp; readonly commit: RegExp } = {
+  staging: /insert bulk \[stg\]|Processing Bulk Load Request/i,
+  validate: /TRY_CONVERT|INSERT INTO \[stg\]\.\[[^\]]+\.t\] WITH \(TABLOCK\)|DELETE FROM \[stg\]/,
+  commit: /sp_getapplock @Resource = @resource|SELECT \* INTO \[bkp\]|DELETE FROM \[ref\]|INSERT INTO \[ref\]/,
+};
+
+/** The statements other connections are running on the server, one per line (Babelfish: pg_stat_activity). */
+export async function serverActivity(admin: { query<R>(sql: string): Promise<R[]> }): Promise<string> {
+  const rows = await admin.query<{ q: string }>(
+    "SELECT CAST(query AS NVARCHAR(4000)) AS q FROM pg_catalog.pg_stat_activity WHERE state = 'active' AND pid <> @@SPID",
+  );
+  return rows.map((r) => r.q).join('\n');
+}

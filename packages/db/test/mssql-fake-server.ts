@@ -324,6 +324,14 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
       sql.startsWith('SELECT d.[line]')
     )
       return { rows: [] };
+    if (sql.startsWith('DELETE FROM [stg]') && sql.includes('WHERE [line] BETWEEN @first AND @last')) {
+      const [schema, name] = idents(sql.slice(sql.indexOf(' FROM '))) as [string, string];
+      const [first, last] = [Number(param(s, 'first')), Number(param(s, 'last'))];
+      const t = table(schema, name) as Table;
+      const before = t.rows.length;
+      t.rows = t.rows.filter((r) => Number(r[0]) < first || Number(r[0]) > last);
+      return { rowCount: before - t.rows.length };
+    }
     if (sql.startsWith('DELETE FROM [stg]') || sql.startsWith('DELETE s FROM') || sql.startsWith('WITH d AS'))
       return { rowCount: 0 };
     if (sql.startsWith('SELECT\n  (SELECT COUNT_BIG(*)'))

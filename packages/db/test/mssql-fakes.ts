@@ -66,6 +66,8 @@ export function fakeTedious(
   events: string[];
   failConnect: { next: Error | undefined };
   failBulk: { next: Error | undefined };
+  /** Rows the next failing bulk load (failBulk) applies before it fails, as a cut connection may. */
+  partialBulk: { next: number | undefined };
   failCommit: { next: Error | undefined };
 } {
   const statements: FakeStatement[] = [];
@@ -74,6 +76,7 @@ export function fakeTedious(
   const events: string[] = [];
   const failConnect: { next: Error | undefined } = { next: undefined };
   const failBulk: { next: Error | undefined } = { next: undefined };
+  const partialBulk: { next: number | undefined } = { next: undefined };
   const failCommit: { next: Error | undefined } = { next: undefined };
 
   class FakeRequest implements TediousRequestLike {
@@ -174,7 +177,10 @@ export function fakeTedious(
         for await (const row of rows as AsyncIterable<unknown[]>) bulk.rows.push(row);
         const err = failBulk.next;
         failBulk.next = undefined;
+        const applied = err ? partialBulk.next : undefined;
+        partialBulk.next = undefined;
         if (!err) onBulk(bulk);
+        else if (applied !== undefined) onBulk({ ...bulk, rows: bulk.rows.slice(0, applied) });
         bulk.callback(err, err ? undefined : bulk.rows.length);
       })();
     }
@@ -230,6 +236,7 @@ export function fakeTedious(
     events,
     failConnect,
     failBulk,
+    partialBulk,
     failCommit,
   };
 }

@@ -295,4 +295,21 @@ describe('MssqlClient (fake tedious + tarn)', () => {
     });
     expect(fake.connections).toHaveLength(1);
   });
+
+  it('retries a login the server refuses because it is shutting down, and does not blame the credentials', async () => {
+    // Babelfish while it stops (seen live): ELOGIN with PostgreSQL's 57P03 text.
+    const shuttingDown = (): Error =>
+      Object.assign(new Error('the database system is shutting down'), { name: 'ConnectionError', code: 'ELOGIN' });
+    const { c, fake } = await client(() => ({}));
+    fake.failConnect.next = shuttingDown();
+    await c.unit('a', (s) => s.execute('SELECT 1;'), { transaction: false });
+    expect(fake.connections).toHaveLength(2);
+
+    const once = await client(() => ({}), 0);
+    once.fake.failConnect.next = shuttingDown();
+    const err = await once.c.unit('a', (s) => s.execute('SELECT 1;'), { transaction: false }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'DB_UNAVAILABLE', driverCode: 'ELOGIN', transient: true });
+    expect((err as Error).message).toMatch(/not accepting logins while .*shutting down.*retried/);
+    expect((err as Error).message).not.toMatch(/db_password/);
+  });
 });

@@ -52,6 +52,7 @@ import {
   deleteConversionFailuresSql,
   deleteDuplicateKeysSql,
   deleteNullKeysSql,
+  deleteStagedLinesInRangeSql,
   dropTableIfExistsSql,
   duplicateKeysSql,
   fallbackInsertSql,
@@ -302,9 +303,11 @@ class MssqlLoadSession implements LoadSession {
           const present = Number(row?.n ?? 0);
           if (present === out.length) return;
           if (present !== 0) {
-            throw new DbError(
-              DbErrorCode.QUERY_FAILED,
-              `A retried batch of ${this.table} was partly staged (${present} of ${out.length} rows); abort the load and run it again.`,
+            // Only this batch's rows carry lines in its range: drop what the failed attempt left.
+            await s.execute(deleteStagedLinesInRangeSql(this.#staging), [big('first', first), big('last', last)]);
+            this.#client.logger.info(
+              { table: this.table, present, rows: out.length },
+              'removed the rows a failed bulk load left partly staged; staging them again',
             );
           }
         }

@@ -20,6 +20,7 @@ import {
   deleteConversionFailuresSql,
   deleteDuplicateKeysSql,
   deleteNullKeysSql,
+  deleteStagedLinesInRangeSql,
   deltaKeysSql,
   dropColumnSql,
   dropLineColumnSql,
@@ -282,6 +283,7 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(stagedLinesInRangeSql('c.1')).toBe(
       'SELECT COUNT_BIG(*) AS [n] FROM [stg].[c.1] WHERE [line] BETWEEN @first AND @last;',
     );
+    expect(deleteStagedLinesInRangeSql('c.1')).toBe('DELETE FROM [stg].[c.1] WHERE [line] BETWEEN @first AND @last;');
   });
 
   it('claims by compare-and-set on server time, read back by token: no table hints, no OUTPUT', () => {

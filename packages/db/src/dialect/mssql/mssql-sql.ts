@@ -498,6 +498,14 @@ export function stagedLinesInRangeSql(staging: string): string {
   return `SELECT COUNT_BIG(*) AS [n] FROM ${qualified(SCHEMAS.staging, staging)} WHERE [line] BETWEEN @first AND @last;`;
 }
 
+/**
+ * Removes the lines of a range from staging: a retried batch that a failed bulk load left partly
+ * staged (Babelfish commits a bulk load's rows in groups, so a cut connection can leave some).
+ */
+export function deleteStagedLinesInRangeSql(staging: string): string {
+  return `DELETE FROM ${qualified(SCHEMAS.staging, staging)} WHERE [line] BETWEEN @first AND @last;`;
+}
+
 /** Staging tables older than a day (left by stopped processes). */
 export const STALE_STAGING_SQL =
   "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') AND t.create_date < DATEADD(HOUR, -24, GETDATE());";

@@ -1,6 +1,11 @@
 // Which SQL Server and socket errors are retried (one test per classifier entry).
 import { describe, expect, it } from 'vitest';
-import { classifyMssqlError, TRANSIENT_SERVER_ERRORS, TRANSIENT_SOCKET_CODES } from './transient.js';
+import {
+  classifyMssqlError,
+  serverNotAcceptingLogins,
+  TRANSIENT_SERVER_ERRORS,
+  TRANSIENT_SOCKET_CODES,
+} from './transient.js';
 
 const requestError = (number: number): Error =>
   Object.assign(new Error(`server error ${number}`), { name: 'RequestError', code: 'EREQUEST', number, state: 1 });
@@ -63,6 +68,21 @@ describe('classifyMssqlError', () => {
     expect(classifyMssqlError(new Error('outer', { cause: new Error('middle', { cause: requestError(40501) }) }))).toBe(
       'throttled',
     );
+  });
+
+  it('retries logins refused because the server is starting, stopping or paused, not wrong credentials', () => {
+    const login = (message: string, number?: number): Error =>
+      Object.assign(new Error(message), { code: 'ELOGIN', ...(number === undefined ? {} : { number }) });
+    expect(classifyMssqlError(login('the database system is shutting down'))).toBe('transient');
+    expect(classifyMssqlError(login('the database system is starting up'))).toBe('transient');
+    expect(classifyMssqlError(login('SQL Server is not ready to accept new client connections.', 17187))).toBe(
+      'transient',
+    );
+    expect(classifyMssqlError(login('Login failed for user. Reason: Server is in script upgrade mode.', 18401))).toBe(
+      'transient',
+    );
+    expect(serverNotAcceptingLogins(login("Login failed for user 'u'.", 18456))).toBe(false);
+    expect(classifyMssqlError(login("Login failed for user 'u'.", 18456))).toBe('permanent');
   });
 
   it('treats everything else as permanent', () => {

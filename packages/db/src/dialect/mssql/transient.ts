@@ -33,6 +33,35 @@ export const TRANSIENT_SERVER_ERRORS: Readonly<
   926: { reason: 'database marked suspect during recovery' },
 });
 
+/**
+ * Login refusals that say the server is not accepting logins right now (starting, stopping,
+ * paused, recovering), not that the credentials are wrong: retried like an unreachable server.
+ * SQL Server numbers 17142 (service paused), 17187 (not ready to accept new client connections),
+ * 18401 (script upgrade mode); PostgreSQL-based engines (Babelfish) send SQLSTATE 57P03's texts.
+ */
+export const NOT_ACCEPTING_LOGIN_ERRORS: readonly number[] = Object.freeze([17142, 17187, 18401]);
+const NOT_ACCEPTING_LOGIN_TEXT =
+  /shutting down|starting up|not yet accepting connections|not ready to accept|in recovery mode|script upgrade mode|has been paused/i;
+
+/**
+ * True when a login error says the server is not accepting logins at the moment (see
+ * {@link NOT_ACCEPTING_LOGIN_ERRORS}) rather than that the login itself is wrong.
+ *
+ * @example
+ * ```ts
+ * serverNotAcceptingLogins({ code: 'ELOGIN', message: 'the database system is shutting down' }); // true
+ * serverNotAcceptingLogins({ code: 'ELOGIN', message: "Login failed for user 'u'." }); // false
+ * ```
+ */
+export function serverNotAcceptingLogins(err: unknown): boolean {
+  for (const e of walk(err)) {
+    if (typeof e.number === 'number' && NOT_ACCEPTING_LOGIN_ERRORS.includes(e.number)) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && NOT_ACCEPTING_LOGIN_TEXT.test(message)) return true;
+  }
+  return false;
+}
+
 /** Socket-level error codes (tedious ESOCKET wraps them) worth retrying. */
 export const TRANSIENT_SOCKET_CODES: readonly string[] = Object.freeze([
   'ECONNRESET',
@@ -92,5 +121,6 @@ export function classifyMssqlError(err: unknown): RetryClass {
     if (code === 'ETIMEOUT' && (e as { name?: unknown }).name !== 'RequestError') result = 'transient';
     if (e.transient === true) result = 'transient';
   }
+  if (result === 'permanent' && serverNotAcceptingLogins(err)) result = 'transient';
   return result;
 }
