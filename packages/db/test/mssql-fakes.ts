@@ -68,6 +68,8 @@ export function fakeTedious(
   failBulk: { next: Error | undefined };
   /** Rows the next failing bulk load (failBulk) applies before it fails, as a cut connection may. */
   partialBulk: { next: number | undefined };
+  /** Awaited after each row a bulk load takes: a slow server, for backpressure tests. */
+  bulkPace: { each: (() => Promise<void>) | undefined };
   failCommit: { next: Error | undefined };
 } {
   const statements: FakeStatement[] = [];
@@ -77,6 +79,7 @@ export function fakeTedious(
   const failConnect: { next: Error | undefined } = { next: undefined };
   const failBulk: { next: Error | undefined } = { next: undefined };
   const partialBulk: { next: number | undefined } = { next: undefined };
+  const bulkPace: { each: (() => Promise<void>) | undefined } = { each: undefined };
   const failCommit: { next: Error | undefined } = { next: undefined };
 
   class FakeRequest implements TediousRequestLike {
@@ -174,7 +177,10 @@ export function fakeTedious(
         callback: (err: Error | null | undefined, rowCount?: number) => void;
       };
       void (async () => {
-        for await (const row of rows as AsyncIterable<unknown[]>) bulk.rows.push(row);
+        for await (const row of rows as AsyncIterable<unknown[]>) {
+          bulk.rows.push(row);
+          await bulkPace.each?.();
+        }
         const err = failBulk.next;
         failBulk.next = undefined;
         const applied = err ? partialBulk.next : undefined;
@@ -237,6 +243,7 @@ export function fakeTedious(
     failConnect,
     failBulk,
     partialBulk,
+    bulkPace,
     failCommit,
   };
 }

@@ -1,7 +1,7 @@
 // How a SQL Server load session stages rows: the first batch by its own bulk load, later batches
 // streamed through one bulk load per segment, re-staged when that bulk load fails (fake server).
 import { describe, expect, it } from 'vitest';
-import { SEGMENT_ROWS } from '../src/dialect/mssql/mssql-load-session.js';
+import { SEGMENT_ROWS, STREAM_HIGH_WATER } from '../src/dialect/mssql/mssql-load-session.js';
 import type { ColumnDef, DbValue } from '../src/index.js';
 import { readAll, staged } from './helpers.js';
 import { openOnFakeServer } from './mssql-fake-server.js';
@@ -83,6 +83,32 @@ describe('SQL Server staging by streamed bulk loads (fake server)', () => {
     ).toHaveLength(1);
     const loaded = await readAll(db, 'cur');
     expect(loaded.map((r) => r[0])).toEqual(rows(60, 0).map((r) => r[0]));
+  });
+
+  it('keeps the rows in flight bounded while the server is slower than the writer', async () => {
+    const { db, fake } = await open();
+    const session = await db.beginLoad({ table: 'slow', columns: cols });
+    await session.write(staged(rows(10, 0), 2));
+    // A slow server: each row the bulk load takes waits for a macrotask.
+    let consumed = 0;
+    let written = 0;
+    let maxInFlight = 0;
+    fake.bulkPace.each = () => {
+      consumed++;
+      maxInFlight = Math.max(maxInFlight, written - consumed);
+      return new Promise((resolve) => setImmediate(resolve));
+    };
+    const per = 990;
+    for (let done = 10; done < 10 + 30 * per; done += per) {
+      written += per;
+      await session.write(staged(rows(per, done), done + 2));
+    }
+    const report = await session.validate();
+    expect(report.stagedRows).toBe(10 + 30 * per);
+    // Never more than the queue's high-water mark and the batch being written: not a segment, not the file.
+    expect(maxInFlight).toBeLessThanOrEqual(STREAM_HIGH_WATER + per);
+    expect(STREAM_HIGH_WATER).toBeLessThan(per);
+    await session.abort();
   });
 
   it('fails the load when the streamed bulk load fails for good', async () => {

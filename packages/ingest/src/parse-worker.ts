@@ -5,8 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { readBatches } from './batch-reader.js';
-import { serializeError, type WorkerMessage, type WorkerStart } from './batch-source.js';
-import { transferablesOf } from './packed-rows.js';
+import { serializeError, toWire, type WorkerMessage, type WorkerStart, wireTransferables } from './batch-source.js';
 
 const port = parentPort;
 if (port === null) throw new Error('parse-worker.js must run as a worker thread');
@@ -44,7 +43,8 @@ async function run({ config }: WorkerStart): Promise<void> {
       while (credits === 0) await new Promise<void>((resolve) => (waiting = resolve));
       credits--;
       // The packed rows' buffers are the batch's own: transfer them instead of copying.
-      post({ type: 'batch', batch: r.value }, transferablesOf(r.value.rows));
+      const batch = toWire(r.value);
+      post({ type: 'batch', batch }, wireTransferables(batch));
     }
   } catch (err) {
     post({ type: 'error', error: serializeError(err) });

@@ -9,7 +9,10 @@
  * segment of {@link SEGMENT_ROWS} rows on a connection held for the segment, instead of one bulk
  * load (and one pooled unit of work) per batch — on Babelfish each costs ≈ 25 ms of set-up, which
  * made a 990-row batch cost twice its rows. A segment's rows are kept until its bulk load
- * completes, so a transient failure re-stages that segment in a retried unit, as a batch was.
+ * completes, so a transient failure re-stages that segment in a retried unit, as a batch was:
+ * copied into reused byte buffers ({@link SegmentCopy}), not as the row arrays, which die once
+ * tedious has serialised them. Rows in flight are bounded: {@link STREAM_HIGH_WATER} queued plus
+ * the batch being written, and a segment by rows and by the bytes of its copy.
  *
  * Conversion: one optimistic `INSERT … SELECT CONVERT(…)` into typed staging in its own
  * transaction; only when it fails (some value does not convert) does validation scan for the
@@ -69,6 +72,7 @@ import {
 import { countIn, describeIn } from './mssql-tables.js';
 import { conversionReason, mssqlReadValue, mssqlStagingValue, qualified, tediousStagingColumn } from './mssql-types.js';
 import { RowChannel } from './row-channel.js';
+import { SegmentCopy } from './segment-copy.js';
 
 /** Bulk-load permission denied: fall back to parameterised INSERT. */
 const BULK_PERMISSION_ERRORS = new Set([4834, 4827]);
@@ -79,15 +83,24 @@ const BULK_PERMISSION_ERRORS = new Set([4834, 4827]);
  * 50,000 was measured too: no faster beyond noise, and +38 MB peak RSS for the CLI at 300,000 rows.
  */
 export const SEGMENT_ROWS = 10_000;
-/** Rows queued for a segment's bulk load above which `write` waits for the server. */
-const STREAM_HIGH_WATER = 5_000;
+/**
+ * Bytes of a segment's retry copy above which it ends before {@link SEGMENT_ROWS} rows, so that
+ * wide rows (long texts, hundreds of columns) keep the copy this size (≈ 3.3 MB for 10,000 rows of
+ * the benchmark's 10 columns).
+ */
+export const SEGMENT_BYTES: number = 16 * 1024 * 1024;
+/**
+ * Rows queued for a segment's bulk load above which `write` waits for the server. Small: a row
+ * waiting in the queue through two young-generation collections (≈ every 1,500 rows, tedious
+ * allocates ≈ 10 KB a row as it serialises) is promoted to the old generation and lingers there
+ * after it is sent; 5,000 promoted every row.
+ */
+export const STREAM_HIGH_WATER = 250;
 
-/** A segment: one bulk load fed by a channel, and its rows (for a retry). */
+/** A segment: one bulk load fed by a channel; its rows are in the session's {@link SegmentCopy}. */
 interface Segment {
   readonly channel: RowChannel;
   readonly done: Promise<number>;
-  readonly batches: unknown[][][];
-  rows: number;
 }
 
 /** {@link Database.beginLoad}: checks the column count, creates text staging and opens a session. */
@@ -127,6 +140,8 @@ class MssqlLoadSession implements LoadSession {
   /** Whether a batch was staged by its own bulk load (the permission check). */
   #probed = false;
   #segment: Segment | undefined;
+  /** The open segment's rows, for a retry (reused from one segment to the next). */
+  readonly #copy = new SegmentCopy();
   #dirty = false;
   #conversionErrors: RejectedRow[] = [];
 
@@ -237,13 +252,14 @@ class MssqlLoadSession implements LoadSession {
         () => undefined,
         () => channel.fail(),
       );
-      segment = { channel, done, batches: [], rows: 0 };
+      segment = { channel, done };
       this.#segment = segment;
+      this.#copy.reset();
     }
-    segment.batches.push(out);
-    segment.rows += out.length;
+    this.#copy.append(out);
     await segment.channel.push(out);
-    if (segment.rows >= SEGMENT_ROWS || segment.channel.failed) await this.#closeSegment();
+    if (this.#copy.rows >= SEGMENT_ROWS || this.#copy.bytes >= SEGMENT_BYTES || segment.channel.failed)
+      await this.#closeSegment();
   }
 
   /**
@@ -256,9 +272,10 @@ class MssqlLoadSession implements LoadSession {
     if (segment === undefined) return;
     this.#segment = undefined;
     segment.channel.close();
+    const rows = this.#copy.rows;
     let failure: unknown;
     try {
-      if ((await segment.done) === segment.rows) return;
+      if ((await segment.done) === rows) return;
     } catch (err) {
       if (err instanceof DbError && !err.transient) throw err;
       failure = err;
@@ -266,13 +283,13 @@ class MssqlLoadSession implements LoadSession {
     this.#client.logger.warn(
       {
         table: this.table,
-        rows: segment.rows,
+        rows,
         err:
           failure === undefined ? undefined : { code: (failure as DbError).code, message: (failure as Error).message },
       },
       'streamed bulk load did not complete; staging the segment again',
     );
-    await this.#stage('bulk', segment.batches.flat(), true);
+    await this.#stage('bulk', this.#copy.toRows(), true);
   }
 
   /** Waits for the open segment to end without staging anything more (abort: errors ignored). */
