@@ -127,9 +127,18 @@ describe('a second version of a file', () => {
       'code,name\nALL,Albanian lek\nAUD,Australian dollar\nEUR,Euro\n',
     );
     const backups = await runCli(['backups', 'currencies', '--json'], { cwd: ws.dir, env: ws.env() });
-    const list = JSON.parse(backups.stdout) as { snapshot: string; rows: number; sourceFile: string | null }[];
+    const list = JSON.parse(backups.stdout) as {
+      snapshot: string;
+      rows: number;
+      kind: string;
+      sourceFile: string | null;
+    }[];
     expect(list).toHaveLength(1);
     expect(list[0]?.rows).toBe(2);
+    expect(list[0]?.kind).toBe('full');
+    const shown = (await runCli(['backups', 'currencies'], { cwd: ws.dir, env: ws.env() })).stdout;
+    expect(shown).toMatch(/rows before[\s│]+kind[\s│]+reason/);
+    expect(shown).toMatch(/│ 2[\s│]+full[\s│]+replace[\s│]/);
 
     const unknown = await runCli(['restore', 'ref.currencies', 'no-such-snapshot'], { cwd: ws.dir, env: ws.env() });
     expect(unknown.code).toBe(5);

@@ -2,8 +2,9 @@
 // 1,000-row file (500 keys already live, 500 new) upserted, then appended, into a live table of
 // 10,000 and of 500,000 rows, on SQLite and, when REFDATA_TEST_MSSQL is set, on the live SQL
 // Server-compatible engine. Prints, per case, the commit time (beginLoad/write/validate are not
-// counted), the snapshot's row count and its size on disk, and the 500k / 10k ratios measured in
-// the same run (1.0 would mean the cost does not grow with the table).
+// counted), the snapshot's kind, the live rows before the load (what the catalogue lists), the
+// rows the snapshot table stores and its size on disk, and the 500k / 10k ratios measured in the
+// same run (1.0 would mean the cost does not grow with the table).
 // Usage: pnpm --filter @refdata/db build &&
 //   [REFDATA_TEST_MSSQL=$(../shared/mssql/babelfish start)] node packages/db/bench/snapshot-cost.mjs
 import { randomBytes } from 'node:crypto';
@@ -61,7 +62,8 @@ async function runDialect(name, open, bytesOf) {
       await load(db, 'replace', base);
       for (const mode of ['upsert', 'append']) {
         const r = await load(db, mode, file(size, mode));
-        results.push({ size, mode, ms: r.ms, rows: r.snapshot?.rows ?? 0, bytes: await bytesOf(db, r.snapshot) });
+        const { bytes, stored } = await bytesOf(db, r.snapshot);
+        results.push({ size, mode, ms: r.ms, kind: r.snapshot?.kind, rows: r.snapshot?.rows ?? 0, stored, bytes });
       }
     } finally {
       await db.close();
@@ -70,7 +72,7 @@ async function runDialect(name, open, bytesOf) {
   }
   for (const r of results)
     process.stdout.write(
-      `${name} ${r.mode.padEnd(6)} into ${String(r.size).padStart(7)} rows: commit ${r.ms.toFixed(0).padStart(6)} ms, snapshot ${String(r.rows).padStart(7)} rows, ${(r.bytes / 1024).toFixed(0).padStart(7)} KiB\n`,
+      `${name} ${r.mode.padEnd(6)} into ${String(r.size).padStart(7)} rows: commit ${r.ms.toFixed(0).padStart(6)} ms, ${String(r.kind).padEnd(5)} snapshot of ${String(r.rows).padStart(7)} rows storing ${String(r.stored).padStart(7)} rows, ${(r.bytes / 1024).toFixed(0).padStart(7)} KiB\n`,
     );
   if (SIZES.length >= 2) {
     for (const mode of ['upsert', 'append']) {
@@ -98,10 +100,11 @@ await runDialect(
     const path = db.displayUrl.replace(/^sqlite:/, '');
     const conn = new Database(path, { readonly: true });
     try {
-      return Number(
-        conn.prepare('SELECT COALESCE(SUM(pgsize), 0) AS b FROM dbstat WHERE name = ?').get(`bkp.${snapshot.snapshot}`)
-          .b,
-      );
+      const physical = `bkp.${snapshot.snapshot}`;
+      return {
+        bytes: Number(conn.prepare('SELECT COALESCE(SUM(pgsize), 0) AS b FROM dbstat WHERE name = ?').get(physical).b),
+        stored: Number(conn.prepare(`SELECT COUNT(*) AS n FROM "${physical.replaceAll('"', '""')}"`).get().n),
+      };
     } finally {
       conn.close();
     }
@@ -162,7 +165,11 @@ if (url) {
           ? `SELECT pg_total_relation_size('${database}_bkp."${quoted.toLowerCase()}"') AS b;`
           : `SELECT SUM(used_page_count) * 8192 AS b FROM sys.dm_db_partition_stats WHERE object_id = OBJECT_ID(N'[bkp].[${snapshot.snapshot.replaceAll(']', ']]').replaceAll("'", "''")}]');`;
       const [r] = await batch(database, sql);
-      return Number(r?.b ?? 0);
+      const [n] = await batch(
+        database,
+        `SELECT COUNT_BIG(*) AS n FROM [bkp].[${snapshot.snapshot.replaceAll(']', ']]')}];`,
+      );
+      return { bytes: Number(r?.b ?? 0), stored: Number(n?.n ?? 0) };
     },
   );
 }

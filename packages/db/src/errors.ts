@@ -18,6 +18,12 @@ export const DbErrorCode = {
   TABLE_NOT_FOUND: 'DB_TABLE_NOT_FOUND',
   /** The backup snapshot does not exist in the catalogue. */
   SNAPSHOT_NOT_FOUND: 'DB_SNAPSHOT_NOT_FOUND',
+  /**
+   * A restore would undo a delta snapshot (an append or upsert) but the live table is not in the
+   * state right after that load (it was changed outside refdata), or a snapshot the undo needs is
+   * gone.
+   */
+  SNAPSHOT_CHAIN_BROKEN: 'DB_SNAPSHOT_CHAIN_BROKEN',
   /** The incoming columns do not fit the live table. */
   SCHEMA_MISMATCH: 'DB_SCHEMA_MISMATCH',
   /** The database stayed locked by another process for longer than the busy timeout. */

@@ -56,6 +56,7 @@ export type {
   RejectedRow,
   RestoreAuditDetails,
   SchemaComparison,
+  SnapshotKind,
   StagedRow,
   StagedRows,
   StagingReport,
@@ -68,6 +69,7 @@ export {
   DIALECTS,
   FILE_STATUSES,
   LOAD_MODES,
+  SNAPSHOT_KINDS,
   TERMINAL_FILE_STATUSES,
 } from './types.js';
 export type { DatabaseUrl, MssqlEncrypt, MssqlUrl, SqliteUrl } from './url.js';

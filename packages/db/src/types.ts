@@ -154,12 +154,27 @@ export interface ChangeSummary {
   readonly unchanged: number;
 }
 
+/**
+ * How a snapshot holds the table before its load: `full`, a whole copy (a replace, a restore, and
+ * a keyless append on SQL Server); `delta`, only what the load changed (an append or upsert: on
+ * SQLite the largest rowid before the load and the pre-images of the rows it updated; on SQL
+ * Server the pre-images of the live rows whose keys the file holds and those keys). A delta is
+ * undone from the state right after its own load, so restoring it first undoes every newer
+ * snapshot of the table, newest first.
+ */
+export const SNAPSHOT_KINDS = ['full', 'delta'] as const;
+/** One of {@link SNAPSHOT_KINDS}. */
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
+
 /** A catalogued snapshot in the `bkp` namespace. */
 export interface BackupInfo {
   readonly table: string;
   readonly snapshot: string;
   readonly takenAt: Date;
+  /** Rows of the table before the load (the rows a restore of this snapshot brings back). */
   readonly rows: number;
+  /** A whole copy, or only what the load changed (see {@link SNAPSHOT_KINDS}). */
+  readonly kind: SnapshotKind;
   readonly sourceFile: string | null;
   readonly fileId: number | null;
   readonly reason: 'replace' | 'append' | 'upsert' | 'restore' | 'manual';

@@ -68,6 +68,10 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
   const param = (s: FakeStatement, name: string): unknown => s.params.find((p) => p.name === name)?.value;
   const table = (schema: string, name: string): Table | undefined => tables.get(key(schema, name));
   const parseTwoPart = (text: string): [string, string] => idents(text) as [string, string];
+  const colIndex = (t: Table, name: string): number =>
+    t.columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase());
+  const keyOf = (t: Table, r: unknown[], keys: readonly string[]): string =>
+    keys.map((k) => String(r[colIndex(t, k)]).toLowerCase()).join('\u0000');
 
   /** Session-owned application locks: resource → connection id. */
   const sessionLocks = new Map<string, number>();
@@ -181,13 +185,70 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
       log.push(`transfer ${schema}.${name} -> ${to}`);
       return {};
     }
+    if (sql.startsWith('ALTER TABLE [bkp].[catalogue] ADD')) return {};
     if (sql.startsWith('ALTER TABLE') && sql.includes('DROP COLUMN')) {
-      const [schema, name] = idents(sql) as [string, string];
+      const [schema, name, column] = idents(sql) as [string, string, string];
       const t = table(schema, name) as Table;
-      t.columns.pop();
-      t.rows = t.rows.map((r) => r.slice(0, -1));
-      log.push(`drop line column ${schema}.${name}`);
+      const i = colIndex(t, column);
+      t.columns.splice(i, 1);
+      t.rows = t.rows.map((r) => r.filter((_v, j) => j !== i));
+      log.push(column === '__refdata_line' ? `drop line column ${schema}.${name}` : `drop column ${name}.${column}`);
       return {};
+    }
+    // Delta snapshots (keyed appends and upserts) and their undo.
+    let m =
+      /^INSERT INTO \[bkp\]\.\[([^\]]*)\] \(([^)]*)\) SELECT .* FROM \[ref\]\.\[([^\]]*)\] AS l WHERE EXISTS \(SELECT 1 FROM \[stg\]\.\[([^\]]*)\] AS s WHERE (.*)\);$/.exec(
+        sql,
+      );
+    if (m !== null) {
+      const [snap, live, typed] = [table('bkp', m[1]!)!, table('ref', m[3]!)!, table('stg', m[4]!)!];
+      const keys = [...m[5]!.matchAll(/s\.\[([^\]]*)\] = /g)].map((k) => k[1]!);
+      const staged = new Set(typed.rows.map((r) => keyOf(typed, r, keys)));
+      const hits = live.rows.filter((r) => staged.has(keyOf(live, r, keys)));
+      snap.rows.push(
+        ...hits.map((r) => snap.columns.map((c) => (colIndex(live, c.name) < 0 ? null : r[colIndex(live, c.name)]))),
+      );
+      log.push(`pre-images ref.${live.name} -> bkp.${snap.name}`);
+      return { rowCount: hits.length };
+    }
+    m = /^INSERT INTO \[bkp\]\.\[([^\]]*)\] \(([^)]*)\) SELECT [^;]* FROM \[stg\]\.\[([^\]]*)\];$/.exec(sql);
+    if (m !== null) {
+      const [snap, typed, columns] = [table('bkp', m[1]!)!, table('stg', m[3]!)!, idents(m[2]!)];
+      snap.rows.push(
+        ...typed.rows.map((r) =>
+          snap.columns.map((c) =>
+            columns.some((n) => n.toLowerCase() === c.name.toLowerCase()) ? r[colIndex(typed, c.name)] : null,
+          ),
+        ),
+      );
+      log.push(`keys stg -> bkp.${snap.name}`);
+      return { rowCount: typed.rows.length };
+    }
+    m =
+      /^DELETE FROM \[ref\]\.\[([^\]]*)\] WHERE EXISTS \(SELECT 1 FROM \[bkp\]\.\[([^\]]*)\] AS d WHERE d\.\[__refdata_line\] IS NOT NULL AND (.*)\);$/.exec(
+        sql,
+      );
+    if (m !== null) {
+      const [live, snap] = [table('ref', m[1]!)!, table('bkp', m[2]!)!];
+      const keys = [...m[3]!.matchAll(/d\.\[([^\]]*)\] = /g)].map((k) => k[1]!);
+      const line = colIndex(snap, '__refdata_line');
+      const written = new Set(snap.rows.filter((r) => r[line] !== null).map((r) => keyOf(snap, r, keys)));
+      const before = live.rows.length;
+      live.rows = live.rows.filter((r) => !written.has(keyOf(live, r, keys)));
+      log.push(`undo delete ref.${live.name} by bkp.${snap.name}`);
+      return { rowCount: before - live.rows.length };
+    }
+    m =
+      /^INSERT INTO \[ref\]\.\[([^\]]*)\] \(([^)]*)\) SELECT [^;]* FROM \[bkp\]\.\[([^\]]*)\] WHERE \[__refdata_line\] IS NULL;$/.exec(
+        sql,
+      );
+    if (m !== null) {
+      const [live, snap] = [table('ref', m[1]!)!, table('bkp', m[3]!)!];
+      const line = colIndex(snap, '__refdata_line');
+      const images = snap.rows.filter((r) => r[line] === null);
+      live.rows.push(...images.map((r) => live.columns.map((c) => r[colIndex(snap, c.name)])));
+      log.push(`undo insert ref.${live.name} from bkp.${snap.name}`);
+      return { rowCount: images.length };
     }
     if (sql.startsWith('ALTER TABLE') && sql.includes(' ADD ')) {
       const [schema, name, column] = idents(sql) as [string, string, string];
@@ -312,6 +373,10 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
         source_file: param(s, 'source_file'),
         file_id: param(s, 'file_id') === null ? null : String(param(s, 'file_id')),
         reason: param(s, 'reason'),
+        kind: param(s, 'kind'),
+        key_columns: param(s, 'key_columns'),
+        columns_before: param(s, 'columns_before'),
+        rows_after: param(s, 'rows_after') === null ? null : String(param(s, 'rows_after')),
       });
       return { rowCount: 1 };
     }

@@ -31,7 +31,7 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     const { db, fake } = await open();
     await db.migrate();
     expect(fake.statements.filter((s) => s.sql.startsWith('CREATE TABLE [refdata].[files]'))).toHaveLength(1);
-    expect(await db.health()).toMatchObject({ ok: true, dialect: 'mssql', schemaVersion: 2 });
+    expect(await db.health()).toMatchObject({ ok: true, dialect: 'mssql', schemaVersion: 3 });
     // The migration lock is taken before anything is created, the schemas included.
     const migrateSql = fake.statements.map((s) => s.sql).filter((sql) => !sql.startsWith('SELECT CAST(SERVERPROPERTY'));
     const lock = migrateSql.findIndex((sql) => sql.includes("@Resource = N'refdata.migrate'"));
@@ -184,7 +184,7 @@ describe('MssqlDatabase statement flows (fake server)', () => {
     expect(await readAll(db, 'cur')).toHaveLength(10);
   });
 
-  it('appends and upserts after copying the live table into a snapshot', async () => {
+  it('appends and upserts with keys after a delta snapshot (pre-images and keys), without keys after a full copy', async () => {
     const { db, server } = await open();
     await loadRows(db, { table: 'cur', columns: cols }, [['EUR', '1.10']]);
     server.log.length = 0;
@@ -195,18 +195,39 @@ describe('MssqlDatabase statement flows (fake server)', () => {
       status: 'applied',
       mode: 'append',
       changes: { added: 1, removed: 0, changed: 0, unchanged: 1 },
+      snapshot: { kind: 'delta', rows: 1 },
     });
-    expect(server.log.some((l) => l.startsWith('copy ref.cur -> bkp.cur.'))).toBe(true);
-    expect(server.log).toContain('insert into ref.cur');
+    const snap = appended.status === 'applied' ? appended.snapshot?.snapshot : undefined;
+    expect(server.log.filter((l) => /^(copy|create bkp|pre-images|keys|insert into ref)/.test(l))).toEqual([
+      `create bkp.${snap}`,
+      `pre-images ref.cur -> bkp.${snap}`,
+      `keys stg -> bkp.${snap}`,
+      'insert into ref.cur',
+    ]);
+    expect(server.catalogue.at(-1)).toMatchObject({
+      kind: 'delta',
+      key_columns: '["code"]',
+      columns_before: '["code","rate"]',
+      row_count: '1',
+      rows_after: '2',
+    });
+    server.log.length = 0;
+    const keyless = await loadRows(db, { table: 'cur', columns: cols, mode: 'append' }, [['CHF', '0.95']]);
+    expect(keyless).toMatchObject({ status: 'applied', snapshot: { kind: 'full', rows: 2 } });
+    expect(server.log.filter((l) => l.startsWith('copy ref.cur -> bkp.cur.'))).toHaveLength(1);
     const upserted = await loadRows(db, { table: 'cur', columns: cols, mode: 'upsert', keyColumns: ['code'] }, [
       ['USD', '1.05'],
     ]);
     expect(upserted).toMatchObject({
       status: 'applied',
       mode: 'upsert',
-      changes: { added: 1, removed: 0, changed: 1, unchanged: 1 },
+      changes: { added: 1, removed: 0, changed: 1, unchanged: 2 }, // 3 live rows, 1 changed
     });
-    expect((await db.listBackups('cur')).map((b) => b.reason)).toEqual(['upsert', 'append']);
+    expect((await db.listBackups('cur')).map((b) => [b.reason, b.kind])).toEqual([
+      ['upsert', 'delta'],
+      ['append', 'full'],
+      ['append', 'delta'],
+    ]);
     const wider = [...cols, { name: 'sym', type: { kind: 'text' as const }, nullable: true }];
     await expect(db.beginLoad({ table: 'cur', columns: wider, mode: 'append' })).rejects.toMatchObject({
       code: 'DB_SCHEMA_MISMATCH',
@@ -215,6 +236,17 @@ describe('MssqlDatabase statement flows (fake server)', () => {
       ['GBP', '0.90', '£'],
     ]);
     expect((await db.describeTable('cur'))?.columns.map((c) => c.name)).toEqual(['code', 'rate', 'sym']);
+    // Back to before the keyed append: reset to the oldest full snapshot after it, then undo its delta.
+    server.log.length = 0;
+    await db.restoreBackup('cur', snap as string);
+    expect(server.log.filter((l) => !l.startsWith('audit') && !l.startsWith('copy ref.cur'))).toEqual([
+      'lock refdata.table.cur',
+      'drop ref.cur',
+      `copy bkp.${(await db.listBackups('cur'))[3]?.snapshot} -> ref.cur`,
+      `undo delete ref.cur by bkp.${snap}`,
+      `undo insert ref.cur from bkp.${snap}`,
+    ]);
+    expect(await readAll(db, 'cur')).toEqual([['EUR', '1.1']]);
   });
 
   it('restores a snapshot (snapshotting the current table first) and prunes old snapshots', async () => {

@@ -178,8 +178,19 @@ export async function backupsCommand({ ctx, opts }: CommandEnv, tableArg: string
     return 0;
   }
   ctx.out.table(
-    ['table', 'snapshot', 'taken', 'rows', 'reason', 'source file', 'file id'],
-    backups.map((b) => [`ref.${b.table}`, b.snapshot, b.takenAt, b.rows, b.reason, b.sourceFile ?? '', b.fileId ?? '']),
+    // rows: the table's rows before the load (what restoring the snapshot brings back); kind: a
+    // full copy, or a delta holding only what an append or upsert changed.
+    ['table', 'snapshot', 'taken', 'rows before', 'kind', 'reason', 'source file', 'file id'],
+    backups.map((b) => [
+      `ref.${b.table}`,
+      b.snapshot,
+      b.takenAt,
+      b.rows,
+      b.kind,
+      b.reason,
+      b.sourceFile ?? '',
+      b.fileId ?? '',
+    ]),
   );
   return 0;
 }

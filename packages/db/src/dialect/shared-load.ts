@@ -110,13 +110,20 @@ const keyIndex = (spec: NormalizedLoadSpec, key: string): number => spec.columns
 /** Orders rejected rows by line. */
 export const byLine = (a: RejectedRow, b: RejectedRow): number => a.line - b.line;
 
-/** The catalogue entry of the snapshot a load takes of the live table. */
-export function loadSnapshot(spec: NormalizedLoadSpec, name: string, takenAt: Date, liveRows: number): BackupInfo {
+/** The catalogue entry of the snapshot a load takes of the live table (`rows`: the live rows before it). */
+export function loadSnapshot(
+  spec: NormalizedLoadSpec,
+  name: string,
+  takenAt: Date,
+  liveRows: number,
+  kind: BackupInfo['kind'] = 'full',
+): BackupInfo {
   return {
     table: spec.table,
     snapshot: name,
     takenAt,
     rows: liveRows,
+    kind,
     sourceFile: spec.sourceFile,
     fileId: spec.fileId,
     reason: spec.mode,

@@ -267,7 +267,10 @@ export function fileRecordFrom(r: FileRowLike): FileRecord {
   };
 }
 
-/** A row of the backup catalogue (the row count under a dialect-neutral name). */
+/**
+ * A row of the backup catalogue (the row count under a dialect-neutral name). The columns after
+ * `reason` came with metadata migration 2 (SQLite) / 3 (SQL Server); older rows are `full`.
+ */
 export interface CatalogueRowLike {
   readonly snapshot: string;
   readonly table_name: string;
@@ -276,6 +279,15 @@ export interface CatalogueRowLike {
   readonly source_file: string | null;
   readonly file_id: unknown;
   readonly reason: string;
+  readonly kind?: string | null;
+  /** JSON array of the load's key columns (a delta on SQL Server finds its rows by them). */
+  readonly key_columns?: string | null;
+  /** JSON array of the live table's column names before the load. */
+  readonly columns_before?: string | null;
+  /** Rows of the live table right after the load. */
+  readonly rows_after?: unknown;
+  /** SQLite: the largest rowid before the load (0 for an empty table). */
+  readonly watermark?: unknown;
 }
 
 /** A catalogue row as a {@link BackupInfo}. */
@@ -285,10 +297,93 @@ export function backupInfoFrom(r: CatalogueRowLike): BackupInfo {
     snapshot: r.snapshot,
     takenAt: dateOrNull(r.taken_at) as Date,
     rows: num(r.rows),
+    kind: r.kind === 'delta' ? 'delta' : 'full',
     sourceFile: r.source_file,
     fileId: numOrNull(r.file_id),
     reason: r.reason as BackupInfo['reason'],
   };
+}
+
+/**
+ * A catalogued snapshot with what undoing it needs. A `full` snapshot needs nothing more; a
+ * `delta` has the columns and row count before its load (`rows`), the row count right after
+ * (`rowsAfter`), and its key columns (SQL Server) or rowid watermark (SQLite).
+ */
+export interface SnapshotEntry {
+  readonly info: BackupInfo;
+  readonly keyColumns: readonly string[] | null;
+  readonly columnsBefore: readonly string[] | null;
+  readonly rowsAfter: number | null;
+  readonly watermark: number | null;
+}
+
+const jsonList = (v: string | null | undefined): string[] | null =>
+  v === null || v === undefined ? null : (JSON.parse(v) as string[]);
+
+/** A catalogue row as a {@link SnapshotEntry}. */
+export function snapshotEntryFrom(r: CatalogueRowLike): SnapshotEntry {
+  return {
+    info: backupInfoFrom(r),
+    keyColumns: jsonList(r.key_columns),
+    columnsBefore: jsonList(r.columns_before),
+    rowsAfter: numOrNull(r.rows_after),
+    watermark: numOrNull(r.watermark),
+  };
+}
+
+/** A full snapshot's catalogue entry (nothing more is needed to restore it). */
+export const fullEntry = (info: BackupInfo): SnapshotEntry => ({
+  info,
+  keyColumns: null,
+  columnsBefore: null,
+  rowsAfter: null,
+  watermark: null,
+});
+
+/**
+ * How a restore brings `ref.<table>` back to the state before `target`'s load, from the table's
+ * snapshots newest first (`newestFirst`, as the catalogue lists them): reset the live table to
+ * `base`, the oldest full snapshot at or after the target (none: start from the live table as it
+ * is), then undo `deltas` in order, newest first. Each delta is valid only from the state right
+ * after its own load, which is what the step before it leaves (a full snapshot holds the state
+ * before its load, which is the state after the previous one). Undefined when `target` is not
+ * catalogued.
+ */
+export function restorePlan(
+  newestFirst: readonly SnapshotEntry[],
+  target: string,
+): { readonly base: SnapshotEntry | undefined; readonly deltas: readonly SnapshotEntry[] } | undefined {
+  const end = newestFirst.findIndex((e) => e.info.snapshot === target);
+  if (end < 0) return undefined;
+  const chain = newestFirst.slice(0, end + 1);
+  const baseAt = chain.findLastIndex((e) => e.info.kind === 'full');
+  return baseAt < 0 ? { base: undefined, deltas: chain } : { base: chain[baseAt], deltas: chain.slice(baseAt + 1) };
+}
+
+/** The error of a restore whose chain of snapshots cannot be undone safely. */
+export function chainBroken(table: string, target: string, why: string): DbError {
+  return new DbError(
+    DbErrorCode.SNAPSHOT_CHAIN_BROKEN,
+    `Cannot restore ${JSON.stringify(table)} to snapshot ${JSON.stringify(target)}: ${why}. Nothing was changed. Restore a newer snapshot of kind "full" (listBackups shows each snapshot's kind), or load the file again.`,
+  );
+}
+
+/**
+ * Throws `DB_SNAPSHOT_CHAIN_BROKEN` unless the live table holds the rows `delta`'s load left
+ * (a count that differs means the table was changed outside refdata since), and the delta has
+ * what undoing it needs.
+ */
+export function assertUndoable(table: string, target: string, delta: SnapshotEntry, liveRows: number): void {
+  if (delta.columnsBefore === null || delta.rowsAfter === null) {
+    throw chainBroken(table, target, `snapshot ${JSON.stringify(delta.info.snapshot)} lacks what undoing it needs`);
+  }
+  if (liveRows !== delta.rowsAfter) {
+    throw chainBroken(
+      table,
+      target,
+      `undoing the ${delta.info.reason} of snapshot ${JSON.stringify(delta.info.snapshot)} needs the ${delta.rowsAfter} rows that load left, but the table has ${liveRows} (it was changed outside refdata)`,
+    );
+  }
 }
 
 /** A row of the datasets table. */
@@ -376,7 +471,7 @@ export function* snapshotCandidates(
 
 /** The catalogue entry of the snapshot a restore takes of the live table first. */
 export function restoreSnapshot(table: string, name: string, takenAt: Date, rows: number): BackupInfo {
-  return { table, snapshot: name, takenAt, rows, sourceFile: null, fileId: null, reason: 'restore' };
+  return { table, snapshot: name, takenAt, rows, kind: 'full', sourceFile: null, fileId: null, reason: 'restore' };
 }
 
 /** The `restore` audit event: which snapshot became live, and which snapshot kept the old contents. */

@@ -1,4 +1,5 @@
 // The Database contract, once per dialect: every expectation is stated per dialect (Record<Dialect, T>).
+import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ColumnDef, Database, DbValue, Dialect, LoadOutcome, LoadSpec } from '../../src/index.js';
 import { DIALECTS } from '../../src/index.js';
@@ -26,6 +27,35 @@ async function loadRows(db: Database, spec: LoadSpec, rows: readonly (readonly D
   return session.commit();
 }
 
+/**
+ * A table exactly: its columns (names, types, nullability), row count, and a sha256 over every
+ * row's values (sorted, so a heap's order on SQL Server does not matter).
+ */
+async function tableState(db: Database, table: string): Promise<{ columns: unknown; rows: number; sha: string }> {
+  const description = await db.describeTable(table);
+  const lines = (await readAll(db, table))
+    .map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)))
+    .sort();
+  return {
+    columns: description?.columns.map((c) => [c.name, c.type]),
+    rows: description?.rowCount ?? -1,
+    sha: createHash('sha256').update(lines.join('\n')).digest('hex'),
+  };
+}
+
+/** `n` rows of `cols` with 3-character codes from `from`, values tagged `tag` (every 7th name NULL). */
+const rowsOf = (from: number, n: number, tag: string): DbValue[][] =>
+  Array.from({ length: n }, (_, i) => {
+    const k = from + i;
+    return [k.toString(36).padStart(3, '0'), k % 7 === 0 ? null : `${tag} ${k}`, (k * 31) % 1000];
+  });
+
+/** The snapshot a load took. */
+const takenBy = (o: LoadOutcome): string => {
+  if (o.status !== 'applied' || o.snapshot === null) throw new Error(`no snapshot: ${JSON.stringify(o)}`);
+  return o.snapshot.snapshot;
+};
+
 const sortRows = (rows: DbValue[][]): DbValue[][] => [...rows].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 
 for (const dialect of DIALECTS) {
@@ -36,8 +66,8 @@ for (const dialect of DIALECTS) {
       await db.migrate();
       const health = await db.health();
       const expected: Record<Dialect, { ok: boolean; dialect: Dialect; schemaVersion: number }> = {
-        sqlite: { ok: true, dialect: 'sqlite', schemaVersion: 1 },
-        mssql: { ok: true, dialect: 'mssql', schemaVersion: 2 },
+        sqlite: { ok: true, dialect: 'sqlite', schemaVersion: 2 },
+        mssql: { ok: true, dialect: 'mssql', schemaVersion: 3 },
       };
       expect({ ok: health.ok, dialect: health.dialect, schemaVersion: health.schemaVersion }).toEqual(
         expected[dialect],
@@ -303,6 +333,180 @@ for (const dialect of DIALECTS) {
       await db.restoreBackup(table, taken.snapshot);
       expect(await readAll(db, table)).toEqual(same([['NEW', 'new', 2]])[dialect]);
       await expect(db.restoreBackup(table, 'nope')).rejects.toMatchObject({ code: 'DB_SNAPSHOT_NOT_FOUND' });
+    });
+
+    it('undoes an upsert exactly: its delta snapshot holds only what the file touched, and restoring it brings back every old row and value', async () => {
+      const db = await target.open();
+      const table = uniqueTable('dupsert');
+      const keyed = { table, columns: cols, keyColumns: ['code'] };
+      await loadRows(db, keyed, rowsOf(0, 300, 'base'));
+      const before = await tableState(db, table);
+      // 60 live keys updated (20 unchanged in value), 40 new keys.
+      const upsert = await loadRows(db, { ...keyed, mode: 'upsert' }, [
+        ...rowsOf(100, 40, 'changed'),
+        ...rowsOf(150, 20, 'base'),
+        ...rowsOf(1000, 40, 'new'),
+      ]);
+      expect(upsert.status === 'applied' && upsert.snapshot).toMatchObject(
+        same({ kind: 'delta', rows: 300, reason: 'upsert' })[dialect],
+      );
+      const after = await tableState(db, table);
+      expect(after.rows).toBe(340);
+      const taken = await db.restoreBackup(table, takenBy(upsert));
+      expect({ reason: taken.reason, kind: taken.kind, rows: taken.rows }).toEqual(
+        same({ reason: 'restore', kind: 'full', rows: 340 })[dialect],
+      );
+      expect(await tableState(db, table)).toEqual(same(before)[dialect]);
+      // The restore's own snapshot brings the upserted table back.
+      await db.restoreBackup(table, taken.snapshot);
+      expect(await tableState(db, table)).toEqual(same(after)[dialect]);
+    });
+
+    it('undoes an append, keyed or not: restoring its snapshot removes exactly the appended rows', async () => {
+      const db = await target.open();
+      const table = uniqueTable('dappend');
+      await loadRows(db, { table, columns: cols }, rowsOf(0, 50, 'base'));
+      const before = await tableState(db, table);
+      const keyed = await loadRows(db, { table, columns: cols, mode: 'append', keyColumns: ['code'] }, [
+        ...rowsOf(500, 30, 'appended'),
+        ...rowsOf(10, 5, 'again'), // keys already live: an append keeps both copies
+      ]);
+      const middle = await tableState(db, table);
+      expect(middle.rows).toBe(85);
+      const keyless = await loadRows(db, { table, columns: cols, mode: 'append' }, rowsOf(700, 20, 'more'));
+      // SQL Server has no row identity to undo an append without keys by: that one is a full copy.
+      const kinds: Record<Dialect, string[]> = { sqlite: ['delta', 'delta'], mssql: ['full', 'delta'] };
+      expect((await db.listBackups(table)).map((b) => b.kind)).toEqual(kinds[dialect]);
+      await db.restoreBackup(table, takenBy(keyless));
+      expect(await tableState(db, table)).toEqual(same(middle)[dialect]);
+      await db.restoreBackup(table, takenBy(keyed));
+      expect(await tableState(db, table)).toEqual(same(before)[dialect]);
+    });
+
+    it('restores the oldest of several loads by undoing every newer snapshot, newest first, full ones included', async () => {
+      const db = await target.open();
+      const table = uniqueTable('dchain');
+      const keyed = { table, columns: cols, keyColumns: ['code'] };
+      await loadRows(db, keyed, rowsOf(0, 100, 'v0'));
+      const states = [await tableState(db, table)];
+      const snapshots: string[] = [];
+      const steps: [LoadSpec, DbValue[][]][] = [
+        [{ ...keyed, mode: 'upsert' }, [...rowsOf(0, 30, 'v1'), ...rowsOf(200, 10, 'v1')]],
+        [{ ...keyed, mode: 'append' }, rowsOf(300, 15, 'v2')],
+        [{ ...keyed, mode: 'upsert' }, [...rowsOf(20, 30, 'v3'), ...rowsOf(305, 5, 'v3'), ...rowsOf(400, 5, 'v3')]],
+        [{ ...keyed, mode: 'replace' }, rowsOf(50, 100, 'v4')],
+        [{ ...keyed, mode: 'upsert' }, [...rowsOf(60, 10, 'v5'), ...rowsOf(500, 10, 'v5')]],
+      ];
+      for (const [spec, rows] of steps) {
+        snapshots.push(takenBy(await loadRows(db, spec, rows)));
+        states.push(await tableState(db, table));
+      }
+      expect((await db.listBackups(table)).map((b) => b.kind)).toEqual(
+        same(['delta', 'full', 'delta', 'delta', 'delta'])[dialect],
+      );
+      // The second load's snapshot: undo v5 (delta), reset to v4's full copy (= v3), undo v3.
+      const first = await db.restoreBackup(table, snapshots[1]!);
+      expect(await tableState(db, table)).toEqual(same(states[1])[dialect]);
+      // The oldest, through the restore's own full snapshot.
+      await db.restoreBackup(table, snapshots[0]!);
+      expect(await tableState(db, table)).toEqual(same(states[0])[dialect]);
+      await db.restoreBackup(table, first.snapshot);
+      expect(await tableState(db, table)).toEqual(same(states[5])[dialect]);
+      // Every snapshot still restores the state before its load.
+      for (const i of [3, 2, 4]) {
+        await db.restoreBackup(table, snapshots[i]!);
+        expect(await tableState(db, table)).toEqual(same(states[i])[dialect]);
+      }
+    });
+
+    it('refuses to restore through a delta when the table was changed outside refdata, or a snapshot it needs is gone, and changes nothing', async () => {
+      const db = await target.open();
+      const table = uniqueTable('dedit');
+      const keyed = { table, columns: cols, keyColumns: ['code'] };
+      await loadRows(db, keyed, rowsOf(0, 40, 'base'));
+      const first = takenBy(await loadRows(db, { ...keyed, mode: 'upsert' }, rowsOf(30, 20, 'u1')));
+      const second = takenBy(await loadRows(db, { ...keyed, mode: 'append' }, rowsOf(100, 5, 'a2')));
+      const deleteOne: Record<Dialect, string> = {
+        sqlite: `DELETE FROM "ref.${table}" WHERE code = '001'`,
+        mssql: `DELETE FROM [ref].[${table}] WHERE code = N'001'`,
+      };
+      await target.outside(db, deleteOne[dialect]);
+      const edited = await tableState(db, table);
+      const backups = await db.listBackups(table);
+      const broken = expect.objectContaining({
+        code: 'DB_SNAPSHOT_CHAIN_BROKEN',
+        message: expect.stringMatching(/changed outside refdata.*Nothing was changed.*full/),
+      });
+      await expect(db.restoreBackup(table, second)).rejects.toThrow(broken);
+      await expect(db.restoreBackup(table, first)).rejects.toThrow(broken);
+      expect(await tableState(db, table)).toEqual(same(edited)[dialect]);
+      expect(await db.listBackups(table)).toEqual(same(backups)[dialect]);
+
+      // A snapshot table dropped by hand breaks the chain through it, not newer ones.
+      const again = takenBy(await loadRows(db, { ...keyed, mode: 'upsert' }, rowsOf(0, 3, 'u3')));
+      const dropNewest: Record<Dialect, string> = {
+        sqlite: `DROP TABLE "bkp.${again}"`,
+        mssql: `DROP TABLE [bkp].[${again}]`,
+      };
+      await target.outside(db, dropNewest[dialect]);
+      await expect(db.restoreBackup(table, first)).rejects.toThrow(
+        expect.objectContaining({ code: 'DB_SNAPSHOT_CHAIN_BROKEN', message: expect.stringMatching(/gone/) }),
+      );
+    });
+
+    it('keeps the chain whole when old snapshots are pruned: every kept snapshot still restores exactly', async () => {
+      const db = await target.open({ keepBackups: 3 });
+      const table = uniqueTable('dprune');
+      const keyed = { table, columns: cols, keyColumns: ['code'] };
+      await loadRows(db, keyed, rowsOf(0, 60, 'v0'));
+      const states = [await tableState(db, table)];
+      const snapshots: string[] = [];
+      for (let v = 1; v <= 6; v++) {
+        const rows = [...rowsOf(v * 5, 10, `v${v}`), ...rowsOf(1000 + v * 10, 4, `v${v}`)];
+        snapshots.push(takenBy(await loadRows(db, { ...keyed, mode: 'upsert' }, rows)));
+        states.push(await tableState(db, table));
+      }
+      expect((await db.listBackups(table)).map((b) => b.snapshot)).toEqual(same(snapshots.slice(3).reverse())[dialect]);
+      await db.restoreBackup(table, snapshots[3]!);
+      expect(await tableState(db, table)).toEqual(same(states[3])[dialect]);
+      // Keep only the newest (the restore's own snapshot): it still brings the last load back.
+      await db.pruneBackups(table, 1);
+      const [kept] = await db.listBackups(table);
+      await db.restoreBackup(table, kept!.snapshot);
+      expect(await tableState(db, table)).toEqual(same(states[6])[dialect]);
+    });
+
+    it('drops the columns a load added when restoring the snapshot before it', async () => {
+      const db = await target.open();
+      const table = uniqueTable('dcols');
+      const keyed = { table, columns: cols, keyColumns: ['code'] };
+      await loadRows(db, keyed, rowsOf(0, 20, 'base'));
+      const before = await tableState(db, table);
+      const wider: ColumnDef[] = [...cols, { name: 'extra', type: { kind: 'text' }, nullable: true }];
+      const upsert = await loadRows(
+        db,
+        { table, columns: wider, keyColumns: ['code'], mode: 'upsert', addMissingColumns: true },
+        rowsOf(15, 10, 'wide').map((r) => [...r, `x${String(r[0])}`]),
+      );
+      const afterUpsert = await tableState(db, table);
+      const appended = await loadRows(
+        db,
+        {
+          table,
+          columns: [...wider, { name: 'more', type: { kind: 'int' }, nullable: true }],
+          keyColumns: ['code'],
+          mode: 'append',
+          addMissingColumns: true,
+        },
+        [['zzz', 'z', 1, 'z', 7]],
+      );
+      expect((await db.describeTable(table))?.columns.map((c) => c.name)).toEqual(
+        same(['code', 'name', 'minor', 'extra', 'more'])[dialect],
+      );
+      await db.restoreBackup(table, takenBy(appended));
+      expect(await tableState(db, table)).toEqual(same(afterUpsert)[dialect]);
+      await db.restoreBackup(table, takenBy(upsert));
+      expect(await tableState(db, table)).toEqual(same(before)[dialect]);
     });
 
     it('refuses to append a file whose columns do not fit, unless told to add new columns', async () => {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { makeTempDir } from '@refdata/test-utils';
 import { connectMssqlAdmin, mssqlUrlWith } from '@refdata/test-utils/mssql';
+import BetterSqlite3 from 'better-sqlite3';
 import { onTestFinished } from 'vitest';
 import type { Database, Dialect, OpenDatabaseOptions } from '../../src/index.js';
 import { openDatabase } from '../../src/index.js';
@@ -14,6 +15,11 @@ import { openDatabase } from '../../src/index.js';
 export interface Target {
   /** Whether the dialect can run here. */
   readonly available: boolean;
+  /**
+   * Runs one statement on `db`'s store outside refdata (its own connection), as an operator
+   * editing a table by hand would.
+   */
+  outside(db: Database, sql: string): Promise<void>;
   /** Opens a migrated database for one test; closed when the test ends. */
   open(options?: OpenDatabaseOptions): Promise<Database>;
   /** Two instances on one store (as two watcher processes would be); closed when the test ends. */
@@ -43,6 +49,14 @@ export async function closeSharedTargets(): Promise<void> {
 export const TARGETS: Record<Dialect, Target> = {
   sqlite: {
     available: true,
+    async outside(db, sql) {
+      const conn = new BetterSqlite3(db.displayUrl.replace(/^sqlite:/, ''));
+      try {
+        conn.exec(sql);
+      } finally {
+        conn.close();
+      }
+    },
     async open(options = {}) {
       const { dir, cleanup } = await makeTempDir('refdata-conf-');
       const db = await openDatabase(`sqlite:${join(dir, 'conformance.db')}`, options);
@@ -72,6 +86,15 @@ export const TARGETS: Record<Dialect, Target> = {
   },
   mssql: {
     available: mssqlUrl !== undefined && mssqlUrl !== '',
+    async outside(_db, sql) {
+      // Tests that edit outside refdata use the shared database of open() (the URL's own).
+      const admin = await connectMssqlAdmin(mssqlUrl as string);
+      try {
+        await admin.query(sql);
+      } finally {
+        await admin.close();
+      }
+    },
     // One open database per option set for the whole file: a Babelfish login costs 0.2–2 s (a
     // PostgreSQL backend starts per connection), so a fresh pool per test would dominate the run.
     async open(options = {}) {

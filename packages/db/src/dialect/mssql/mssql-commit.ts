@@ -8,13 +8,17 @@
  *   live rows are copied into the `bkp` snapshot, deleted, and typed staging's rows inserted, all
  *   in one transaction, so a reader sees the old rows or the new ones, never an empty table. Only
  *   a replace that changes the columns drops and re-creates the table.
- * - An append or upsert copies live into a snapshot, then writes into it.
+ * - A keyed append or upsert (its keys all live columns) takes a `delta` snapshot: the pre-images
+ *   of the live rows whose keys the file holds, and those keys, so its size follows the file,
+ *   not the live table; an append without keys copies live into a `full` snapshot (a heap has no
+ *   row identity to undo it by). Then it writes into live.
  *
  * Or it is held. A `load_commits` record makes a retry idempotent.
  */
 import { destructiveReplaceReason, type NormalizedLoadSpec } from '../../load-spec.js';
 import type { BackupInfo, LoadOutcome } from '../../types.js';
 import { toJson } from '../../values.js';
+import { fullEntry, type SnapshotEntry } from '../shared.js';
 import {
   appliedOutcome,
   changeSummary,
@@ -36,12 +40,15 @@ import {
   COMMIT_RECORD_SQL,
   changeSummarySql,
   copyTableSql,
+  createDeltaSql,
   createTableSql,
   deleteAllSql,
+  deltaKeysSql,
   dropLineColumnSql,
   dropTableIfExistsSql,
   fillLiveSql,
   INSERT_COMMIT_RECORD_SQL,
+  preImagesSql,
   SCHEMAS,
   transferSql,
   upsertInsertSql,
@@ -123,7 +130,7 @@ export async function applyLoad(s: MssqlSession, attempt: number, load: StagedLo
     compared === undefined ? undefined : await compareByKey(s, load, compared),
   );
   const { name, takenAt } = await takeSnapshotName(s, table, new Date());
-  const snapshot = loadSnapshot(spec, name, takenAt, liveRows);
+  let entry: SnapshotEntry = fullEntry(loadSnapshot(spec, name, takenAt, liveRows));
   if (spec.mode === 'replace') {
     await s.execute(copyTableSql(SCHEMAS.live, table, SCHEMAS.backup, name));
     if (sameColumns(liveColumns, spec.columns)) {
@@ -142,19 +149,37 @@ export async function applyLoad(s: MssqlSession, attempt: number, load: StagedLo
     }
   } else {
     const plan = mergePlan(spec, liveColumns);
-    await s.execute(copyTableSql(SCHEMAS.live, table, SCHEMAS.backup, name));
+    const liveNames = liveColumns.map((c) => c.name);
+    const keyed = plan.keys.length > 0 && plan.keys.every((k) => liveNames.includes(k));
+    if (keyed) {
+      await s.execute(createDeltaSql(name, liveColumns));
+      await s.execute(preImagesSql(typed, table, name, plan.keys, liveNames));
+      await s.execute(deltaKeysSql(typed, name, plan.keys));
+    } else {
+      await s.execute(copyTableSql(SCHEMAS.live, table, SCHEMAS.backup, name));
+    }
     for (const c of plan.added) await s.execute(addColumnSql(table, c));
+    let inserted: number;
     if (spec.mode === 'append') {
-      await s.execute(appendSql(typed, table, plan.columns));
+      inserted = await s.execute(appendSql(typed, table, plan.columns));
     } else {
       const update = upsertUpdateSql(typed, table, plan.keys, plan.values);
       if (update !== undefined) await s.execute(update);
-      await s.execute(upsertInsertSql(typed, table, plan.keys, plan.columns));
+      inserted = await s.execute(upsertInsertSql(typed, table, plan.keys, plan.columns));
+    }
+    if (keyed) {
+      entry = {
+        info: loadSnapshot(spec, name, takenAt, liveRows, 'delta'),
+        keyColumns: plan.keys,
+        columnsBefore: liveNames,
+        rowsAfter: liveRows + inserted,
+        watermark: null,
+      };
     }
   }
-  await catalogueIn(s, snapshot);
+  await catalogueIn(s, entry);
   const pruned = await pruneIn(s, table, load.keepBackups);
-  const outcome = appliedOutcome(spec, incoming, snapshot, changes, started);
+  const outcome = appliedOutcome(spec, incoming, entry.info, changes, started);
   await auditIn(s, commitAudit(spec, outcome, started, pruned));
   return record(outcome);
 }

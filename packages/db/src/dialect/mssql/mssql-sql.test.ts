@@ -11,6 +11,7 @@ import {
   conversionFailuresSql,
   copyTableSql,
   countSql,
+  createDeltaSql,
   createStagingSql,
   createTableSql,
   createTypedSql,
@@ -20,6 +21,8 @@ import {
   deleteDuplicateKeysSql,
   deleteNullKeysSql,
   deleteStagedLinesInRangeSql,
+  deltaKeysSql,
+  dropColumnSql,
   dropLineColumnSql,
   dropTableIfExistsSql,
   duplicateKeysSql,
@@ -39,6 +42,7 @@ import {
   MSSQL_MIGRATIONS,
   nullKeysSql,
   OBJECT_ID_SQL,
+  preImagesSql,
   RECLAIM_SQL,
   RENAME_SQL,
   readTableSql,
@@ -52,6 +56,8 @@ import {
   TABLE_LOCK_SQL,
   takeStagingLockSql,
   transferSql,
+  undoDeltaDeleteSql,
+  undoDeltaInsertSql,
   updateFileSql,
   upsertInsertSql,
   upsertUpdateSql,
@@ -194,6 +200,34 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(TABLE_LOCK_SQL).toBe(
       "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000; IF @r < 0 THROW 51000, N'Timed out waiting for another load of the same table.', 1;",
     );
+  });
+
+  it('adds what a delta snapshot needs to the catalogue in migration 3, one column per ALTER (Babelfish refuses a list)', () => {
+    expect(MSSQL_MIGRATIONS[2]).toEqual([
+      "ALTER TABLE [bkp].[catalogue] ADD kind NVARCHAR(5) NOT NULL CONSTRAINT [df_catalogue_kind] DEFAULT N'full';",
+      'ALTER TABLE [bkp].[catalogue] ADD key_columns NVARCHAR(MAX) NULL;',
+      'ALTER TABLE [bkp].[catalogue] ADD columns_before NVARCHAR(MAX) NULL;',
+      'ALTER TABLE [bkp].[catalogue] ADD rows_after BIGINT NULL;',
+    ]);
+  });
+
+  it('takes a keyed delta snapshot (pre-images and the keys written) and undoes it in place, never through an alias', () => {
+    expect(createDeltaSql('cur.20240101T000000000Z', cols.slice(0, 2))).toBe(
+      'CREATE TABLE [bkp].[cur.20240101T000000000Z] ([code] NVARCHAR(3) NULL, [rate]]x] DECIMAL(38,10) NULL, [__refdata_line] BIGINT NULL);',
+    );
+    expect(preImagesSql('c.1.t', 'cur', 'cur.s', ['code', 'day'], ['code', 'day', 'n'])).toBe(
+      'INSERT INTO [bkp].[cur.s] ([code], [day], [n]) SELECT l.[code], l.[day], l.[n] FROM [ref].[cur] AS l WHERE EXISTS (SELECT 1 FROM [stg].[c.1.t] AS s WHERE s.[code] = l.[code] AND s.[day] = l.[day]);',
+    );
+    expect(deltaKeysSql('c.1.t', 'cur.s', ['code', 'day'])).toBe(
+      'INSERT INTO [bkp].[cur.s] ([code], [day], [__refdata_line]) SELECT [code], [day], [__refdata_line] FROM [stg].[c.1.t];',
+    );
+    expect(undoDeltaDeleteSql('cur.s', 'cur', ['code', 'day'])).toBe(
+      'DELETE FROM [ref].[cur] WHERE EXISTS (SELECT 1 FROM [bkp].[cur.s] AS d WHERE d.[__refdata_line] IS NOT NULL AND d.[code] = [ref].[cur].[code] AND d.[day] = [ref].[cur].[day]);',
+    );
+    expect(undoDeltaInsertSql('cur.s', 'cur', ['code', 'day', 'n'])).toBe(
+      'INSERT INTO [ref].[cur] ([code], [day], [n]) SELECT [code], [day], [n] FROM [bkp].[cur.s] WHERE [__refdata_line] IS NULL;',
+    );
+    expect(dropColumnSql('cur', 'sym]')).toBe('ALTER TABLE [ref].[cur] DROP COLUMN [sym]]];');
   });
 
   it('upserts as UPDATE then INSERT … WHERE NOT EXISTS, never MERGE', () => {

@@ -130,6 +130,14 @@ export const MSSQL_MIGRATIONS: readonly (readonly string[])[] = [
     // as SQL Server's filtered indexes allow no NOT IN.
     `CREATE UNIQUE INDEX [ux_files_active_path] ON [refdata].[files] (path_key) WHERE status IN ${ACTIVE};`,
   ],
+  [
+    // Delta snapshots of keyed appends and upserts: what undoing one needs (see mssql-backups.ts).
+    // One column per ALTER: Babelfish refuses a list after ADD.
+    "ALTER TABLE [bkp].[catalogue] ADD kind NVARCHAR(5) NOT NULL CONSTRAINT [df_catalogue_kind] DEFAULT N'full';",
+    'ALTER TABLE [bkp].[catalogue] ADD key_columns NVARCHAR(MAX) NULL;',
+    'ALTER TABLE [bkp].[catalogue] ADD columns_before NVARCHAR(MAX) NULL;',
+    'ALTER TABLE [bkp].[catalogue] ADD rows_after BIGINT NULL;',
+  ],
 ];
 
 /** `CREATE TABLE [schema].[name] (…)` with the logical types' T-SQL types. */
@@ -331,6 +339,56 @@ export function dropLineColumnSql(typed: string): string {
 /** Copies a table into a new one (`SELECT * INTO`), keeping column types and nullability. */
 export function copyTableSql(fromSchema: string, fromName: string, toSchema: string, toName: string): string {
   return `SELECT * INTO ${qualified(toSchema, toName)} FROM ${qualified(fromSchema, fromName)};`;
+}
+
+/**
+ * A delta snapshot's table: the live columns, all nullable, plus the line column. A row with a
+ * NULL line is a pre-image (a live row whose key the file holds); a row with a line is a key the
+ * load wrote (from that line of the file), its other columns NULL.
+ */
+export function createDeltaSql(snapshot: string, liveColumns: readonly ColumnDef[]): string {
+  return createTableSql(SCHEMAS.backup, snapshot, [
+    ...liveColumns.map((c) => ({ ...c, nullable: true })),
+    { name: LINE_COLUMN, type: { kind: 'bigint' }, nullable: true },
+  ]);
+}
+
+/** A delta's pre-images: the live rows whose key typed staging holds. */
+export function preImagesSql(
+  typed: string,
+  live: string,
+  snapshot: string,
+  keys: readonly string[],
+  columns: readonly string[],
+): string {
+  return `INSERT INTO ${qualified(SCHEMAS.backup, snapshot)} (${columns.map(q).join(', ')}) SELECT ${columns.map((c) => `l.${q(c)}`).join(', ')} FROM ${qualified(SCHEMAS.live, live)} AS l WHERE EXISTS (SELECT 1 FROM ${qualified(SCHEMAS.staging, typed)} AS s WHERE ${keyJoin('s', 'l', keys)});`;
+}
+
+/** A delta's keys: every key typed staging holds, with its line. */
+export function deltaKeysSql(typed: string, snapshot: string, keys: readonly string[]): string {
+  const list = [...keys, LINE_COLUMN].map(q).join(', ');
+  return `INSERT INTO ${qualified(SCHEMAS.backup, snapshot)} (${list}) SELECT ${list} FROM ${qualified(SCHEMAS.staging, typed)};`;
+}
+
+/**
+ * Undo of a delta, step 1: deletes the live rows whose key the load wrote (those it inserted and
+ * those it updated). A plain DELETE correlated by the live table's name: Babelfish cannot DELETE
+ * through an alias.
+ */
+export function undoDeltaDeleteSql(snapshot: string, live: string, keys: readonly string[]): string {
+  const l = qualified(SCHEMAS.live, live);
+  return `DELETE FROM ${l} WHERE EXISTS (SELECT 1 FROM ${qualified(SCHEMAS.backup, snapshot)} AS d WHERE d.${q(LINE_COLUMN)} IS NOT NULL AND ${keys.map((k) => `d.${q(k)} = ${l}.${q(k)}`).join(' AND ')});`;
+}
+
+/** Undo of a delta, step 2: inserts the pre-images back. */
+export function undoDeltaInsertSql(snapshot: string, live: string, columns: readonly string[]): string {
+  const list = columns.map(q).join(', ');
+  return `INSERT INTO ${qualified(SCHEMAS.live, live)} (${list}) SELECT ${list} FROM ${qualified(SCHEMAS.backup, snapshot)} WHERE ${q(LINE_COLUMN)} IS NULL;`;
+}
+
+/** Drops a column a load added to the live table (a restore to before that load). */
+export function dropColumnSql(live: string, column: string): string {
+  return `ALTER TABLE ${qualified(SCHEMAS.live, live)} DROP COLUMN ${q(column)};`;
 }
 
 /** Serialises commits, restores and prunes of one table across instances. */
@@ -550,7 +608,7 @@ export const LAST_BACKUP_TIME_SQL: string =
   'SELECT MAX(taken_at) AS [t] FROM [bkp].[catalogue] WHERE table_name = @table;';
 /** Catalogues a snapshot. */
 export const INSERT_BACKUP_SQL: string =
-  'INSERT INTO [bkp].[catalogue] (snapshot, table_name, taken_at, row_count, source_file, file_id, reason) VALUES (@snapshot, @table, @taken_at, @rows, @source_file, @file_id, @reason);';
+  'INSERT INTO [bkp].[catalogue] (snapshot, table_name, taken_at, row_count, source_file, file_id, reason, kind, key_columns, columns_before, rows_after) VALUES (@snapshot, @table, @taken_at, @rows, @source_file, @file_id, @reason, @kind, @key_columns, @columns_before, @rows_after);';
 /** A table's snapshots (@table) beyond the newest @keep. */
 export const BACKUPS_BEYOND_SQL: string =
   'SELECT * FROM [bkp].[catalogue] WHERE table_name = @table ORDER BY taken_at DESC, snapshot DESC OFFSET @keep ROWS;';

@@ -1,10 +1,13 @@
 /**
  * How an SQLite load commits, inside one durable `BEGIN IMMEDIATE` transaction: a new table is
  * the renamed staging table; a replace renames live → snapshot and staging → live (metadata
- * only); an append or upsert copies live into a snapshot, then writes into it. Or it is held.
+ * only, a `full` snapshot); an append or upsert takes a `delta` snapshot — the largest rowid
+ * before it and the pre-images of the rows an upsert updates, so its cost follows the file, not
+ * the live table (see sqlite-backups.ts) — then writes into live. Or it is held.
  */
 import { destructiveReplaceReason, type NormalizedLoadSpec } from '../../load-spec.js';
 import type { LoadOutcome } from '../../types.js';
+import { fullEntry, type SnapshotEntry } from '../shared.js';
 import {
   appliedOutcome,
   changeSummary,
@@ -24,10 +27,11 @@ import {
   addColumnSql,
   appendSql,
   changeSummarySql,
-  copyRowsSql,
   createTableSql,
   dropTableSql,
   liveTableName,
+  maxRowidSql,
+  preImagesSql,
   renameTableSql,
   snapshotTableName,
   upsertInsertSql,
@@ -75,32 +79,49 @@ export function applyLoad(conn: SqliteConnection, client: SqliteClient, load: St
     liveRows,
     compared === undefined ? undefined : compareByKey(conn, load, live, compared),
   );
-  const snapshot = loadSnapshot(spec, takeSnapshotName(conn, spec.table, now), now, liveRows);
-  const snapshotPhysical = snapshotTableName(snapshot.snapshot);
+  const name = takeSnapshotName(conn, spec.table, now);
+  const snapshotPhysical = snapshotTableName(name);
+  let entry: SnapshotEntry;
 
   if (spec.mode === 'replace') {
     // Metadata-only swap: the old table becomes the snapshot, staging becomes live.
     conn.exec(renameTableSql(live, snapshotPhysical));
     conn.exec(renameTableSql(staging, live));
+    entry = fullEntry(loadSnapshot(spec, name, now, liveRows));
   } else {
+    // A delta: the watermark, and the pre-images of the rows an upsert's UPDATE changes (found
+    // by keys the live table has; a key column the load adds is NULL in every live row, so then
+    // nothing is updated). Every row the load inserts gets a rowid above the watermark.
     const plan = mergePlan(spec, liveColumns);
     const liveNames = liveColumns.map((c) => c.name);
+    const rowid = pickRowidAlias([...liveNames, ...plan.added.map((c) => c.name)]);
+    const watermark = Number(conn.prepare(maxRowidSql(live, rowid)).pluck().get());
     conn.exec(createTableSql(snapshotPhysical, liveColumns));
-    conn.exec(copyRowsSql(live, snapshotPhysical, liveNames, pickRowidAlias(liveNames)));
+    const keysLive = plan.keys.length > 0 && plan.keys.every((k) => liveNames.includes(k));
+    if (spec.mode === 'upsert' && keysLive && plan.values.length > 0)
+      conn.exec(preImagesSql(staging, live, snapshotPhysical, plan.keys, liveNames, rowid));
     for (const c of plan.added) conn.exec(addColumnSql(live, c));
     // Staging and live share names modulo case; SQLite resolves quoted names case-insensitively.
+    let inserted: number;
     if (spec.mode === 'append') {
-      conn.exec(appendSql(staging, live, plan.columns, load.rowid));
+      inserted = conn.prepare(appendSql(staging, live, plan.columns, load.rowid)).run().changes;
     } else {
       const update = upsertUpdateSql(staging, live, plan.keys, plan.values);
       if (update !== undefined) conn.exec(update);
-      conn.exec(upsertInsertSql(staging, live, plan.keys, plan.columns, load.rowid));
+      inserted = conn.prepare(upsertInsertSql(staging, live, plan.keys, plan.columns, load.rowid)).run().changes;
     }
     conn.exec(dropTableSql(staging));
+    entry = {
+      info: loadSnapshot(spec, name, now, liveRows, 'delta'),
+      keyColumns: plan.keys,
+      columnsBefore: liveNames,
+      rowsAfter: liveRows + inserted,
+      watermark,
+    };
   }
-  catalogueIn(conn, snapshot);
+  catalogueIn(conn, entry);
   const pruned = pruneIn(conn, spec.table, client.keepBackups, client.logger);
-  const outcome = appliedOutcome(spec, incoming, snapshot, changes, started);
+  const outcome = appliedOutcome(spec, incoming, entry.info, changes, started);
   auditIn(conn, commitAudit(spec, outcome, started, pruned));
   return outcome;
 }

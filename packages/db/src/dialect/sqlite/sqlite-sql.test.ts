@@ -2,7 +2,16 @@
 // one table once per row of the other (the cost that grew with the live table × the file).
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changeSummarySql, upsertInsertSql } from './sqlite-sql.js';
+import {
+  changeSummarySql,
+  countAboveSql,
+  deleteAboveSql,
+  maxRowidSql,
+  preImagesSql,
+  restorePreImagesSql,
+  upsertInsertSql,
+  upsertUpdateSql,
+} from './sqlite-sql.js';
 
 let conn: Database.Database;
 beforeEach(() => {
@@ -49,6 +58,32 @@ describe('SQLite key comparisons', () => {
       const p = plan(statement);
       expect(p, statement).not.toContain('CORRELATED');
       expect(p, statement).toMatch(/SEARCH [ls] USING AUTOMATIC/);
+      // Live is scanned once; the index is built over the file's rows, never over every live row.
+      expect(p, statement).not.toMatch(/SEARCH l USING AUTOMATIC/);
     }
+  });
+
+  it('undo an upsert exactly from its delta: pre-images by rowid (repeated live keys too) and the watermark', () => {
+    const before = conn.prepare('SELECT rowid, * FROM "ref.t" ORDER BY rowid').all();
+    const watermark = count(maxRowidSql('ref.t', 'rowid'));
+    expect(watermark).toBe(5);
+    conn.exec('CREATE TABLE "bkp.d" (a INTEGER, b TEXT, v TEXT)');
+    const images = preImagesSql('stg.t', 'ref.t', 'bkp.d', keys, ['a', 'b', 'v'], 'rowid');
+    // One scan of live, each row looked up in the file's rows: never an index built over live.
+    expect(plan(images)).toMatch(/^SCAN l\b.*SEARCH s USING AUTOMATIC COVERING INDEX/);
+    conn.exec(images);
+    // Both live (1,x) rows and (2,y): the rows the UPDATE touches, under their live rowids.
+    expect(conn.prepare('SELECT rowid, a, b, v FROM "bkp.d" ORDER BY rowid').all()).toEqual([
+      { rowid: 1, a: 1, b: 'x', v: 'old' },
+      { rowid: 2, a: 1, b: 'x', v: 'old2' },
+      { rowid: 4, a: 2, b: 'y', v: 'same' },
+    ]);
+    conn.exec(upsertUpdateSql('stg.t', 'ref.t', keys, ['v']) as string);
+    conn.exec(upsertInsertSql('stg.t', 'ref.t', keys, ['a', 'b', 'v'], 'rowid'));
+    expect(count(`SELECT COUNT(*) FROM "ref.t" WHERE rowid > ${watermark}`)).toBe(2);
+    expect(conn.prepare(countAboveSql('ref.t', 'rowid')).pluck().get(watermark)).toBe(2);
+    conn.prepare(deleteAboveSql('ref.t', 'rowid')).run(watermark);
+    conn.exec(restorePreImagesSql('bkp.d', 'ref.t', ['a', 'b', 'v'], 'rowid'));
+    expect(conn.prepare('SELECT rowid, * FROM "ref.t" ORDER BY rowid').all()).toEqual(before);
   });
 });
