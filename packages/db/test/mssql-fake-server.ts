@@ -73,8 +73,6 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
   const keyOf = (t: Table, r: unknown[], keys: readonly string[]): string =>
     keys.map((k) => String(r[colIndex(t, k)]).toLowerCase()).join('\u0000');
 
-  /** Session-owned application locks: resource → connection id. */
-  const sessionLocks = new Map<string, number>();
   const respond = (s: FakeStatement): FakeResponse => {
     const sql = s.sql;
     const head = sql.slice(0, 60);
@@ -84,27 +82,6 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
         ? { rows: [{ babelfish: 1, version: 'Babelfish for PostgreSQL with SQL Server Compatibility - 12.0.2000.8' }] }
         : { rows: [{ babelfish: null, version: 'Microsoft SQL Server 2022 (RTM) - 16.0.1000.6 (X64)' }] };
     }
-    if (sql.includes("@LockOwner = N'Session'")) {
-      // Staging locks: held per connection until released (staging-owner.ts).
-      const resource = param(s, 'resource') as string;
-      if (sql.startsWith('EXEC sp_releaseapplock')) {
-        if (sessionLocks.get(resource) === s.connection) sessionLocks.delete(resource);
-        return {};
-      }
-      const owner = sessionLocks.get(resource);
-      if (owner !== undefined && owner !== s.connection) return { rows: [{ r: -999 }] };
-      sessionLocks.set(resource, s.connection);
-      log.push(`session lock ${resource}`);
-      return { rows: [{ r: 0 }] };
-    }
-    if (
-      sql.startsWith(
-        "SELECT COUNT(*) AS [n] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') AND t.name = @name",
-      )
-    )
-      return {
-        rows: [{ n: [...tables.values()].some((t) => t.schema === 'stg' && t.name === param(s, 'name')) ? 1 : 0 }],
-      };
     if (sql.startsWith("DECLARE @r INT; EXEC @r = sp_getapplock @Resource = N'refdata.migrate'")) {
       log.push('lock refdata.migrate');
       return {};
@@ -122,7 +99,7 @@ export function fakeServer(engine: 'sqlserver' | 'babelfish' = 'sqlserver'): {
       return { rowCount: 1 };
     }
     if (sql.startsWith("SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg')"))
-      return { rows: [...tables.values()].filter((t) => t.schema === 'stg').map((t) => ({ name: t.name })) };
+      return { rows: [] };
     if (sql.startsWith('SELECT t.name AS [name] FROM sys.tables')) {
       return { rows: [...tables.values()].filter((t) => t.schema === 'ref').map((t) => ({ name: t.name })) };
     }

@@ -14,7 +14,6 @@ import type { Logger } from '../../types.js';
 import { closedError } from '../shared.js';
 import { ENGINE_SQL } from './mssql-sql.js';
 import type { TediousTypeName } from './mssql-types.js';
-import { type LockConnection, StagingOwner } from './staging-owner.js';
 import type {
   TarnPoolConstructor,
   TarnPoolLike,
@@ -302,8 +301,6 @@ export class MssqlClient {
   readonly poolSize: number;
   /** Open load sessions; close() aborts them. */
   readonly sessions: Set<{ abort(): Promise<void> }> = new Set();
-  /** The locks by which this process's loads own their staging (see staging-owner.ts). */
-  readonly stagingOwner: StagingOwner;
   readonly #tedious: TediousModuleLike;
   readonly #config: TediousConfig;
   readonly #authenticate: (() => TediousConfig['authentication']) | undefined;
@@ -326,7 +323,6 @@ export class MssqlClient {
     this.keepBackups = options.keepBackups ?? 10;
     this.poolSize = options.poolSize;
     this.#retry = options.retry;
-    this.stagingOwner = new StagingOwner(() => this.#dedicated(), this.logger);
     this.#pool = new Pool<PooledConnection>({
       create: () => this.#create(),
       destroy: (pc) => {
@@ -395,23 +391,6 @@ export class MssqlClient {
         );
       });
     });
-  }
-
-  /** A connection outside the pool (never reset, never handed to a unit of work): the staging locks'. */
-  async #dedicated(): Promise<LockConnection> {
-    if (this.#closed) throw closedError();
-    const pc = await this.#create();
-    const session = new MssqlSession(this.#tedious, pc);
-    return {
-      session,
-      get lost() {
-        return !isReusable(pc);
-      },
-      close: () => {
-        pc.broken = true;
-        pc.conn.close();
-      },
-    };
   }
 
   /** Asks the server which engine it is (once per connection). */
@@ -524,7 +503,6 @@ export class MssqlClient {
     for (const session of [...this.sessions]) await session.abort();
     this.#closed = true;
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-    await this.stagingOwner.close();
     await this.#pool.destroy();
   }
 }

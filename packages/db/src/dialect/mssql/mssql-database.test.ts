@@ -12,16 +12,8 @@ import { loadTarn } from './tedious-like.js';
 const url = parseDatabaseUrl('mssql://loader:url-secret@db.example.com:1433/refdata') as MssqlUrl;
 const noWait = { sleep: async () => {} };
 
-/** Grants every staging lock (staging-owner.ts), then answers as `respond`. */
-const grantingLocks =
-  (respond: (s: FakeStatement) => FakeResponse) =>
-  (s: FakeStatement): FakeResponse =>
-    s.sql.startsWith('DECLARE @r INT; EXEC @r = sp_getapplock') && s.sql.includes("@LockOwner = N'Session'")
-      ? { rows: [{ r: 0 }] }
-      : respond(s);
-
 async function fakeDb(respond: (s: FakeStatement) => FakeResponse, options: { maxRetries?: number } = {}) {
-  const fake = fakeTedious(grantingLocks(respond));
+  const fake = fakeTedious(respond);
   const { logger, lines } = recordingLogger();
   const Pool = await loadTarn();
   const db = new MssqlDatabase(

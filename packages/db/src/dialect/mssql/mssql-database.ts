@@ -24,15 +24,17 @@ import { withPermissions } from './mssql-privileges.js';
 import { pruneHistory } from './mssql-retention.js';
 import {
   bootstrapSql,
+  dropTableIfExistsSql,
   HEALTH_VERSION_SQL,
   INSERT_VERSION_SQL,
   MIGRATION_LOCK_SQL,
   MSSQL_MIGRATIONS,
   PING_SQL,
   SCHEMA_VERSION_SQL,
+  SCHEMAS,
+  STALE_STAGING_SQL,
 } from './mssql-sql.js';
 import { describeTable, listTables, readRows } from './mssql-tables.js';
-import { dropDeadStaging } from './staging-owner.js';
 import {
   buildTediousConfig,
   loadTarn,
@@ -124,13 +126,13 @@ export class MssqlDatabase extends DialectDatabase<MssqlClient> {
           await s.execute(INSERT_VERSION_SQL, [int('v', v + 1)]);
           logger.info({ version: v + 1 }, 'metadata schema migrated');
         }
+        for (const stale of await s.query<{ name: string }>(STALE_STAGING_SQL)) {
+          await s.execute(dropTableIfExistsSql(SCHEMAS.staging, stale.name));
+          logger.info({ staging: stale.name }, 'dropped staging table older than a day');
+        }
       },
       { transaction: true },
     );
-    // Staging of loads whose process is gone (their session lock went with them): at once, not after a day.
-    await this.#client.unit('dropDeadStaging', (s) => dropDeadStaging(s, this.#client.stagingOwner.held, logger), {
-      transaction: false,
-    });
   }
 
   async health(): Promise<HealthReport> {

@@ -73,7 +73,6 @@ import { countIn, describeIn } from './mssql-tables.js';
 import { conversionReason, mssqlReadValue, mssqlStagingValue, qualified, tediousStagingColumn } from './mssql-types.js';
 import { RowChannel } from './row-channel.js';
 import { SegmentCopy } from './segment-copy.js';
-import { dropDeadStaging } from './staging-owner.js';
 
 /** Bulk-load permission denied: fall back to parameterised INSERT. */
 const BULK_PERMISSION_ERRORS = new Set([4834, 4827]);
@@ -113,39 +112,18 @@ export async function beginLoad(client: MssqlClient, normalized: NormalizedLoadS
     );
   }
   const staging = `${normalized.table}.${snapshotStamp(new Date())}.${randomBytes(4).toString('hex')}`;
-  // The lock first: a staging table without its lock is a dead load's to the cleaner.
-  const owner = client.stagingOwner;
-  await owner.hold(staging);
-  try {
-    await client.unit(
-      'beginLoad',
-      async (s) => {
-        await dropDeadStagingQuietly(s, client);
-        if (normalized.mode !== 'replace')
-          assertLoadFits(normalized, await describeIn(s, SCHEMAS.live, normalized.table));
-        await s.execute(createStagingSql(staging, normalized.columns));
-      },
-      { transaction: false, signal: normalized.signal },
-    );
-  } catch (err) {
-    await owner.release(staging);
-    throw err;
-  }
+  await client.unit(
+    'beginLoad',
+    async (s) => {
+      if (normalized.mode !== 'replace')
+        assertLoadFits(normalized, await describeIn(s, SCHEMAS.live, normalized.table));
+      await s.execute(createStagingSql(staging, normalized.columns));
+    },
+    { transaction: false, signal: normalized.signal },
+  );
   const session = new MssqlLoadSession(client, normalized, staging);
   client.sessions.add(session);
   return session;
-}
-
-/** Drops the staging of loads whose process is gone (see staging-owner.ts); a failure is logged, not thrown. */
-async function dropDeadStagingQuietly(s: MssqlSession, client: MssqlClient): Promise<void> {
-  try {
-    await dropDeadStaging(s, client.stagingOwner.held, client.logger);
-  } catch (err) {
-    client.logger.warn(
-      { err: { code: (err as DbError).code, message: (err as Error).message } },
-      'could not drop the staging left by stopped loads',
-    );
-  }
 }
 
 /** A load into SQL Server in progress. */
@@ -432,7 +410,6 @@ class MssqlLoadSession implements LoadSession {
   async #validate(): Promise<StagingReport> {
     this.#gate.assertOpen();
     await this.#closeSegment();
-    await this.#client.stagingOwner.confirm(this.#staging);
     const spec = this.#spec;
     const columns = spec.columns;
     const keys = spec.keyColumns;
@@ -505,7 +482,6 @@ class MssqlLoadSession implements LoadSession {
         if (rejected.length > 0 && fileId !== null)
           await this.#client.unit('recordRejects', (s) => rejectsIn(s, fileId, rejected), { transaction: true });
       }
-      await this.#client.stagingOwner.confirm(this.#staging);
       const load = { spec, typed: this.#typed, commitId: this.#commitId, keepBackups: this.#client.keepBackups };
       const outcome = await this.#client.unit('commit', (s, attempt) => applyLoad(s, attempt, load), {
         transaction: true,
@@ -533,13 +509,12 @@ class MssqlLoadSession implements LoadSession {
         { transaction: false },
       );
     } catch (err) {
-      // Its lock is released below: the next cleaner (beginLoad, migrate) drops it.
+      // migrate() drops staging tables older than a day.
       this.#client.logger.warn(
         { table: this.table, err: { code: (err as DbError).code, message: (err as Error).message } },
         'could not drop staging',
       );
     }
-    await this.#client.stagingOwner.release(this.#staging);
   }
 
   async #drop(): Promise<void> {

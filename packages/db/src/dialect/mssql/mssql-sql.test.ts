@@ -47,14 +47,10 @@ import {
   RENAME_SQL,
   readTableSql,
   refillFromSnapshotSql,
-  releaseStagingLockSql,
-  STAGING_TABLES_SQL,
+  STALE_STAGING_SQL,
   stagedLinesInRangeSql,
-  stagingExistsSql,
-  stagingLockResource,
   syncStagingSql,
   TABLE_LOCK_SQL,
-  takeStagingLockSql,
   transferSql,
   undoDeltaDeleteSql,
   undoDeltaInsertSql,
@@ -281,18 +277,8 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(LIST_TABLES_SQL).toBe(
       "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'ref') ORDER BY t.name;",
     );
-    expect(STAGING_TABLES_SQL).toBe(
-      "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') ORDER BY t.name;",
-    );
-    expect(stagingLockResource('Cur.20261205T170000000Z.0a1b2c3d')).toBe(
-      'refdata.stg.cur.20261205t170000000z.0a1b2c3d',
-    );
-    expect(takeStagingLockSql()).toBe(
-      "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = 0; SELECT @r AS [r];",
-    );
-    expect(releaseStagingLockSql()).toBe("EXEC sp_releaseapplock @Resource = @resource, @LockOwner = N'Session';");
-    expect(stagingExistsSql()).toBe(
-      "SELECT COUNT(*) AS [n] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') AND t.name = @name;",
+    expect(STALE_STAGING_SQL).toBe(
+      "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') AND t.create_date < DATEADD(HOUR, -24, GETDATE());",
     );
     expect(stagedLinesInRangeSql('c.1')).toBe(
       'SELECT COUNT_BIG(*) AS [n] FROM [stg].[c.1] WHERE [line] BETWEEN @first AND @last;',

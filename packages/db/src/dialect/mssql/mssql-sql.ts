@@ -506,36 +506,9 @@ export function deleteStagedLinesInRangeSql(staging: string): string {
   return `DELETE FROM ${qualified(SCHEMAS.staging, staging)} WHERE [line] BETWEEN @first AND @last;`;
 }
 
-/** Every staging table (the cleaner keeps those whose load's lock is held: see staging-owner.ts). */
-export const STAGING_TABLES_SQL =
-  "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') ORDER BY t.name;";
-
-/**
- * The application lock a load holds on its staging for its whole duration (a staging name is at
- * most 128 characters). Lower case: Babelfish lists staging names in lower case in sys.tables, and
- * lock names are compared byte for byte on both engines.
- */
-export function stagingLockResource(staging: string): string {
-  return `refdata.stg.${staging.toLowerCase()}`;
-}
-
-/**
- * Takes a staging lock (`@resource`) for the session, without waiting: `r` ≥ 0 when granted, < 0
- * when another session holds it (-1 on SQL Server, -999 on Babelfish).
- */
-export function takeStagingLockSql(): string {
-  return "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = 0; SELECT @r AS [r];";
-}
-
-/** Releases a staging lock held by the session. */
-export function releaseStagingLockSql(): string {
-  return "EXEC sp_releaseapplock @Resource = @resource, @LockOwner = N'Session';";
-}
-
-/** 1 when the staging table `@name` exists, 0 otherwise. */
-export function stagingExistsSql(): string {
-  return "SELECT COUNT(*) AS [n] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') AND t.name = @name;";
-}
+/** Staging tables older than a day (left by stopped processes). */
+export const STALE_STAGING_SQL =
+  "SELECT t.name AS [name] FROM sys.tables AS t WHERE t.schema_id = SCHEMA_ID(N'stg') AND t.create_date < DATEADD(HOUR, -24, GETDATE());";
 
 /**
  * Claims a new file or takes over an expired active row of the same path: compare-and-set
