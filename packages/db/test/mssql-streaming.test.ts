@@ -19,6 +19,25 @@ const rows = (n: number, from: number): DbValue[][] =>
   Array.from({ length: n }, (_v, i) => [`C${from + i}`, `${(from + i) % 100}.5`]);
 const stagingBulks = (fake: ReturnType<typeof fakeTedious>) => fake.bulks.filter((b) => b.table.startsWith('[stg].'));
 
+/**
+ * Loads 60 rows in three batches while the streamed bulk load of the last two fails on a dropped
+ * connection after applying `applied` of its rows (none by default); the load must still apply.
+ */
+async function loadThroughACut(applied?: number): ReturnType<typeof open> {
+  const opened = await open();
+  const session = await opened.db.beginLoad({ table: 'cur', columns: cols });
+  await session.write(staged(rows(10, 0), 2));
+  opened.fake.partialBulk.next = applied;
+  opened.fake.failBulk.next = Object.assign(new Error('Connection lost - read ECONNRESET'), {
+    code: 'ESOCKET',
+    name: 'ConnectionError',
+  });
+  await session.write(staged(rows(20, 10), 12));
+  await session.write(staged(rows(30, 30), 32));
+  expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 60 });
+  return opened;
+}
+
 describe('SQL Server staging by streamed bulk loads (fake server)', () => {
   it('bulk-loads the first batch alone, then streams later batches through one bulk load per segment', async () => {
     const { db, fake } = await open();
@@ -47,17 +66,7 @@ describe('SQL Server staging by streamed bulk loads (fake server)', () => {
   });
 
   it('stages a segment again, exactly once, when its streamed bulk load fails on a dropped connection', async () => {
-    const { db, fake } = await open();
-    const session = await db.beginLoad({ table: 'cur', columns: cols });
-    await session.write(staged(rows(10, 0), 2));
-    fake.failBulk.next = Object.assign(new Error('Connection lost - read ECONNRESET'), {
-      code: 'ESOCKET',
-      name: 'ConnectionError',
-    });
-    await session.write(staged(rows(20, 10), 12));
-    await session.write(staged(rows(30, 30), 32));
-    const outcome = await session.commit();
-    expect(outcome).toMatchObject({ status: 'applied', rowsLoaded: 60 });
+    const { db, fake } = await loadThroughACut();
     // The first batch, the failed stream (nothing staged), the segment re-staged in a unit.
     expect(stagingBulks(fake).map((b) => b.rows.length)).toEqual([10, 50, 50]);
     expect(fake.statements.filter((s) => s.sql.includes('BETWEEN @first AND @last'))).toHaveLength(1);
@@ -65,19 +74,8 @@ describe('SQL Server staging by streamed bulk loads (fake server)', () => {
   });
 
   it('removes what a cut bulk load left partly staged, then stages the segment again: every row once', async () => {
-    const { db, fake } = await open();
-    const session = await db.beginLoad({ table: 'cur', columns: cols });
-    await session.write(staged(rows(10, 0), 2));
     // Babelfish commits a bulk load's rows in groups: a cut connection can leave some behind.
-    fake.partialBulk.next = 35;
-    fake.failBulk.next = Object.assign(new Error('Connection lost - write ECONNRESET'), {
-      code: 'ESOCKET',
-      name: 'ConnectionError',
-    });
-    await session.write(staged(rows(20, 10), 12));
-    await session.write(staged(rows(30, 30), 32));
-    const outcome = await session.commit();
-    expect(outcome).toMatchObject({ status: 'applied', rowsLoaded: 60 });
+    const { db, fake } = await loadThroughACut(35);
     expect(
       fake.statements.filter((s) => s.sql.startsWith('DELETE FROM [stg]') && s.sql.includes('BETWEEN')),
     ).toHaveLength(1);

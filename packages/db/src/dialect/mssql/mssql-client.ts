@@ -116,20 +116,13 @@ export function wrapMssqlError(err: unknown, action: string): DbError {
       { ...facts, transient: false },
     );
   }
-  if ((driverCode === 'ELOGIN' || number === 18456) && kind !== 'permanent') {
-    // The server answered but does not take logins now (starting, stopping, failing over).
-    return new DbError(
-      DbErrorCode.UNAVAILABLE,
-      `SQL Server is not accepting logins while ${action}: ${message}. It is starting, stopping or failing over; the work is retried (DB_MAX_RETRIES, DB_RETRY_BACKOFF), and if this lasts, check the server's state.`,
-      facts,
-    );
-  }
   if (driverCode === 'ELOGIN' || number === 18456) {
-    return new DbError(
-      DbErrorCode.UNAVAILABLE,
-      `SQL Server refused the login while ${action}: ${message}. Check db_user and db_password.`,
-      facts,
-    );
+    // A transient refusal means the server does not take logins now (starting, stopping, failing over).
+    const advice =
+      kind === 'permanent'
+        ? `SQL Server refused the login while ${action}: ${message}. Check db_user and db_password.`
+        : `SQL Server is not accepting logins while ${action}: ${message}. It is starting, stopping or failing over; the work is retried (DB_MAX_RETRIES, DB_RETRY_BACKOFF), and if this lasts, check the server's state.`;
+    return new DbError(DbErrorCode.UNAVAILABLE, advice, facts);
   }
   if (
     e.name === 'ConnectionError' ||
