@@ -4,6 +4,7 @@
  * code 141 because the output is incomplete (issue 15, item 1).
  */
 import { spawn } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ColumnDef } from '@refdata/db';
@@ -101,6 +102,25 @@ describe('stdout through a pipe', () => {
     expect(slow.code).toBe(0);
     expect(slow.stdout.equals(expected)).toBe(true);
     expect(slow.stderr).toBe('');
+  });
+
+  it('convert --out - and --out /dev/stdout, and export --out /dev/stdout, write into the pipe and leave /dev/stdout a link', async () => {
+    const ws = await workspace();
+    await bigTable(ws);
+    const file = join(ws.dir, 'big.csv');
+    expect((await runCli(['export', 'big', '--out', file], { cwd: ws.dir, env: ws.env() })).code).toBe(0);
+    const expected = await readFile(file);
+    for (const args of [
+      ['export', 'big', '--out', '/dev/stdout'],
+      ['convert', file, '--out', '-'],
+      ['convert', file, '--out', '/dev/stdout'],
+    ]) {
+      const r = await runPiped(args, ws, { slow: true });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout.equals(expected), args.join(' ')).toBe(true);
+    }
+    // A rename onto /dev/stdout would have replaced the link (for every process) with a file.
+    expect(lstatSync('/dev/stdout').isSymbolicLink()).toBe(true);
   });
 
   it('stops quietly with exit code 141 when the reader closes the pipe early', async () => {

@@ -4,7 +4,9 @@
 
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { detectFormat } from './detect-format.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { readRecords } from './read-records.js';
@@ -35,6 +37,7 @@ export interface ConvertReject {
 /** What {@link convertFile} did. */
 export interface ConvertResult {
   readonly input: string;
+  /** The output path, or `-` when the output was a stream. */
   readonly output: string;
   /** Data rows written (the header line not counted). */
   readonly rowsWritten: number;
@@ -73,8 +76,9 @@ function csvLine(fields: readonly string[], quotedEmpty?: readonly number[]): st
  * one; a headerless input stays headerless) and every record with the detected number of
  * fields. Cell text is written as it was in the input (unquoted, unescaped, never retyped).
  * Records with another number of fields are rejected, counted and returned, never guessed.
- * The output appears only when the conversion succeeds (written to a temporary file, then
- * renamed).
+ * A file output appears only when the conversion succeeds (written to a temporary file, then
+ * renamed). An output that exists and is not a regular file (`/dev/stdout`, a named pipe) is
+ * written in place, and a `Writable` is written to and left open for the caller to end.
  *
  * An empty input (no bytes, or only a byte-order mark and whitespace) gives an empty output
  * and `format: null`. Throws a {@link DetectError} when the input cannot be loaded at all
@@ -87,8 +91,14 @@ function csvLine(fields: readonly string[], quotedEmpty?: readonly number[]): st
  * console.log(result.rowsWritten, result.rowsRejected, result.format.delimiter.reason);
  * ```
  */
-export async function convertFile(input: string, output: string, options: ConvertOptions = {}): Promise<ConvertResult> {
+export async function convertFile(
+  input: string,
+  output: string | Writable,
+  options: ConvertOptions = {},
+): Promise<ConvertResult> {
   const maxErrors = options.maxErrors ?? Number.POSITIVE_INFINITY;
+  const outputName = typeof output === 'string' ? output : '-';
+  const target = typeof output === 'string' ? await outputTarget(output) : { path: '-', inPlace: true };
   let format: FormatInfo;
   try {
     format = await detectFormat(input, {
@@ -100,12 +110,24 @@ export async function convertFile(input: string, output: string, options: Conver
   } catch (err) {
     if (!isDetectError(err) || err.code !== DetectErrorCode.EmptyFile) throw err;
     // An empty input converts to an empty output: there is no row to lose.
-    await writeFile(output, '');
-    return { input, output, rowsWritten: 0, rowsRejected: 0, rejects: [], format: null, warnings: [err.message] };
+    if (!target.inPlace) await writeFile(target.path, '');
+    return {
+      input,
+      output: outputName,
+      rowsWritten: 0,
+      rowsRejected: 0,
+      rejects: [],
+      format: null,
+      warnings: [err.message],
+    };
   }
   const width = format.columns.length;
-  const temp = `${output}.${process.pid}.${Date.now()}.tmp`;
-  const out = createWriteStream(temp);
+  const temp = target.inPlace ? undefined : `${target.path}.${process.pid}.${Date.now()}.tmp`;
+  const out =
+    typeof output !== 'string'
+      ? output
+      : createWriteStream(temp ?? target.path, { flags: temp === undefined ? 'a' : 'w' });
+  const own = typeof output === 'string';
   const rejects: ConvertReject[] = [];
   let rowsWritten = 0;
   let rowsRejected = 0;
@@ -152,20 +174,43 @@ export async function convertFile(input: string, output: string, options: Conver
       source.destroy();
     }
     await flush();
-    out.end();
-    await once(out, 'finish');
-    await rename(temp, output);
+    if (own) {
+      out.end();
+      await once(out, 'finish');
+    }
+    if (temp !== undefined) await rename(temp, target.path);
   } catch (err) {
-    out.destroy();
-    await rm(temp, { force: true });
+    if (own) out.destroy();
+    if (temp !== undefined) await rm(temp, { force: true });
     if (isDetectError(err)) throw err;
     throw new DetectError(
       DetectErrorCode.ReadFailed,
-      `Converting ${input} to ${output} failed: ${(err as Error).message}`,
+      `Converting ${input} to ${outputName} failed: ${(err as Error).message}`,
       { file: input },
       { cause: err },
     );
   }
-  options.logger?.info({ input, output, rowsWritten, rowsRejected }, 'converted');
-  return { input, output, rowsWritten, rowsRejected, rejects, format, warnings: format.warnings };
+  options.logger?.info({ input, output: outputName, rowsWritten, rowsRejected }, 'converted');
+  return { input, output: outputName, rowsWritten, rowsRejected, rejects, format, warnings: format.warnings };
+}
+
+/**
+ * Where to write `path` and how: a new or regular file through a temporary file renamed onto its
+ * real path (a symbolic link stays a link); a device, pipe or `/dev/stdout`-style path in place,
+ * since renaming over it would replace it with a regular file (appended to: `/dev/stdout`
+ * redirected to a file shares that file with the process).
+ */
+async function outputTarget(path: string): Promise<{ path: string; inPlace: boolean }> {
+  const special = /^\/(?:proc|dev)\//;
+  if (special.test(resolve(path))) return { path, inPlace: true };
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    // Absent: a new file. A link that does not resolve (to `pipe:[…]`, or dangling) is written through.
+    const link = await lstat(path).catch(() => undefined);
+    return { path, inPlace: link !== undefined };
+  }
+  if (special.test(real)) return { path, inPlace: true };
+  return { path: real, inPlace: !(await stat(real)).isFile() };
 }

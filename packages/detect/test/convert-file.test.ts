@@ -1,6 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync, symlinkSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { makeTempDir } from '@refdata/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { convertFile } from '../src/index.js';
@@ -151,5 +153,39 @@ describe('convertFile', () => {
     await convertFile(fixture('pipe.txt'), join(dir, 'out.csv'), { logger });
     expect(lines.map((l) => `${l.level} ${l.msg}`)).toEqual(['debug format detected', 'info converted']);
     expect(lines[0]?.obj).toMatchObject({ delimiter: '|', columns: 3 });
+  });
+
+  it('writes into a Writable it leaves open, into a named pipe in place, and through a symbolic link onto its target', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'in.csv');
+    await writeFile(input, 'code;name\nA;Alpha\nB;Beta\n');
+    const expected = 'code,name\nA,Alpha\nB,Beta\n';
+    // A Writable: written to, not ended.
+    const chunks: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        chunks.push(String(chunk));
+        callback();
+      },
+    });
+    const result = await convertFile(input, sink);
+    expect(result.output).toBe('-');
+    expect(chunks.join('')).toBe(expected);
+    expect(sink.writableEnded).toBe(false);
+    // A FIFO stays a FIFO (a rename would have replaced it with a regular file).
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const [, read] = await Promise.all([convertFile(input, fifo), readFile(fifo, 'utf8')]);
+    expect(read).toBe(expected);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    // A symbolic link stays a link; its target gets the output.
+    const target = join(dir, 'target.csv');
+    await writeFile(target, 'old\n');
+    const link = join(dir, 'link.csv');
+    symlinkSync(target, link);
+    await convertFile(input, link);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(await readFile(target, 'utf8')).toBe(expected);
+    expect(readdirSync(dir).sort()).toEqual(['in.csv', 'link.csv', 'pipe', 'target.csv']);
   });
 });

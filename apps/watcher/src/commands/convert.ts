@@ -2,15 +2,17 @@
  * `refdata convert INPUT… (--out FILE | --out-dir DIR) [--max-errors N]`: RFC 4180 CSV through
  * the same parsing path as ingestion, for any number of inputs in one process. An input that
  * cannot be loaded gets the single line `Application Error` as its output and is reported.
+ * `--out -` (or `/dev/stdout`) writes to standard output.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { convertFile } from '@refdata/detect';
 import { DIR_MODE } from '../context.js';
 import { AppError, AppErrorCode, errorCode, errorMessage } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkTypeFlags, formatOverridesFrom } from './format-flags.js';
-import { type CommandEnv, intOption } from './shared.js';
+import { type CommandEnv, intOption, isStdoutPath } from './shared.js';
 
 /** The content written for an input that cannot be loaded at all. */
 export const APPLICATION_ERROR = 'Application Error\n';
@@ -44,8 +46,17 @@ export async function convertCommand({ ctx, opts }: CommandEnv, inputs: readonly
       inferTypes: ctx.config.ingest.typeInference,
     });
   }
+  const toStdout = outFile !== undefined && isStdoutPath(outFile);
   if (outDir !== undefined) await mkdir(resolve(cwd, outDir), { recursive: true, mode: DIR_MODE });
-  else if (outFile !== undefined) await mkdir(dirname(resolve(cwd, outFile)), { recursive: true, mode: DIR_MODE });
+  else if (outFile !== undefined && !toStdout)
+    await mkdir(dirname(resolve(cwd, outFile)), { recursive: true, mode: DIR_MODE });
+  // Standard output through the app's sink (scrubbed, waits for a slow reader, stops on a closed pipe).
+  const stdout = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _encoding, callback) {
+      out.write(String(chunk)).then(() => callback(), callback);
+    },
+  });
 
   let converted = 0;
   let failed = 0;
@@ -59,7 +70,7 @@ export async function convertCommand({ ctx, opts }: CommandEnv, inputs: readonly
       const target =
         outFile !== undefined ? resolve(cwd, outFile) : join(resolve(cwd, outDir as string), basename(input));
       try {
-        const result = await convertFile(source, target, convertOptions);
+        const result = await convertFile(source, toStdout ? stdout : target, convertOptions);
         converted++;
         rows += result.rowsWritten;
         rejected += result.rowsRejected;
@@ -74,7 +85,8 @@ export async function convertCommand({ ctx, opts }: CommandEnv, inputs: readonly
         failed++;
         out.note(`${input}: Application Error — ${errorCode(err)}: ${errorMessage(err)}`);
         try {
-          await writeFile(target, APPLICATION_ERROR);
+          if (toStdout) await out.write(APPLICATION_ERROR);
+          else await writeFile(target, APPLICATION_ERROR);
         } catch (writeErr) {
           out.note(`${input}: cannot write ${target}: ${errorMessage(writeErr)}`);
         }

@@ -1,16 +1,18 @@
 /**
  * `refdata export TABLE [--out FILE]`: a ref table as RFC 4180 CSV (comma, `"` quoting, header
- * first, LF; NULL empty and unquoted, '' as `""`, values in canonical text).
+ * first, LF; NULL empty and unquoted, '' as `""`, values in canonical text). Without `--out`, or
+ * with `--out -` or `/dev/stdout`, to standard output; a device or pipe (`/dev/null`, a FIFO) is written in
+ * place, never renamed over.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Database, type DbValue, renderCsvLine } from '@refdata/db';
 import { formatCanonical } from '@refdata/detect';
 import { DIR_MODE } from '../context.js';
 import { AppError, AppErrorCode } from '../errors.js';
-import { type CommandEnv, tableArgument } from './shared.js';
+import { type CommandEnv, isStdoutPath, tableArgument } from './shared.js';
 
 /** Bytes buffered before a write. */
 const CHUNK = 64 * 1024;
@@ -58,26 +60,49 @@ export async function writeTableCsv(
 export async function exportCommand({ ctx, opts }: CommandEnv, tableArg: string): Promise<number> {
   const table = tableArgument(tableArg);
   const db = await ctx.openDb();
-  const outFile = typeof opts.out === 'string' ? resolve(ctx.runtime.cwd, opts.out) : undefined;
-  if (outFile === undefined) {
+  const outArg =
+    typeof opts.out === 'string' && !isStdoutPath(opts.out) ? resolve(ctx.runtime.cwd, opts.out) : undefined;
+  if (outArg === undefined) {
     await writeTableCsv(db, table, (chunk) => ctx.out.write(chunk));
     return 0;
   }
-  await mkdir(dirname(outFile), { recursive: true, mode: DIR_MODE });
-  const tmp = join(dirname(outFile), `.${basename(outFile)}.${process.pid}.tmp`);
-  const stream = createWriteStream(tmp, { mode: 0o640 });
+  const { path: outFile, inPlace } = await outputTarget(outArg);
+  if (!inPlace) await mkdir(dirname(outFile), { recursive: true, mode: DIR_MODE });
+  const tmp = inPlace ? undefined : join(dirname(outFile), `.${basename(outFile)}.${process.pid}.tmp`);
+  const stream = createWriteStream(tmp ?? outFile, { mode: 0o640, flags: inPlace ? 'a' : 'w' });
   try {
     const rows = await writeTableCsv(db, table, async (chunk) => {
       if (!stream.write(chunk)) await once(stream, 'drain');
     });
     stream.end();
     await once(stream, 'finish');
-    await rename(tmp, outFile);
+    if (tmp !== undefined) await rename(tmp, outFile);
     ctx.out.note(`wrote ${rows} row(s) of ref.${table} to ${outFile}`);
     return 0;
   } catch (err) {
     stream.destroy();
-    await rm(tmp, { force: true });
+    if (tmp !== undefined) await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * Where to write `path` and how: a new or regular file through a temporary file renamed onto its
+ * real path (a symbolic link stays a link); a device, pipe or `/dev/stdout`-style path in place,
+ * since renaming over it would replace it with a regular file (appended to: `/dev/stdout`
+ * redirected to a file shares that file with the process).
+ */
+async function outputTarget(path: string): Promise<{ path: string; inPlace: boolean }> {
+  const special = /^\/(?:proc|dev)\//;
+  if (special.test(resolve(path))) return { path, inPlace: true };
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    // Absent: a new file. A link that does not resolve (to `pipe:[…]`, or dangling) is written through.
+    const link = await lstat(path).catch(() => undefined);
+    return { path, inPlace: link !== undefined };
+  }
+  if (special.test(real)) return { path, inPlace: true };
+  return { path: real, inPlace: !(await stat(real)).isFile() };
 }

@@ -124,3 +124,12 @@ export function formatAge(at: Date | null, now: number = Date.now()): string {
   if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86_400)} d ago`;
 }
+
+/**
+ * True when an `--out` value names this process's standard output: `-`, `/dev/stdout`,
+ * `/dev/fd/1` or `/proc/self/fd/1`. Such output goes through the app's stdout sink — opening the
+ * path again fails on a socket (ENXIO) and truncates a file the shell redirected to.
+ */
+export function isStdoutPath(value: string): boolean {
+  return value === '-' || value === '/dev/stdout' || value === '/dev/fd/1' || value === '/proc/self/fd/1';
+}
