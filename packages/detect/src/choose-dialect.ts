@@ -81,8 +81,8 @@ function dialectHead(text: string): string {
   return text.slice(0, end);
 }
 
-/** Comment lines (`# text`, `##`, a lone `#`) in a file that starts with them. */
-const COMMENT_LINE = /^#(?:[ \t#].*)?$/;
+/** Comment lines (`# text`, `##`, a lone `#`, or one of them quoted) in a file that starts with them. */
+const COMMENT_LINE = /^(?:#(?:[ \t#].*)?|"#(?:[ \t#].*|"))$/;
 
 function chooseDialect(
   text: string,

@@ -53,27 +53,52 @@ function decideEncoding(
 }
 
 /**
- * A leading block of comment lines — `# text`, `##meta`, a lone `#`, with blank lines between —
- * followed by other lines, as R, pandas and DuckDB read them with a comment character. `#word`
- * is not a comment (a header such as `#CHROM` or `#id,name`). Returns its length in characters and
- * lines (0 when there is none).
+ * A leading block of comment lines — `# text`, `##meta`, a lone `#`, with blank lines between,
+ * also quoted (`"# text"`, from a writer that quotes every value) — followed by other lines, as
+ * R, pandas and DuckDB read them with a comment character. `#word` is not a comment (a header
+ * such as `#CHROM` or `#id,name`), nor is a last line right above the table that splits like
+ * its first row (`# of items,price`, `# DOCID , TITLE`): that is the header. Returns the block's
+ * length in characters and lines (0 when there is none).
  */
 function commentBlock(text: string): { chars: number; lines: number } {
-  const line = /(?:#(?:[ \t#][^\r\n]*)?|[ \t]*)(?:\r\n|\n|\r)/y;
+  const line = /(?:#(?:[ \t#][^\r\n]*)?|"#(?:[ \t#][^\r\n]*|")|[ \t]*)(?:\r\n|\n|\r)/y;
   let at = 0;
   let lines = 0;
   let comments = 0;
+  let last: { at: number; text: string } | undefined;
   for (;;) {
     line.lastIndex = at;
     const m = line.exec(text);
     if (m === null) break;
-    if (m[0].startsWith('#')) comments += 1;
+    if (m[0].trim() !== '') {
+      comments += 1;
+      last = { at, text: m[0] };
+    } else last = undefined;
     at += m[0].length;
     lines += 1;
   }
   // Only a block followed by a line that is not a comment (else the whole sample is comments).
-  if (comments === 0 || at >= text.length || text.startsWith('#', at)) return { chars: 0, lines: 0 };
+  if (comments === 0 || at >= text.length || text.startsWith('#', at) || text.startsWith('"#', at))
+    return { chars: 0, lines: 0 };
+  if (last !== undefined && splitsLike(last.text, firstLine(text, at))) {
+    if (comments === 1) return { chars: 0, lines: 0 };
+    return { chars: last.at, lines: lines - 1 };
+  }
   return { chars: at, lines };
+}
+
+function firstLine(text: string, at: number): string {
+  const end = text.slice(at).search(/\r\n|\n|\r/);
+  return end < 0 ? text.slice(at) : text.slice(at, at + end);
+}
+
+/** True when a common delimiter occurs in both lines equally often (once or more). */
+function splitsLike(a: string, b: string): boolean {
+  for (const d of [',', ';', '\t', '|']) {
+    const n = a.split(d).length - 1;
+    if (n > 0 && n === b.split(d).length - 1) return true;
+  }
+  return false;
 }
 
 /**

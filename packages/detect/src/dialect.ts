@@ -89,6 +89,14 @@ export function cellScore(cell: string): number {
   if (INNER_TAB.test(cell)) return 0.1;
   // Half a quoted field ("a or b"): the reading split a quoted value apart.
   if ((c === 34) !== (last === 34)) return 0.3;
+  // A lone quote, or a ' beside a space at an end (`' I`, `x '`): the halves of a value quoted
+  // with ' that this reading split at a delimiter inside it.
+  if (
+    len === 1
+      ? c === 34 || c === 39
+      : (c === 39 && cell.charCodeAt(1) === 32) || (last === 39 && cell.charCodeAt(len - 2) === 32)
+  )
+    return 0.3;
   // A whole value still in quotes ('Alpha', "x"): the reading left the file's quote character in the data.
   if (len >= 2 && (c === 34 || c === 39) && last === c) return 0.5;
   const numeric = (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 44;

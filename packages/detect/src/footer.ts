@@ -82,8 +82,18 @@ export function findFooter(
     while (footerFrom > from && isBlank(records[footerFrom - 1]!)) footerFrom -= 1;
     reason = `lines from ${records[footerFrom]!.line} on are ${what} after the table`;
   }
+  // A blank line before any data row ends nothing: the table has not started (rows spaced by
+  // blank lines, `1.fail.csv`-style, whose rows all look like the first).
+  let seenData = false;
+  // A data row that already matches the first row makes a later match no sign of a new table.
+  let dataLikeHeader = false;
   for (let i = from; i < footerFrom; i += 1) {
-    if (!isBlank(records[i]!)) continue;
+    if (!isBlank(records[i]!)) {
+      seenData = true;
+      if (header !== undefined && !dataLikeHeader && sameAsHeader(records[i]!, header)) dataLikeHeader = true;
+      continue;
+    }
+    if (!seenData) continue;
     let j = i;
     while (j < footerFrom && isBlank(records[j]!)) j += 1;
     if (j >= footerFrom) break;
@@ -91,7 +101,7 @@ export function findFooter(
     let rowsAfter = 0;
     for (let k = j; k < footerFrom && rowsAfter < 2; k += 1) if (!isBlank(records[k]!)) rowsAfter += 1;
     const cut =
-      header !== undefined && sameAsHeader(next, header)
+      header !== undefined && !dataLikeHeader && sameAsHeader(next, header)
         ? 'the header repeats'
         : looksLikeNote(next, width)
           ? `a note (${excerpt(next)})`

@@ -162,6 +162,35 @@ describe('failure classes of real files, in shapes the rules were not tuned on',
     expect(out).toHaveLength(16);
   });
 
+  it('reads rows spaced by blank lines as one table, even when each row looks like the first', async () => {
+    const { format, out, rejects } = await convert(lines(8, (i) => `line ${i} a;cell b;cell c;cell d\n`));
+    expect(format.footer.reason).toBe('1 blank line(s) at the end of the file');
+    expect(rejects).toEqual([]);
+    expect(out.filter((l) => l !== '')).toHaveLength(8);
+  });
+
+  it("keeps a last '# …' line that splits like the table as its header, and quoted comment lines as comments", async () => {
+    const plain = await convert(`# of items,price,name\n${lines(5, (i) => `${i},${i}.5,n${i}`)}`);
+    expect(plain.format.preambleLines.value).toBe(0);
+    expect(plain.format.columns.map((c) => c.rawName)).toEqual(['# of items', 'price', 'name']);
+    const quoted = await convert(
+      `"# exported by a tool"\n"# column 1: code"\n"#"\n"# CODE ","NAME","RATE"\n${lines(3, (i) => `"C${i}","Name ${i}","${i}.5"`)}`,
+    );
+    expect(quoted.format.delimiter.value).toBe(',');
+    expect(quoted.format.quote.value).toBe('"');
+    expect(quoted.format.preambleLines.value).toBe(3);
+    expect(quoted.format.columns.map((c) => c.rawName)).toEqual(['# CODE', 'NAME', 'RATE']);
+    expect(quoted.out[1]).toBe('C1,Name 1,1.5');
+  });
+
+  it("reads ' quotes around values holding the delimiter rather than splitting them into halves", async () => {
+    const { format, out, rejects } = await convert(lines(20, (i) => `${i};' ${String.fromCharCode(64 + i)};'`));
+    expect(format.quote.value).toBe("'");
+    expect(format.columns).toHaveLength(2);
+    expect(rejects).toEqual([]);
+    expect(out[0]).toBe('1, A;');
+  });
+
   it('pads a header shorter than every row with generated names, with a warning', async () => {
     const { format, out, rejects } = await convert(`a,b\n${lines(11, (i) => `${i},${i * 2},${i * 3}`)}`);
     expect(format.columns.map((c) => c.name)).toEqual(['a', 'b', 'col_3']);
