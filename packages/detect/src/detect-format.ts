@@ -101,6 +101,37 @@ function splitsLike(a: string, b: string): boolean {
   return false;
 }
 
+/** Parses `text` as JSON; undefined when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a text that is a document rather than a table is — an HTML page (often an error page a
+ * failed download saved under the CSV's name), an XML document, JSON or JSON Lines — or
+ * undefined. Such a file would otherwise load as a table of markup or braces.
+ */
+function documentKind(text: string, wholeFile: boolean): string | undefined {
+  const head = text.slice(0, 512).trimStart();
+  if (/^<!doctype html|^<html[\s>]/i.test(head)) return 'an HTML page (often an error page saved by a failed download)';
+  if (/^<\?xml[\s?]/i.test(head)) return 'an XML document';
+  if (head.startsWith('{') || head.startsWith('[')) {
+    if (wholeFile && typeof parseJson(text) === 'object' && parseJson(text) !== null) return 'a JSON document';
+    const lines = text
+      .split(/\r\n|\n|\r/, 6)
+      .slice(0, 5)
+      .filter((l) => l.trim() !== '');
+    const objects = lines.filter((l) => /^\s*\{/.test(l) && typeof parseJson(l) === 'object');
+    if (lines.length > 0 && objects.length === lines.length) return 'JSON Lines (one JSON object per line)';
+    if (!wholeFile && /^(?:\[\s*)?\{\s*"[^"\r\n]*"\s*:/.test(head)) return 'a JSON document';
+  }
+  return undefined;
+}
+
 /**
  * Drops the lines the user said to skip, an Excel `sep=;` first line (which names the
  * delimiter) and leading comment lines; returns the rest and how many physical lines were dropped.
@@ -188,6 +219,14 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     throw new DetectError(
       DetectErrorCode.EmptyFile,
       `${file ?? 'The input'} holds no data (only ${bom ? 'a byte-order mark and ' : ''}whitespace); there is nothing to load.`,
+      file ? { file } : {},
+    );
+  }
+  const document = overrides.delimiter === undefined ? documentKind(text, sample.wholeFile) : undefined;
+  if (document !== undefined) {
+    throw new DetectError(
+      DetectErrorCode.Undetectable,
+      `${file ?? 'The input'} is ${document}, not delimited text; export the data as CSV (or set the delimiter override if it really is a table).`,
       file ? { file } : {},
     );
   }

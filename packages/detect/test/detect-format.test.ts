@@ -453,6 +453,37 @@ describe('detectFormat', () => {
     await expect(detectFormat('/nonexistent/file.csv')).rejects.toMatchObject({ code: 'DETECT_READ_FAILED' });
   });
 
+  it('refuses an HTML error page, XML, JSON and JSON Lines saved as .csv, but reads [bracketed] and {braced} headers', async () => {
+    const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+    const cases: [string, RegExp][] = [
+      [
+        '\ufeff<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n<body>Not found, sorry</body></html>\n',
+        /an HTML page/,
+      ],
+      ['  <html lang="en">\n<p>Service unavailable, try later</p>\n</html>\n', /an HTML page/],
+      ['<?xml version="1.0"?>\n<rows><row a="1,2"/></rows>\n', /an XML document/],
+      ['[{"code": "EUR", "name": "Euro"},\n {"code": "USD", "name": "Dollar"}]\n', /a JSON document/],
+      ['{"code": "EUR", "rate": 1}\n{"code": "USD", "rate": 2}\n', /JSON Lines/],
+    ];
+    for (const [text, what] of cases) {
+      await expect(detectFormat(bytes(text))).rejects.toMatchObject({
+        code: 'DETECT_UNDETECTABLE',
+        message: expect.stringMatching(what),
+      });
+    }
+    // A large JSON array, cut by the sample, is still JSON.
+    const big = `[${Array.from({ length: 40_000 }, (_, i) => `{"id": ${i}, "name": "n${i}"}`).join(',\n')}]`;
+    await expect(detectFormat(bytes(big), { sampleBytes: 65_536 })).rejects.toMatchObject({
+      message: expect.stringMatching(/a JSON document/),
+    });
+    for (const text of ['[id],[name]\n1,x\n2,y\n', '{a},{b}\n1,2\n3,4\n']) {
+      expect((await detectFormat(bytes(text))).columns).toHaveLength(2);
+    }
+    // A user who says it is a table gets a table.
+    const forced = await detectFormat(bytes('{"a": 1}\n{"a": 2}\n'), { overrides: { delimiter: '\t' } });
+    expect(forced.columns).toHaveLength(1);
+  });
+
   it('honours overrides and marks them', async () => {
     const format = await detectFormat(fixture('currencies-leading-zeros.csv'), {
       overrides: { delimiter: ',', header: false, columnTypes: { col_4: 'text' } },
