@@ -3,7 +3,7 @@ import { createValueParser } from '@refdata/detect';
 import { describe, expect, it } from 'vitest';
 import type { ConversionPlan } from './column-plan.js';
 import { PackedRowsWriter, unpackRows } from './packed-rows.js';
-import { RowConverter } from './row-converter.js';
+import { NUL_REASON, RowConverter } from './row-converter.js';
 
 /** The values of every row packed so far, flattened. */
 const valuesOf = (out: PackedRowsWriter): DbValue[] => unpackRows(out.take()).flatMap((r) => [...r.values]);
@@ -42,6 +42,28 @@ describe('RowConverter', () => {
     expect(converter.convert(record(3, ['', '']), out)).toBeUndefined();
     expect(converter.convert({ ...record(4, ['', '7']), quotedEmpty: [1] }, out)).toBeUndefined();
     expect(valuesOf(out)).toEqual(['', null, null, null, null, 7]);
+  });
+
+  it('rejects a text value holding a NUL character, naming its column, and keeps the rows around it', () => {
+    const plan: ConversionPlan = {
+      fieldCount: 2,
+      nullTokens: [''],
+      columns: [
+        { name: 'code', source: 0, type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'name', source: 1, type: { kind: 'text', maxLength: 20 }, nullable: true },
+      ],
+    };
+    const converter = new RowConverter(plan);
+    const out = new PackedRowsWriter(2, 4);
+    expect(converter.convert(record(2, ['A', 'Alpha']), out)).toBeUndefined();
+    expect(converter.convert(record(3, ['B', 'bad\u0000value']), out)).toMatchObject({
+      line: 3,
+      column: 'name',
+      value: 'bad\u0000value',
+      reason: NUL_REASON,
+    });
+    expect(converter.convert(record(4, ['C', 'Gamma']), out)).toBeUndefined();
+    expect(valuesOf(out)).toEqual(['A', 'Alpha', 'C', 'Gamma']);
   });
 
   it('maps columns by source, fills missing ones with NULL and rejects with the first failing column', () => {

@@ -8,6 +8,9 @@ import { createValueParser, UNCLOSED_QUOTE_REASON } from '@refdata/detect';
 import type { ConversionPlan } from './column-plan.js';
 import type { PackedRowsWriter } from './packed-rows.js';
 
+/** Why a text value holding U+0000 is rejected. @internal */
+export const NUL_REASON = 'text holds a NUL character (a zero byte, U+0000): the file may be corrupt; remove the byte';
+
 /**
  * Converts records into packed rows (`width` values per row), or into rejected rows with the
  * first column that failed and why. @internal
@@ -91,12 +94,15 @@ export class RowConverter {
               : 'empty or NULL value in a column that must have one';
           return this.#reject(record, i, raw, reason, out);
         }
-      } else {
+      } else if (typeof value === 'string') {
         const max = this.#maxLength[i];
-        if (max !== undefined && typeof value === 'string' && value.length > max) {
+        if (max !== undefined && value.length > max) {
           const reason = `text of ${value.length} characters is longer than the column's ${max}`;
           return this.#reject(record, i, raw, reason, out);
         }
+        // A zero byte is not text (a corrupt file, or binary data in a text export); SQL Server
+        // through Babelfish, PostgreSQL and most tools cannot store it, so no database gets it.
+        if (value.indexOf('\u0000') >= 0) return this.#reject(record, i, raw, NUL_REASON, out);
       }
       out.push(value);
     }

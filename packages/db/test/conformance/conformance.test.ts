@@ -811,6 +811,14 @@ for (const dialect of DIALECTS) {
       expect(await db.listRejects(fileId)).toEqual(
         same([{ line: 3, raw: 'a;b', column: 'x', value: 'b', reason: 'not a number' }])[dialect],
       );
+      // A row rejected for a NUL character is recorded too: Babelfish cannot store U+0000, so
+      // SQL Server's tracking shows it as ␀ (U+2400); SQLite keeps it.
+      await db.recordRejects(fileId, [{ line: 4, raw: 'c;n\u0000x', column: 'x', value: 'n\u0000x', reason: 'NUL' }]);
+      const nul: Record<Dialect, { raw: string; value: string }> = {
+        sqlite: { raw: 'c;n\u0000x', value: 'n\u0000x' },
+        mssql: { raw: 'c;n\u2400x', value: 'n\u2400x' },
+      };
+      expect((await db.listRejects(fileId)).find((r) => r.line === 4)).toMatchObject(nul[dialect]);
     });
   });
 }

@@ -27,6 +27,14 @@ export async function auditIn(s: MssqlSession, event: AuditEvent): Promise<void>
   ]);
 }
 
+/**
+ * The text with each NUL character (U+0000) shown as ␀ (U+2400): Babelfish, like PostgreSQL,
+ * cannot store U+0000, and a rejected row is often rejected for holding one.
+ */
+function visibleNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\u2400') : text;
+}
+
 /** Records rejected rows of a file in the current unit of work, as many per statement as parameters allow. */
 export async function rejectsIn(s: MssqlSession, fileId: number, rows: readonly RejectedRow[]): Promise<void> {
   const per = fallbackRowsPerStatement(6);
@@ -35,9 +43,9 @@ export async function rejectsIn(s: MssqlSession, fileId: number, rows: readonly 
     const params: SqlParam[] = chunk.flatMap((r, i) => [
       big(`f${i}`, fileId),
       big(`l${i}`, r.line),
-      nvMax(`r${i}`, r.raw),
+      nvMax(`r${i}`, visibleNul(r.raw)),
       nv(`c${i}`, r.column ?? null),
-      nvMax(`v${i}`, r.value ?? null),
+      nvMax(`v${i}`, r.value === undefined ? null : visibleNul(r.value)),
       nv(`e${i}`, r.reason),
     ]);
     await s.execute(insertRejectsSql(chunk.length), params);
