@@ -12,7 +12,9 @@ import {
 describe('identifiers', () => {
   it('quotes for each dialect by doubling the closing quote', () => {
     expect(quoteSqliteIdentifier('a"b')).toBe('"a""b"');
-    expect(quoteMssqlIdentifier('a]b[c')).toBe('[a]]b[c]');
+    expect(quoteMssqlIdentifier('a]b[c')).toBe('"a]b[c"');
+    expect(quoteMssqlIdentifier('x"y]')).toBe('"x""y]"');
+    expect(quoteMssqlIdentifier('x"y[')).toBe('[x"y[]');
   });
 
   it('names what is wrong with an unusable identifier', () => {

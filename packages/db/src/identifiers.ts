@@ -138,15 +138,18 @@ export function quoteSqliteIdentifier(name: string): string {
 }
 
 /**
- * Quotes an identifier for SQL Server: wrapped in `[` … `]` with every `]` doubled.
+ * Quotes an identifier for SQL Server: wrapped in `[` … `]`, or, when the name holds a `]`, in
+ * `"` with every `"` doubled — Babelfish does not read the doubled `]]` of `[a]]b]`, and both
+ * read `"a]b"` (tedious opens every connection with QUOTED_IDENTIFIER ON).
  *
  * @example
  * ```ts
- * quoteMssqlIdentifier('a]b'); // '[a]]b]'
+ * quoteMssqlIdentifier('code'); // '[code]'
+ * quoteMssqlIdentifier('a]b'); // '"a]b"'
  * ```
  */
 export function quoteMssqlIdentifier(name: string): string {
-  return `[${name.replaceAll(']', ']]')}]`;
+  return name.includes(']') ? `"${name.replaceAll('"', '""')}"` : `[${name}]`;
 }
 
 const EXTENSION = /\.[a-z0-9]{1,8}$/i;

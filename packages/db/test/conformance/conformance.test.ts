@@ -104,6 +104,31 @@ for (const dialect of DIALECTS) {
       expect(await db.describeTable(table)).toEqual(same({ name: table, columns: cols, rowCount: 3 })[dialect]);
     });
 
+    it('loads, replaces, upserts and reads columns whose names hold ], [, " and spaces', async () => {
+      const db = await target.open();
+      const table = uniqueTable('oddnames');
+      const odd: ColumnDef[] = [
+        { name: 'k]ey', type: { kind: 'text', maxLength: 5 }, nullable: false },
+        { name: 'x"y', type: { kind: 'text' }, nullable: true },
+        { name: '[br] a', type: { kind: 'int' }, nullable: true },
+      ];
+      await loadRows(db, { table, columns: odd }, [['A', 'one', 1]]);
+      const second = await loadRows(db, { table, columns: odd, mode: 'upsert', keyColumns: ['k]ey'] }, [
+        ['A', 'uno', 1],
+        ['B', 'two', 2],
+      ]);
+      expect(second).toMatchObject({ status: 'applied', rowsLoaded: 2 });
+      expect((await readAll(db, table)).sort()).toEqual(
+        same([
+          ['A', 'uno', 1],
+          ['B', 'two', 2],
+        ])[dialect],
+      );
+      expect((await db.describeTable(table))?.columns.map((c) => c.name)).toEqual(
+        same(['k]ey', 'x"y', '[br] a'])[dialect],
+      );
+    });
+
     it('appends rows, snapshotting first', async () => {
       const db = await target.open();
       const table = uniqueTable('append');

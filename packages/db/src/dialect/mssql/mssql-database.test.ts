@@ -58,9 +58,9 @@ describe('MssqlDatabase (fake tedious)', () => {
       { line: 2, values: row },
       { line: 3, values: ['USD', null, null, '', null, null] },
     ]);
-    expect(fake.statements.some((s) => s.sql.startsWith('CREATE TABLE [stg].[rates]]x.'))).toBe(true);
+    expect(fake.statements.some((s) => s.sql.startsWith('CREATE TABLE [stg]."rates]x.'))).toBe(true);
     const bulk = fake.bulks[0]!;
-    expect(bulk.table).toMatch(/^\[stg\]\.\[rates\]\]x\.\d{8}T\d{9}Z\.[0-9a-f]{8}\]$/);
+    expect(bulk.table).toMatch(/^\[stg\]\."rates\]x\.\d{8}T\d{9}Z\.[0-9a-f]{8}"$/);
     expect(bulk.options).toEqual({ keepNulls: true });
     expect(bulk.timeout).toBe(0);
     expect(bulk.columns).toEqual([

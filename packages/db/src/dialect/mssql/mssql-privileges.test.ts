@@ -31,14 +31,14 @@ describe('leastPrivilegeSql', () => {
     const statements = sql.split('\n').filter((l) => l !== '' && l !== 'GO' && !l.startsWith('--'));
     expect(statements).toEqual([
       'USE [master];',
-      "CREATE LOGIN [svc]]x] WITH PASSWORD = N'<a strong password>';",
+      `CREATE LOGIN "svc]x" WITH PASSWORD = N'<a strong password>';`,
       'USE [ref data];',
-      'CREATE USER [svc]]x] FOR LOGIN [svc]]x];',
-      'CREATE SCHEMA [ref] AUTHORIZATION [svc]]x];',
-      'CREATE SCHEMA [bkp] AUTHORIZATION [svc]]x];',
-      'CREATE SCHEMA [stg] AUTHORIZATION [svc]]x];',
-      'CREATE SCHEMA [refdata] AUTHORIZATION [svc]]x];',
-      'GRANT CREATE TABLE TO [svc]]x];',
+      'CREATE USER "svc]x" FOR LOGIN "svc]x";',
+      'CREATE SCHEMA [ref] AUTHORIZATION "svc]x";',
+      'CREATE SCHEMA [bkp] AUTHORIZATION "svc]x";',
+      'CREATE SCHEMA [stg] AUTHORIZATION "svc]x";',
+      'CREATE SCHEMA [refdata] AUTHORIZATION "svc]x";',
+      'GRANT CREATE TABLE TO "svc]x";',
       'CREATE ROLE [readers];',
       'GRANT SELECT ON SCHEMA::[ref] TO [readers];',
     ]);

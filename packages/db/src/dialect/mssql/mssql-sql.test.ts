@@ -99,13 +99,13 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
 
   it('creates live, staging and typed staging tables with quoted names and exact types', () => {
     expect(createTableSql('ref', 'cur]rencies', cols)).toBe(
-      'CREATE TABLE [ref].[cur]]rencies] ([code] NVARCHAR(3) NOT NULL, [rate]]x] DECIMAL(38,10) NULL, [day] DATE NULL, [n] INT NULL);',
+      'CREATE TABLE [ref]."cur]rencies" ([code] NVARCHAR(3) NOT NULL, "rate]x" DECIMAL(38,10) NULL, [day] DATE NULL, [n] INT NULL);',
     );
     expect(createStagingSql('cur.1', cols)).toBe(
       'CREATE TABLE [stg].[cur.1] ([line] BIGINT NOT NULL PRIMARY KEY, [c0] NVARCHAR(3) NULL, [c1] NVARCHAR(64) NULL, [c2] NVARCHAR(64) NULL, [c3] INT NULL);',
     );
     expect(createTypedSql('cur.1.t', cols)).toBe(
-      'CREATE TABLE [stg].[cur.1.t] ([code] NVARCHAR(3) NOT NULL, [rate]]x] DECIMAL(38,10) NULL, [day] DATE NULL, [n] INT NULL, [__refdata_line] BIGINT NOT NULL);',
+      'CREATE TABLE [stg].[cur.1.t] ([code] NVARCHAR(3) NOT NULL, "rate]x" DECIMAL(38,10) NULL, [day] DATE NULL, [n] INT NULL, [__refdata_line] BIGINT NOT NULL);',
     );
   });
 
@@ -115,15 +115,15 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     );
     expect(conversionFailuresSql('x.1', [cols[0]!, cols[3]!])).toBeUndefined();
     expect(fillTypedSql('cur.1', 'cur.1.t', cols)).toBe(
-      'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], [rate]]x], [day], [n], [__refdata_line]) SELECT [c0], TRY_CONVERT(DECIMAL(38,10), [c1]), TRY_CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1] ORDER BY [line];',
+      'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], "rate]x", [day], [n], [__refdata_line]) SELECT [c0], TRY_CONVERT(DECIMAL(38,10), [c1]), TRY_CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1] ORDER BY [line];',
     );
     // The optimistic fill: the same conversions with CONVERT, failing as a whole on a bad value.
     expect(fillTypedConvertSql('cur.1', 'cur.1.t', cols)).toBe(
-      'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], [rate]]x], [day], [n], [__refdata_line]) SELECT [c0], CONVERT(DECIMAL(38,10), [c1]), CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1] ORDER BY [line];',
+      'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], "rate]x", [day], [n], [__refdata_line]) SELECT [c0], CONVERT(DECIMAL(38,10), [c1]), CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1] ORDER BY [line];',
     );
     // Babelfish: typed staging never becomes live itself, so it is filled without sorting.
     expect(fillTypedConvertSql('cur.1', 'cur.1.t', cols, false)).toBe(
-      'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], [rate]]x], [day], [n], [__refdata_line]) SELECT [c0], CONVERT(DECIMAL(38,10), [c1]), CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1];',
+      'INSERT INTO [stg].[cur.1.t] WITH (TABLOCK) ([code], "rate]x", [day], [n], [__refdata_line]) SELECT [c0], CONVERT(DECIMAL(38,10), [c1]), CONVERT(DATE, [c2], 23), [c3], [line] FROM [stg].[cur.1];',
     );
     expect(syncStagingSql('cur.1', 'cur.1.t')).toBe(
       'DELETE FROM [stg].[cur.1] WHERE [line] NOT IN (SELECT [__refdata_line] FROM [stg].[cur.1.t]);',
@@ -180,7 +180,7 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(ENGINE_SQL).toBe("SELECT CAST(SERVERPROPERTY('Babelfish') AS int) AS [babelfish], @@VERSION AS [version];");
     expect(deleteAllSql('ref', 'cur')).toBe('DELETE FROM [ref].[cur];');
     expect(fillLiveSql('cur.1.t', 'cur', ['code', 'rate]x'])).toBe(
-      'INSERT INTO [ref].[cur] ([code], [rate]]x]) SELECT [code], [rate]]x] FROM [stg].[cur.1.t] ORDER BY [__refdata_line];',
+      'INSERT INTO [ref].[cur] ([code], "rate]x") SELECT [code], "rate]x" FROM [stg].[cur.1.t] ORDER BY [__refdata_line];',
     );
     expect(refillFromSnapshotSql('cur.s', 'cur', ['code'])).toBe(
       'INSERT INTO [ref].[cur] ([code]) SELECT [code] FROM [bkp].[cur.s];',
@@ -191,7 +191,7 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(RENAME_SQL).toBe("EXEC sp_rename @objname = @objname, @newname = @newname, @objtype = N'OBJECT';");
     expect(dropLineColumnSql('cur.1.t')).toBe('ALTER TABLE [stg].[cur.1.t] DROP COLUMN [__refdata_line];');
     expect(copyTableSql('ref', 'cur', 'bkp', 'cur.s')).toBe('SELECT * INTO [bkp].[cur.s] FROM [ref].[cur];');
-    expect(dropTableIfExistsSql('bkp', 'a]b')).toBe('DROP TABLE IF EXISTS [bkp].[a]]b];');
+    expect(dropTableIfExistsSql('bkp', 'a]b')).toBe('DROP TABLE IF EXISTS [bkp]."a]b";');
     expect(countSql('ref', 'cur')).toBe('SELECT COUNT_BIG(*) AS [n] FROM [ref].[cur];');
     expect(TABLE_LOCK_SQL).toBe(
       "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000; IF @r < 0 THROW 51000, N'Timed out waiting for another load of the same table.', 1;",
@@ -209,7 +209,7 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
 
   it('takes a keyed delta snapshot (pre-images and the keys written) and undoes it in place, never through an alias', () => {
     expect(createDeltaSql('cur.20240101T000000000Z', cols.slice(0, 2))).toBe(
-      'CREATE TABLE [bkp].[cur.20240101T000000000Z] ([code] NVARCHAR(3) NULL, [rate]]x] DECIMAL(38,10) NULL, [__refdata_line] BIGINT NULL);',
+      'CREATE TABLE [bkp].[cur.20240101T000000000Z] ([code] NVARCHAR(3) NULL, "rate]x" DECIMAL(38,10) NULL, [__refdata_line] BIGINT NULL);',
     );
     expect(preImagesSql('c.1.t', 'cur', 'cur.s', ['code', 'day'], ['code', 'day', 'n'])).toBe(
       'INSERT INTO [bkp].[cur.s] ([code], [day], [n]) SELECT l.[code], l.[day], l.[n] FROM [ref].[cur] AS l WHERE EXISTS (SELECT 1 FROM [stg].[c.1.t] AS s WHERE s.[code] = l.[code] AND s.[day] = l.[day]);',
@@ -223,7 +223,7 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(undoDeltaInsertSql('cur.s', 'cur', ['code', 'day', 'n'])).toBe(
       'INSERT INTO [ref].[cur] ([code], [day], [n]) SELECT [code], [day], [n] FROM [bkp].[cur.s] WHERE [__refdata_line] IS NULL;',
     );
-    expect(dropColumnSql('cur', 'sym]')).toBe('ALTER TABLE [ref].[cur] DROP COLUMN [sym]]];');
+    expect(dropColumnSql('cur', 'sym]')).toBe('ALTER TABLE [ref].[cur] DROP COLUMN "sym]";');
   });
 
   it('upserts as UPDATE then INSERT … WHERE NOT EXISTS, never MERGE', () => {
@@ -259,10 +259,10 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
 
   it('reads values exactly through CONVERT to text', () => {
     expect(readTableSql('cur', cols)).toBe(
-      'SELECT [code] AS [v0], CONVERT(NVARCHAR(64), [rate]]x]) AS [v1], CONVERT(NVARCHAR(10), [day], 23) AS [v2], [n] AS [v3] FROM [ref].[cur];',
+      'SELECT [code] AS [v0], CONVERT(NVARCHAR(64), "rate]x") AS [v1], CONVERT(NVARCHAR(10), [day], 23) AS [v2], [n] AS [v3] FROM [ref].[cur];',
     );
     expect(readTableSql('cur', cols.slice(0, 1), ['code', 'n]'])).toBe(
-      'SELECT [code] AS [v0] FROM [ref].[cur] ORDER BY [code], [n]]];',
+      'SELECT [code] AS [v0] FROM [ref].[cur] ORDER BY [code], "n]";',
     );
     expect(
       addColumnSql('cur', { name: 'at', type: { kind: 'datetime', offset: true, fractionDigits: 3 }, nullable: false }),

@@ -1,6 +1,6 @@
 /**
  * T-SQL for the SQL Server dialect, in small builders with exact-text tests. Identifiers go
- * through {@link quoteMssqlIdentifier} (`[` … `]`, `]` doubled); values are always parameters
+ * through {@link quoteMssqlIdentifier} (`[` … `]`, or `"` … `"` for a name holding `]`); values are always parameters
  * with generated names (`@p0`, `@path`, …), never text from data.
  */
 import { quoteMssqlIdentifier as q } from '../../identifiers.js';
