@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { IngestProgress } from '@refdata/ingest';
 import type { MultiBar, SingleBar } from 'cli-progress';
 import type { AppContext } from './context.js';
-import type { Paint } from './output.js';
+import { type Paint, terminalText } from './output.js';
 
 /** Anything that can tell an ingestion's progress now (an `IngestHandle`). */
 export interface ProgressSource {
@@ -129,7 +129,8 @@ export class FileDisplay {
   }
 
   /** Prints `text` (whole lines) above the rows. */
-  log(text: string): void {
+  log(raw: string): void {
+    const text = terminalText(raw);
     if (this.#stopped || this.#bars.length === 0) this.#stream.write(text);
     // Printed where the rows start: clear from there down first, so that no part of an old row
     // shows beside a shorter (or wrapped) line; the rows are drawn again below it.
@@ -200,7 +201,7 @@ export class FileDisplay {
   }
 
   #view(row: Row): RowView {
-    const name = fit(row.name, 32);
+    const name = fit(terminalText(row.name), 32);
     const { state } = row;
     switch (state.kind) {
       case 'waiting': {

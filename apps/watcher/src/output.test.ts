@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorEnabled, Output } from './output.js';
+import { colorEnabled, Output, terminalText } from './output.js';
 import { SecretScrubber } from './secrets.js';
 
 function capture(isTTY: boolean, env: Record<string, string | undefined>) {
@@ -50,5 +50,19 @@ describe('Output', () => {
       at: '1970-01-01T00:00:00.000Z',
     });
     expect(err.join('')).toBe('failed with [REDACTED]\n');
+  });
+
+  it('shows control characters from data as symbols in lines, notes and tables, keeping its own colours', () => {
+    expect(terminalText('2\u001b]0;pwned\u0007\u001b[2J\r\u007f\u009b')).toBe('2␛]0;pwned␇␛[2J␍\u2421\\x9b');
+    expect(terminalText('a\tb\nc')).toBe('a\tb\nc');
+    const tty = capture(true, {});
+    tty.o.table(['value'], [['x\u001b[2Jy']]);
+    tty.o.note(`${tty.o.paint.red('failed')} bad\u001b]2;title\u0007.csv`);
+    expect(tty.out.join('')).toContain('x␛[2Jy');
+    expect(tty.out.join('')).toContain('\u001b[1mvalue\u001b[22m');
+    expect(tty.err.join('')).toBe('\u001b[31mfailed\u001b[39m bad␛]2;title␇.csv\n');
+    // Data written with write() (export) stays byte for byte.
+    void tty.o.write('a\u001b,b\n');
+    expect(tty.out.at(-1)).toBe('a\u001b,b\n');
   });
 });

@@ -47,6 +47,32 @@ const ANSI = {
   cyan: [36, 39],
 } as const;
 
+/** Control characters a terminal would act on (C0 but TAB and LF, DEL, C1), and SGR colour sequences. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const CONTROL_OR_SGR = /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text safe to print on a terminal: control characters from data — a value, a raw line, a file
+ * name — are shown as symbols (ESC as ␛, BEL as ␇, CR as ␍, DEL as ␡, C1 as `\x9b`), so that
+ * a file cannot set the window title, clear the screen or rewrite a line; colour sequences
+ * (SGR, what the palette adds) are kept.
+ *
+ * @example
+ * ```ts
+ * terminalText('2\u001b]0;x\u0007'); // '2␛]0;x␇'
+ * ```
+ */
+export function terminalText(text: string): string {
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROL_OR_SGR, (m) => {
+    if (m.length > 1) return m;
+    const code = m.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return '\u2421';
+    return `\\x${code.toString(16)}`;
+  });
+}
+
 /** A colour function; the identity when colour is off. */
 export type Paint = (text: string) => string;
 
@@ -108,14 +134,14 @@ export class Output {
     if (this.#stdoutState.closed) throw outputClosed();
   }
 
-  /** Prints a line on stdout. */
+  /** Prints a line on stdout (control characters shown as symbols, see {@link terminalText}). */
   line(text = ''): void {
-    this.stdout.write(`${text}\n`);
+    this.stdout.write(`${terminalText(text)}\n`);
   }
 
-  /** Prints a line on stderr. */
+  /** Prints a line on stderr (control characters shown as symbols, see {@link terminalText}). */
   note(text: string): void {
-    this.stderr.write(`${text}\n`);
+    this.stderr.write(`${terminalText(text)}\n`);
   }
 
   /** Prints a value as pretty JSON on stdout. */
