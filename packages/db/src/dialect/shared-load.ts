@@ -93,15 +93,28 @@ export function duplicateKeyReject(
   values: readonly DbValue[],
   spec: NormalizedLoadSpec,
   firstLine: unknown,
+  firstKeys?: readonly unknown[],
 ): RejectedRow {
   const keys = spec.keyColumns;
   const keyValues = keys.map((k) => String(values[keyIndex(spec, k)]));
+  // Text keys that differ from the first row's but compare equal (SQL Server's collation ignores
+  // case and trailing spaces by default): name the text they collided with.
+  const differing = keys.filter(
+    (k, i) =>
+      typeof firstKeys?.[i] === 'string' &&
+      typeof values[keyIndex(spec, k)] === 'string' &&
+      firstKeys[i] !== keyValues[i],
+  );
+  const collation =
+    differing.length === 0
+      ? ''
+      : ` as ${differing.map((k) => `${k}=${JSON.stringify(firstKeys?.[keys.indexOf(k)])}`).join(', ')}, equal under the column's collation (SQL Server's default ignores case and trailing spaces)`;
   return {
     line,
     raw: renderCsvLine(values),
     column: keys.join(','),
     value: keyValues.join(','),
-    reason: `duplicate key (${keys.map((k, i) => `${k}=${keyValues[i]}`).join(', ')}): first seen on line ${String(firstLine)}`,
+    reason: `duplicate key (${keys.map((k, i) => `${k}=${keyValues[i]}`).join(', ')}): first seen on line ${String(firstLine)}${collation}`,
   };
 }
 

@@ -243,6 +243,35 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it("compares text keys as the database does: SQL Server's collation makes ABC equal abc and 'x ' equal 'x', and says so", async () => {
+      const db = await target.open();
+      const table = uniqueTable('keycase');
+      const session = await db.beginLoad({ table, columns: cols, mode: 'replace', keyColumns: ['code'] });
+      await session.write(
+        staged([
+          ['abc', 'lower', 1],
+          ['ABC', 'upper', 2],
+          ['x', 'plain', 3],
+          ['x ', 'trailing space', 4],
+        ]),
+      );
+      const report = await session.validate();
+      const expected: Record<Dialect, { stagedRows: number; reasons: string[] }> = {
+        sqlite: { stagedRows: 4, reasons: [] },
+        mssql: {
+          stagedRows: 2,
+          reasons: [
+            `duplicate key (code=ABC): first seen on line 2 as code="abc", equal under the column's collation (SQL Server's default ignores case and trailing spaces)`,
+            `duplicate key (code=x ): first seen on line 4 as code="x", equal under the column's collation (SQL Server's default ignores case and trailing spaces)`,
+          ],
+        },
+      };
+      expect({ stagedRows: report.stagedRows, reasons: report.duplicateKeys.map((r) => r.reason) }).toEqual(
+        expected[dialect],
+      );
+      await session.abort();
+    });
+
     it('reports values that do not fit their column as conversion errors and skips those rows', async () => {
       const db = await target.open();
       const table = uniqueTable('convert');

@@ -452,7 +452,15 @@ class MssqlLoadSession implements LoadSession {
             duplicateKeys.push(emptyKeyReject(Number(r.line), valuesOf(r), spec));
           await s.execute(deleteNullKeysSql(this.#typed, keys));
           for (const r of await s.query<Record<string, unknown>>(duplicateKeysSql(this.#typed, keys, columns)))
-            duplicateKeys.push(duplicateKeyReject(Number(r.line), valuesOf(r), spec, r.first_line));
+            duplicateKeys.push(
+              duplicateKeyReject(
+                Number(r.line),
+                valuesOf(r),
+                spec,
+                r.first_line,
+                keys.map((_k, i) => r[`first_k${i}`]),
+              ),
+            );
           await s.execute(deleteDuplicateKeysSql(this.#typed, keys));
           duplicateKeys.sort(byLine);
         }

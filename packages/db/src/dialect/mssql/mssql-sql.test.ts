@@ -169,7 +169,7 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
       'DELETE FROM [stg].[t.1.t] WHERE [code] IS NULL OR [n] IS NULL;',
     );
     expect(duplicateKeysSql('t.1.t', ['code'], two)).toBe(
-      'SELECT d.[line], d.[first_line], d.[v0], d.[v1] FROM (SELECT [__refdata_line] AS [line], MIN([__refdata_line]) OVER (PARTITION BY [code]) AS [first_line], [code] AS [v0], [n] AS [v1] FROM [stg].[t.1.t]) AS d WHERE d.[line] <> d.[first_line] ORDER BY d.[line];',
+      'SELECT d.[line], d.[first_line], d.[first_k0], d.[v0], d.[v1] FROM (SELECT [__refdata_line] AS [line], MIN([__refdata_line]) OVER (PARTITION BY [code]) AS [first_line], FIRST_VALUE([code]) OVER (PARTITION BY [code] ORDER BY [__refdata_line] ROWS UNBOUNDED PRECEDING) AS [first_k0], [code] AS [v0], [n] AS [v1] FROM [stg].[t.1.t]) AS d WHERE d.[line] <> d.[first_line] ORDER BY d.[line];',
     );
     expect(deleteDuplicateKeysSql('t.1.t', ['code'])).toBe(
       'DELETE FROM [stg].[t.1.t] WHERE [__refdata_line] IN (SELECT d.[line] FROM (SELECT [__refdata_line] AS [line], MIN([__refdata_line]) OVER (PARTITION BY [code]) AS [first_line] FROM [stg].[t.1.t]) AS d WHERE d.[line] <> d.[first_line]);',

@@ -261,7 +261,13 @@ export function deleteNullKeysSql(typed: string, keys: readonly string[]): strin
 /** Rows of typed staging whose key repeats an earlier line: line, first line and values. */
 export function duplicateKeysSql(typed: string, keys: readonly string[], columns: readonly ColumnDef[]): string {
   const partition = keys.map(q).join(', ');
-  return `SELECT d.[line], d.[first_line], ${columns.map((_c, i) => `d.[v${i}]`).join(', ')} FROM (SELECT ${q(LINE_COLUMN)} AS [line], MIN(${q(LINE_COLUMN)}) OVER (PARTITION BY ${partition}) AS [first_line], ${readListSql(columns)} FROM ${qualified(SCHEMAS.staging, typed)}) AS d WHERE d.[line] <> d.[first_line] ORDER BY d.[line];`;
+  // The first row's key values too: under the column's collation `ABC` equals `abc` and `x `
+  // equals `x`, and the reject says which text it collided with.
+  const firsts = keys.map(
+    (k, i) =>
+      `FIRST_VALUE(${q(k)}) OVER (PARTITION BY ${partition} ORDER BY ${q(LINE_COLUMN)} ROWS UNBOUNDED PRECEDING) AS [first_k${i}]`,
+  );
+  return `SELECT d.[line], d.[first_line], ${keys.map((_k, i) => `d.[first_k${i}]`).join(', ')}, ${columns.map((_c, i) => `d.[v${i}]`).join(', ')} FROM (SELECT ${q(LINE_COLUMN)} AS [line], MIN(${q(LINE_COLUMN)}) OVER (PARTITION BY ${partition}) AS [first_line], ${firsts.join(', ')}, ${readListSql(columns)} FROM ${qualified(SCHEMAS.staging, typed)}) AS d WHERE d.[line] <> d.[first_line] ORDER BY d.[line];`;
 }
 
 /**
