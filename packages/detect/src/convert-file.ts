@@ -6,7 +6,6 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Writable } from 'node:stream';
 import { detectFormat } from './detect-format.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { readRecords } from './read-records.js';
@@ -23,6 +22,33 @@ export interface ConvertOptions {
   readonly signal?: AbortSignal;
   /** Receives the detector's debug line and one info line per conversion. @default a no-op logger */
   readonly logger?: DetectLogger;
+}
+
+/**
+ * A stream {@link convertFile} can write to instead of a path — a Node `Writable` such as
+ * `process.stdout` fits. It is written to (waiting for `drain` when `write` returns false) and
+ * never ended.
+ */
+export interface ConvertSink {
+  write(chunk: string): boolean;
+  once(event: 'drain' | 'error', listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: 'drain' | 'error', listener: (...args: unknown[]) => void): unknown;
+}
+
+/** Resolves at the sink's next `drain`, rejects at its next `error`. */
+function drained(out: ConvertSink): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      out.removeListener('error', onError);
+      resolve();
+    };
+    const onError = (err: unknown): void => {
+      out.removeListener('drain', onDrain);
+      reject(err);
+    };
+    out.once('drain', onDrain);
+    out.once('error', onError);
+  });
 }
 
 /** A row of the input that was not written, with why. */
@@ -78,7 +104,7 @@ function csvLine(fields: readonly string[], quotedEmpty?: readonly number[]): st
  * Records with another number of fields are rejected, counted and returned, never guessed.
  * A file output appears only when the conversion succeeds (written to a temporary file, then
  * renamed). An output that exists and is not a regular file (`/dev/stdout`, a named pipe) is
- * written in place, and a `Writable` is written to and left open for the caller to end.
+ * written in place, and a {@link ConvertSink} (a `Writable`) is written to and left open for the caller to end.
  *
  * An empty input (no bytes, or only a byte-order mark and whitespace) gives an empty output
  * and `format: null`. Throws a {@link DetectError} when the input cannot be loaded at all
@@ -93,7 +119,7 @@ function csvLine(fields: readonly string[], quotedEmpty?: readonly number[]): st
  */
 export async function convertFile(
   input: string,
-  output: string | Writable,
+  output: string | ConvertSink,
   options: ConvertOptions = {},
 ): Promise<ConvertResult> {
   const maxErrors = options.maxErrors ?? Number.POSITIVE_INFINITY;
@@ -123,11 +149,11 @@ export async function convertFile(
   }
   const width = format.columns.length;
   const temp = target.inPlace ? undefined : `${target.path}.${process.pid}.${Date.now()}.tmp`;
-  const out =
-    typeof output !== 'string'
-      ? output
-      : createWriteStream(temp ?? target.path, { flags: temp === undefined ? 'a' : 'w' });
-  const own = typeof output === 'string';
+  const file =
+    typeof output === 'string'
+      ? createWriteStream(temp ?? target.path, { flags: temp === undefined ? 'a' : 'w' })
+      : undefined;
+  const out: ConvertSink = file ?? (output as ConvertSink);
   const rejects: ConvertReject[] = [];
   let rowsWritten = 0;
   let rowsRejected = 0;
@@ -136,7 +162,7 @@ export async function convertFile(
     if (buffer.length === 0) return;
     const ok = out.write(buffer);
     buffer = '';
-    if (!ok) await once(out, 'drain');
+    if (!ok) await drained(out);
   };
   try {
     const source = createReadStream(input, { highWaterMark: 1 << 16 });
@@ -174,13 +200,13 @@ export async function convertFile(
       source.destroy();
     }
     await flush();
-    if (own) {
-      out.end();
-      await once(out, 'finish');
+    if (file !== undefined) {
+      file.end();
+      await once(file, 'finish');
     }
     if (temp !== undefined) await rename(temp, target.path);
   } catch (err) {
-    if (own) out.destroy();
+    file?.destroy();
     if (temp !== undefined) await rm(temp, { force: true });
     if (isDetectError(err)) throw err;
     throw new DetectError(

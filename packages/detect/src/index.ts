@@ -15,7 +15,7 @@ export type {
   ReadRecordsOptions,
   ValueParser,
 } from './api.js';
-export type { ConvertOptions, ConvertReject, ConvertResult } from './convert-file.js';
+export type { ConvertOptions, ConvertReject, ConvertResult, ConvertSink } from './convert-file.js';
 export { convertFile } from './convert-file.js';
 export { detectFormat } from './detect-format.js';
 export type { DetectErrorDetails } from './errors.js';
