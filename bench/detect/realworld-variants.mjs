@@ -1,4 +1,4 @@
-// Generality check for @refdata/detect: the real-world corpus written again in nine other
+// Generality check for @refdata/detect: the real-world corpus written again in ten other
 // dialects (realworld_variants.py), then converted and scored exactly as realworld.mjs scores the
 // originals. A rule fitted to the 190 files' own dialects shows up here as a drop from their share.
 //

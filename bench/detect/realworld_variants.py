@@ -3,8 +3,9 @@
 
 usage: realworld_variants.py CORPUS OUTDIR [SCORER_DIR]
   Reads every file of CORPUS (csv/ and truth.json) with its annotated dialect, writes the same
-  rows with Python's csv writer in nine other dialects (semicolon, tab, pipe, every value quoted,
-  non-numeric quoted, ' quotes, backslash escapes, Windows-1252 with CRLF, UTF-16 with CRLF) to
+  rows with Python's csv writer in ten other dialects (semicolon, tab, pipe, every value quoted,
+  non-numeric quoted, ' quotes, backslash escapes, Windows-1252 with CRLF, UTF-16 with CRLF, and
+  semicolons in UTF-8 with a BOM, CRLF and two title lines and a blank line above) to
   OUTDIR/csv/<variant>__<name>, and their annotations to OUTDIR/truth.json (set = variant), so
   realworld_score.py scores them like the originals. A file that cannot be written in a variant
   (a character Windows-1252 lacks) is left out of it.
@@ -39,6 +40,7 @@ VARIANTS={
  'bslash': dict(delimiter=',', escapechar='\\', doublequote=False, enc='utf-8', t=('comma','doublequote','backslash','utf8')),
  'cp1252': dict(delimiter=';', enc='cp1252', lt='\r\n', t=('semicolon','doublequote','doublequote','ansi')),
  'utf16':  dict(delimiter='\t', enc='utf-16', lt='\r\n', t=('tab','doublequote','doublequote','utf16')),
+ 'titled': dict(delimiter=';', enc='utf-8-sig', lt='\r\n', title='Export of the table\r\nGenerated 2024-01-31 by a report tool\r\n\r\n', t=('semicolon','doublequote','doublequote','utf8')),
 }
 for name,t in truth.items():
     rows=raw_rows(os.path.join(corpus,'csv',name),t)
@@ -56,7 +58,7 @@ for name,t in truth.items():
         buf=io.StringIO()
         try:
             csv.writer(buf,**kw).writerows(rr)
-            data=buf.getvalue().encode(cfg['enc'])
+            data=(cfg.get('title','')+buf.getvalue()).encode(cfg['enc'])
         except Exception as ex:
             continue
         fn=v+'__'+name
