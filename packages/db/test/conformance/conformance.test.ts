@@ -111,21 +111,22 @@ for (const dialect of DIALECTS) {
         { name: 'k]ey', type: { kind: 'text', maxLength: 5 }, nullable: false },
         { name: 'x"y', type: { kind: 'text' }, nullable: true },
         { name: '[br] a', type: { kind: 'int' }, nullable: true },
+        { name: 'z"]; DROP TABLE x; --', type: { kind: 'text' }, nullable: true },
       ];
-      await loadRows(db, { table, columns: odd }, [['A', 'one', 1]]);
+      await loadRows(db, { table, columns: odd }, [['A', 'one', 1, 'p']]);
       const second = await loadRows(db, { table, columns: odd, mode: 'upsert', keyColumns: ['k]ey'] }, [
-        ['A', 'uno', 1],
-        ['B', 'two', 2],
+        ['A', 'uno', 1, 'q'],
+        ['B', 'two', 2, null],
       ]);
       expect(second).toMatchObject({ status: 'applied', rowsLoaded: 2 });
       expect((await readAll(db, table)).sort()).toEqual(
         same([
-          ['A', 'uno', 1],
-          ['B', 'two', 2],
+          ['A', 'uno', 1, 'q'],
+          ['B', 'two', 2, null],
         ])[dialect],
       );
       expect((await db.describeTable(table))?.columns.map((c) => c.name)).toEqual(
-        same(['k]ey', 'x"y', '[br] a'])[dialect],
+        same(['k]ey', 'x"y', '[br] a', 'z"]; DROP TABLE x; --'])[dialect],
       );
     });
 
