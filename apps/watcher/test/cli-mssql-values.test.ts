@@ -41,4 +41,26 @@ describe.skipIf(MSSQL_URL === undefined)('exact values across dialects (live eng
     expect(exports[0]).toContain('007,Zürich € 漢字 😀,1.5,12345678901234567890123456.123456789012,2024-02-29');
     expect(exports[0]).toContain('2024-03-31T02:30:00.123+09:00');
   });
+
+  it('rejects a value holding a NUL byte as one row on both dialects, and loads the rest, the same bytes', {
+    timeout: 240_000,
+  }, async () => {
+    const mssql = await freshMssqlDatabase();
+    const ws = await workspace();
+    const file = join(ws.dir, 'nul.csv');
+    await writeFile(file, 'code,name\nA,Alpha\nB,bad\u0000value\nC,"with, comma"\n');
+    const exports: string[] = [];
+    for (const db of [undefined, mssql]) {
+      const env = ws.env({ LOG_LEVEL: 'warn', ...(db === undefined ? {} : { REFDATA_DB: db }) });
+      const ingested = await runCli(['ingest', file, '--table', 'nul_values', '--max-errors', '1'], {
+        cwd: ws.dir,
+        env,
+      });
+      expect(ingested.code, ingested.stderr + ingested.stdout).toBe(0);
+      expect(ingested.stdout).toMatch(/^loaded 2 rows into ref.nul_values .*1 rejected/);
+      const exported = await runCli(['export', 'nul_values'], { cwd: ws.dir, env });
+      exports.push(exported.stdout);
+    }
+    expect(exports).toEqual(['code,name\nA,Alpha\nC,"with, comma"\n', 'code,name\nA,Alpha\nC,"with, comma"\n']);
+  });
 });

@@ -62,6 +62,8 @@ export class RowConverter {
         reason: UNCLOSED_QUOTE_REASON,
       };
     }
+    // One search per record (its raw text holds every field), not one per value.
+    const nul = record.raw.includes('\u0000');
     out.beginRow();
     for (let i = 0; i < this.width; i++) {
       const parser = this.#parsers[i];
@@ -102,7 +104,7 @@ export class RowConverter {
         }
         // A zero byte is not text (a corrupt file, or binary data in a text export); SQL Server
         // through Babelfish, PostgreSQL and most tools cannot store it, so no database gets it.
-        if (value.indexOf('\u0000') >= 0) return this.#reject(record, i, raw, NUL_REASON, out);
+        if (nul && value.includes('\u0000')) return this.#reject(record, i, raw, NUL_REASON, out);
       }
       out.push(value);
     }
