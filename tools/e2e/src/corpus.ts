@@ -255,6 +255,23 @@ export const CORPUS: readonly CorpusCase[] = [
       table: 'workbook',
     },
   },
+  {
+    id: 'B08',
+    name: 'rates_download.csv',
+    input: 'an HTML error page saved under the CSV name by a failed download',
+    bytes: lines(
+      '<!DOCTYPE html>',
+      '<html><head><title>503 Service Unavailable</title></head>',
+      '<body><p>Try again, later</p></body></html>',
+    ),
+    why: 'A web page is not a table: refused with what it is, never loaded as rows of markup.',
+    expect: {
+      outcome: 'failed',
+      code: 'INGEST_FORMAT_UNDETECTABLE',
+      message: /DETECT_UNDETECTABLE.*an HTML page/,
+      table: 'rates_download',
+    },
+  },
   // ------------------------------------------------------------------ encodings and line endings
   {
     id: 'E01',
@@ -424,6 +441,20 @@ export const CORPUS: readonly CorpusCase[] = [
         ['B', 'say "hi" now'],
         ['C', 'plain'],
       ],
+    },
+  },
+  {
+    id: 'Q04',
+    name: 'nul_in_value.csv',
+    input: 'a NUL byte inside one text value (line 3)',
+    bytes: lines('code,name', 'A,alpha', 'B,be\u0000ta', 'C,gamma'),
+    why: 'A zero byte is not text (SQL Server through Babelfish cannot even store it): that row is rejected with its line; with maxErrors 0 the file fails and nothing is loaded.',
+    expect: {
+      outcome: 'failed',
+      code: 'INGEST_TOO_MANY_REJECTS',
+      message: /line 3, column name: text holds a NUL character/,
+      table: 'nul_in_value',
+      rejectedLine: 3,
     },
   },
   // ------------------------------------------------------------------ shape
@@ -660,6 +691,14 @@ export const CORPUS: readonly CorpusCase[] = [
       message: /DB_IDENTIFIER_INVALID.*rename one of them/,
       table: 'rowid_headers',
     },
+  },
+  {
+    id: 'H09',
+    name: 'bracket_headers.csv',
+    input: '`a]b,[c],"d""e"` (brackets and a quote in names)',
+    bytes: lines('a]b,[c],"d""e"', '1,2,3'),
+    why: 'Names are data, never SQL: quoted so that they stay one name on every database (SQL Server gets `"a]b"`, since Babelfish cannot read `[a]]b]`).',
+    expect: { outcome: 'archived', table: 'bracket_headers', columns: ['a]b', '[c]', 'd"e'], rows: [[1, 2, 3]] },
   },
   // ------------------------------------------------------------------ file names
   {
