@@ -70,6 +70,17 @@ describe('refdata watch --once over the example drop folder', () => {
 });
 
 describe('a file with an unclosed quote', () => {
+  it('says so when the drop root did not exist (a mistyped --root reads as nothing to do otherwise)', async () => {
+    const ws = await workspace();
+    const missing = join(ws.dir, 'no', 'such', 'root');
+    const run = await runCli(['watch', '--once', '--root', missing], { cwd: ws.dir, env: ws.env() });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/"level":40.*"root":"[^"]*no\/such\/root".*"setBy":"the --root flag".*did not exist/);
+    expect(run.stdout).toContain('Processed 0 files');
+    const again = await runCli(['watch', '--once', '--root', missing], { cwd: ws.dir, env: ws.env() });
+    expect(again.stderr).not.toContain('did not exist');
+  });
+
   it('ends in failed/ with a readable reason, a failed tracking row, the table unchanged, and the next file loaded', async () => {
     const ws = await workspace();
     await writeCsv(join(ws.incoming, 'currencies.csv'), 'code,name', ['ALL,Albanian lek', 'AUD,Australian dollar']);

@@ -1,6 +1,7 @@
 /**
  * `refdata watch [--once]`: composes the monitor, the ingestor and the database into the service.
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createMonitor, type Monitor, type MonitorSummary } from '@refdata/monitor';
@@ -24,6 +25,14 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 export async function watchCommand({ ctx, opts }: CommandEnv): Promise<number> {
   const { config, logger } = ctx;
   const metrics = new WatcherMetrics();
+  // A drop root that did not exist is created, and said: a mistyped --root otherwise reads as
+  // "nothing to do".
+  if (!existsSync(config.root)) {
+    logger.warn(
+      { root: config.root, setBy: config.rootSource },
+      'the drop root did not exist; it was created with empty stage folders (check the setting if files were expected)',
+    );
+  }
   await ensureStageFolders(config.root, config.rootSource);
   const db = await ctx.openDb({ create: true, metrics });
   await syncDatasets(db, config.datasets);
