@@ -3,6 +3,8 @@
 -- (ref, bkp, stg, refdata), may create tables, and has nothing in dbo.
 -- Replace the password (or use CREATE LOGIN … FROM WINDOWS / FROM EXTERNAL PROVIDER for
 -- Windows or Microsoft Entra ID logins) and keep it in the file DB_PASSWORD_FILE names.
+-- A name holding ] is quoted with "…", which needs QUOTED_IDENTIFIER (sqlcmd turns it off without -I).
+SET QUOTED_IDENTIFIER ON;
 USE [master];
 GO
 CREATE LOGIN [refdata_loader] WITH PASSWORD = N'<a strong password>';

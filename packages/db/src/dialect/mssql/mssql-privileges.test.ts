@@ -30,6 +30,7 @@ describe('leastPrivilegeSql', () => {
     const sql = leastPrivilegeSql({ database: 'ref data', login: 'svc]x', readerRole: 'readers' });
     const statements = sql.split('\n').filter((l) => l !== '' && l !== 'GO' && !l.startsWith('--'));
     expect(statements).toEqual([
+      'SET QUOTED_IDENTIFIER ON;',
       'USE [master];',
       `CREATE LOGIN "svc]x" WITH PASSWORD = N'<a strong password>';`,
       'USE [ref data];',
