@@ -2,7 +2,15 @@
  * Signatures of the functions @refdata/detect exports (the contract). Implementations live in
  * their own files and must satisfy these types; `index.ts` re-exports them.
  */
-import type { CanonicalValue, ColumnType, DetectOptions, FormatInfo, ParsedValue, SourceRecord } from './types.js';
+import type {
+  CanonicalValue,
+  ColumnType,
+  DetectOptions,
+  Encoding,
+  FormatInfo,
+  ParsedValue,
+  SourceRecord,
+} from './types.js';
 
 /** Input bytes for the reader: a Node readable stream or any async iterable of chunks. */
 export type ByteSource = AsyncIterable<Uint8Array>;
@@ -12,6 +20,23 @@ export interface ReadRecordsOptions {
   /** Largest field accepted, in characters. @default 16_777_216 */
   readonly maxFieldSize?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Called once when a file detected as UTF-8 from an ASCII-only sample turns out, at its first
+   * non-ASCII bytes past the sample, to be in a single-byte code page (`Café` in Windows-1252
+   * after a megabyte of ASCII): the rest is read in that code page — the ASCII before it reads
+   * the same in both — instead of failing. Not called for an `encoding` override or a BOM.
+   */
+  readonly onEncodingChange?: (change: EncodingChange) => void;
+}
+
+/** What {@link ReadRecordsOptions.onEncodingChange} reports. */
+export interface EncodingChange {
+  /** The encoding the rest of the file is read in. */
+  readonly encoding: Encoding;
+  /** One-based physical line of the first non-ASCII byte. */
+  readonly line: number;
+  /** Why, for the load's record. */
+  readonly reason: string;
 }
 
 /**

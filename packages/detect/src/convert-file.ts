@@ -170,6 +170,13 @@ export async function convertFile(
       for await (const record of readRecords(source, format, {
         ...(options.maxFieldSize ? { maxFieldSize: options.maxFieldSize } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        onEncodingChange: (change) => {
+          format = {
+            ...format,
+            encoding: { ...format.encoding, value: change.encoding, confidence: 0.8, reason: change.reason },
+            warnings: [...format.warnings, change.reason],
+          };
+        },
       })) {
         if (record.fields.length !== width || record.unclosedQuote === true) {
           rowsRejected += 1;

@@ -131,8 +131,8 @@ export function firstInvalidUtf8(chunk: Uint8Array): { offset: number; lineBreak
   return { offset, lineBreaks: lineAt(chunk, offset) - 1 };
 }
 
-/** One-based line of byte `offset` (LF, CRLF and CR each end a line). */
-function lineAt(bytes: Uint8Array, offset: number): number {
+/** One-based line of byte `offset` (LF, CRLF and CR each end a line). @internal */
+export function lineAt(bytes: Uint8Array, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset; i += 1) {
     const b = bytes[i];
@@ -204,6 +204,16 @@ export function detectEncoding(bytes: Uint8Array, wholeFile: boolean): EncodingG
   const nulBytes = nul > 0 ? { nulBytes: { count: nul, line: lineAt(bytes, bytes.indexOf(0)) } } : {};
   const guess = guessTextEncoding(bytes, wholeFile);
   return { ...guess, ...nulBytes };
+}
+
+/**
+ * The encoding of the first non-ASCII chunk of a stream read as UTF-8 because its sample was
+ * ASCII only: UTF-8 (valid or damaged) or a single-byte code page, by the same rules as the
+ * sample's. @internal
+ */
+export function guessChunkEncoding(chunk: Uint8Array): { encoding: Encoding; reason: string } {
+  const guess = guessTextEncoding(chunk, false);
+  return { encoding: guess.encoding, reason: guess.reason };
 }
 
 /** The encoding of bytes that are text (no byte-order mark, not UTF-16). */

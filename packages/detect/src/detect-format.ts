@@ -2,6 +2,7 @@
  * detectFormat: reads the bounded sample and runs the detectors in order — encoding, skipped
  * lines, dialect (choose-dialect.ts), structure (structure.ts, footer.ts), columns (columns.ts).
  */
+import { isAscii } from 'node:buffer';
 import type { DetectFormatFn } from './api.js';
 import { cutAtLastLineBreak, decideDialect, detectLineTerminator } from './choose-dialect.js';
 import { buildColumns } from './columns.js';
@@ -393,9 +394,12 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     },
     'format detected',
   );
+  const asciiSample =
+    !sample.wholeFile && encoding.value === 'utf-8' && encoding.overridden !== true && !bom && isAscii(sample.bytes);
   return {
     encoding,
     bom,
+    ...(asciiSample ? { asciiSample } : {}),
     lineTerminator,
     delimiter: dialectDecisions.delimiter,
     quote: dialectDecisions.quote,

@@ -10,6 +10,7 @@ export type {
   ByteSource,
   CreateValueParserFn,
   DetectFormatFn,
+  EncodingChange,
   FormatCanonicalFn,
   ReadRecordsFn,
   ReadRecordsOptions,

@@ -1,8 +1,10 @@
 /**
  * readRecords: the one parsing path of ingestion and conversion.
  */
+
+import { isAscii } from 'node:buffer';
 import type { ByteSource, ReadRecordsOptions } from './api.js';
-import { createDecoder, firstInvalidUtf8 } from './decode.js';
+import { createDecoder, firstInvalidUtf8, guessChunkEncoding, lineAt } from './decode.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { DEFAULT_MAX_FIELD_SIZE } from './options.js';
 import { filledRecord, hasTrailingBlankField, withoutTrailingField } from './rows.js';
@@ -97,7 +99,11 @@ export async function* readRecordChunks(
 ): AsyncGenerator<SourceRecord[], void, undefined> {
   const maxFieldSize = options.maxFieldSize ?? DEFAULT_MAX_FIELD_SIZE;
   const signal = options.signal;
-  const decoder = createDecoder(format.encoding.value);
+  let decoder = createDecoder(format.encoding.value);
+  // UTF-8 chosen from an ASCII-only sample is provisional until the first non-ASCII bytes.
+  let provisional =
+    format.asciiSample === true && format.encoding.value === 'utf-8' && format.encoding.overridden !== true;
+  let encoding = format.encoding.value;
   const preamble = format.preambleLines.value;
   const skipper = new LineSkipper(preamble);
   const tokenizer = new Tokenizer(
@@ -143,6 +149,23 @@ export async function* readRecordChunks(
   };
 
   const decode = (chunk: Uint8Array | undefined): string => {
+    if (provisional && chunk !== undefined && !isAscii(chunk)) {
+      provisional = false;
+      const guess = guessChunkEncoding(chunk);
+      if (guess.encoding !== 'utf-8') {
+        // Everything before was ASCII, which reads the same in every code page this switches to.
+        decoder = createDecoder(guess.encoding);
+        encoding = guess.encoding;
+        let firstHigh = 0;
+        while (chunk[firstHigh]! < 0x80) firstHigh += 1;
+        const line = tokenizer.line + tokenizer.pendingLineBreaks + lineAt(chunk, firstHigh) - 1;
+        options.onEncodingChange?.({
+          encoding: guess.encoding,
+          line,
+          reason: `the sample was ASCII only (read as UTF-8), but the bytes from line ${line} on are not UTF-8: ${guess.reason}`,
+        });
+      }
+    }
     try {
       return chunk === undefined ? decoder.end() : decoder.write(chunk);
     } catch (err) {
@@ -151,7 +174,7 @@ export async function* readRecordChunks(
           const line = tokenizer.line;
           throw new DetectError(
             err.code,
-            `The bytes after line ${line} are not valid ${format.encoding.value}; set the encoding override (for example 'windows-1252') if the file was saved in another encoding.`,
+            `The bytes after line ${line} are not valid ${encoding}; set the encoding override (for example 'windows-1252') if the file was saved in another encoding.`,
             { line },
             { cause: err },
           );
@@ -162,7 +185,7 @@ export async function* readRecordChunks(
         const line = tokenizer.line + tokenizer.pendingLineBreaks + inChunk;
         throw new DetectError(
           err.code,
-          `Line ${line} holds bytes that are not valid ${format.encoding.value} (the file is damaged or mixes encodings); fix that line and drop the file again, or set the encoding override (for example 'windows-1252') if the whole file was saved in another encoding.`,
+          `Line ${line} holds bytes that are not valid ${encoding} (the file is damaged or mixes encodings); fix that line and drop the file again, or set the encoding override (for example 'windows-1252') if the whole file was saved in another encoding.`,
           { line },
           { cause: err },
         );

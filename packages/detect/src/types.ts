@@ -118,6 +118,12 @@ export interface FormatInfo {
   readonly encoding: Decision<Encoding>;
   /** True when the file starts with a byte-order mark (which is never part of the first column name). */
   readonly bom: boolean;
+  /**
+   * True when UTF-8 was chosen because the sample, smaller than the file, held only ASCII: the
+   * reader then checks the first non-ASCII bytes past it and reads the rest in a single-byte
+   * code page when they are one (see `ReadRecordsOptions.onEncodingChange`).
+   */
+  readonly asciiSample?: boolean;
   readonly lineTerminator: Decision<LineTerminator>;
   /** The field delimiter; may be more than one character (e.g. `', '`). */
   readonly delimiter: Decision<string>;

@@ -293,6 +293,54 @@ describe('readRecords', () => {
     }
   });
 
+  it('reads the rest in Windows-1252 when the first non-ASCII bytes past an ASCII-only sample are not UTF-8, and says where', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i},name ${i}`).join('\n');
+    const head = Buffer.from(`id,name\n${rows}\n`);
+    const cp1252 = Buffer.concat([head, Buffer.from('3000,Caf\xe9 \x80 5\n3001,plain\n', 'latin1')]);
+    const format = await detectFormat(new Uint8Array(cp1252), { sampleBytes: 4096 });
+    expect(format.encoding.value).toBe('utf-8');
+    expect(format.asciiSample).toBe(true);
+    for (const size of [1 << 16, 7]) {
+      const changes: unknown[] = [];
+      const out: SourceRecord[] = [];
+      for await (const r of readRecords(chunks(new Uint8Array(cp1252), size), format, {
+        onEncodingChange: (c) => changes.push(c),
+      }))
+        out.push(r);
+      expect(out, `chunks of ${size}`).toHaveLength(3002);
+      expect(out[3000]).toEqual({ line: 3002, fields: ['3000', 'Café € 5'], raw: '3000,Café € 5' });
+      expect(changes).toEqual([
+        { encoding: 'windows-1252', line: 3002, reason: expect.stringContaining('from line 3002 on are not UTF-8') },
+      ]);
+    }
+    // UTF-8 past the sample stays UTF-8; damaged UTF-8 past it still fails with its line.
+    const utf8 = Buffer.concat([head, Buffer.from('3000,Café ☕ und Grüße\n')]);
+    const kept: unknown[] = [];
+    const read: SourceRecord[] = [];
+    for await (const r of readRecords(chunks(new Uint8Array(utf8), 1 << 16), format, {
+      onEncodingChange: (c) => kept.push(c),
+    }))
+      read.push(r);
+    expect(read.at(-1)?.fields[1]).toBe('Café ☕ und Grüße');
+    expect(kept).toEqual([]);
+    const damaged = Buffer.concat([
+      head,
+      Buffer.from('3000,Café ☕ und Grüße '),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('\n'),
+    ]);
+    await expect(collect(chunks(new Uint8Array(damaged), 1 << 16), format)).rejects.toMatchObject({
+      code: 'DETECT_INVALID_ENCODING',
+      line: 3002,
+    });
+    // An encoding override is obeyed: no switch.
+    const forced = await detectFormat(new Uint8Array(cp1252), { sampleBytes: 4096, overrides: { encoding: 'utf-8' } });
+    expect(forced.asciiSample).toBeUndefined();
+    await expect(collect(chunks(new Uint8Array(cp1252), 1 << 16), forced)).rejects.toMatchObject({
+      code: 'DETECT_INVALID_ENCODING',
+    });
+  });
+
   it('reads a file in a temp folder', async () => {
     const { dir, cleanup } = await makeTempDir('detect-');
     onTestFinished(cleanup);

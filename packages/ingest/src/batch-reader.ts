@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import type { RejectedRow } from '@refdata/db';
-import type { FormatInfo, SourceRecord } from '@refdata/detect';
+import type { EncodingChange, FormatInfo, SourceRecord } from '@refdata/detect';
 import { readRecordChunks } from '@refdata/detect';
 import type { ConversionPlan } from './column-plan.js';
 import { type PackedRows, PackedRowsWriter } from './packed-rows.js';
@@ -38,6 +38,8 @@ export interface ReaderEnd {
   readonly sha256: string;
   readonly bytes: number;
   readonly rowsRead: number;
+  /** Set when the file, read as UTF-8 from an ASCII-only sample, turned out to be in a code page. */
+  readonly encodingChange?: EncodingChange;
 }
 
 const DEFAULT_CHUNK_BYTES = 64 * 1024;
@@ -134,7 +136,13 @@ export async function* readBatches(
     const out = new PackedRowsWriter(converter.width, batchSize);
     let rejects: RejectedRow[] = [];
     let rowsRead = 0;
-    const options = signal === undefined ? {} : { signal };
+    let encodingChange: EncodingChange | undefined;
+    const options = {
+      ...(signal === undefined ? {} : { signal }),
+      onEncodingChange: (change: EncodingChange) => {
+        encodingChange = change;
+      },
+    };
     // Records come a chunk at a time (one asynchronous step per chunk, not per record).
     for await (const records of readRecordChunks(counted, config.format, options)) {
       for (let i = 0; i < records.length; i++) {
@@ -159,7 +167,7 @@ export async function* readBatches(
       hash.update(chunk);
       bytes += chunk.length;
     }
-    return { sha256: hash.digest('hex'), bytes, rowsRead };
+    return { sha256: hash.digest('hex'), bytes, rowsRead, ...(encodingChange === undefined ? {} : { encodingChange }) };
   } finally {
     source.close();
   }

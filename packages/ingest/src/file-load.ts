@@ -10,7 +10,7 @@ import type { FormatInfo } from '@refdata/detect';
 import { detectFormat } from '@refdata/detect';
 import type { EventEmitter } from 'eventemitter3';
 import { AuditTrail } from './audit-trail.js';
-import type { EncodedBatch } from './batch-reader.js';
+import type { EncodedBatch, ReaderEnd } from './batch-reader.js';
 import { openBatches, ParseWorker } from './batch-source.js';
 import { type ColumnPlan, planColumns } from './column-plan.js';
 import { type IngestStage, toIngestError, tooManyRejects } from './error-mapping.js';
@@ -253,7 +253,7 @@ class FileLoad {
       { worker: this.#worker, signal },
     );
     let tooMany = false;
-    let end: IteratorResult<EncodedBatch, { sha256: string; bytes: number; rowsRead: number }>;
+    let end: IteratorResult<EncodedBatch, ReaderEnd>;
     let turn = performance.now();
     for (;;) {
       // Batches that are already waiting resolve as microtasks, which would keep timers (lease
@@ -290,15 +290,27 @@ class FileLoad {
         }
       });
     }
-    const { sha256, bytes, rowsRead } = end.value;
+    const { sha256, bytes, rowsRead, encodingChange } = end.value;
     counters.bytesRead = bytes;
     counters.rowsRead = rowsRead;
+    if (encodingChange !== undefined) {
+      // The result's format says what the file was read in, and why.
+      const { encoding, reason } = encodingChange;
+      Object.assign(format, {
+        encoding: { ...format.encoding, value: encoding, confidence: 0.8, reason },
+        warnings: [...format.warnings, reason],
+      });
+      this.#log.warn({ encoding, line: encodingChange.line }, reason);
+    }
     await this.#audit.record('stage', tooMany ? 'error' : 'ok', since, {
       rowsRead,
       rowsStaged: tooMany ? 0 : counters.rowsLoaded,
       rowsRejected: counters.rowsRejected,
       bytes,
       sha256,
+      ...(encodingChange === undefined
+        ? {}
+        : { encoding: encodingChange.encoding, encodingNote: encodingChange.reason }),
     });
     if (tooMany) throw this.#tooManyRejects(plan.maxErrors);
     return { session, sha256, bytes };

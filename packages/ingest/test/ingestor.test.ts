@@ -427,6 +427,21 @@ describe('Ingestor (facade on SQLite)', () => {
     ]);
   });
 
+  it('reads on in Windows-1252 when a file whose first megabyte is ASCII turns out to be in it, and records where', async () => {
+    const { db, ingestor, dir } = await setup();
+    const rows = Array.from({ length: 60_000 }, (_, i) => `C${i},name number ${i}\n`).join('');
+    const bytes = Buffer.concat([Buffer.from(`code,name\n${rows}`), Buffer.from('CX,Caf\xe9 \x80\n', 'latin1')]);
+    expect(bytes.length).toBeGreaterThan(1 << 20);
+    const result = await ingestor.ingest(await csv(dir, 'late_1252.csv', bytes), { fileId: 77 });
+    expect(result.rowsLoaded).toBe(60_001);
+    expect(result.format.encoding.value).toBe('windows-1252');
+    expect(result.format.warnings.join('\n')).toMatch(/sample was ASCII only .* from line 60002 on are not UTF-8/);
+    const all = await readAll(db, 'late_1252');
+    expect(all.at(-1)).toEqual(['CX', 'Café €']);
+    const stage = (await db.listAudit(77)).find((a) => a.step === 'stage');
+    expect(stage?.details).toMatchObject({ encoding: 'windows-1252' });
+  });
+
   it('applies two files for the same table one after the other, in call order, even with free slots', async () => {
     const { db, ingestor, dir } = await setup({ concurrency: 4, batchSize: 50 });
     const order: string[] = [];
