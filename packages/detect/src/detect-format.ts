@@ -397,7 +397,12 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
   const asciiSample =
     !sample.wholeFile && encoding.value === 'utf-8' && encoding.overridden !== true && !bom && isAscii(sample.bytes);
   return {
-    encoding,
+    encoding: asciiSample
+      ? {
+          ...encoding,
+          reason: `${encoding.reason}, in the sample; the first non-ASCII bytes past it decide between UTF-8 and a single-byte code page as the file is read`,
+        }
+      : encoding,
     bom,
     ...(asciiSample ? { asciiSample } : {}),
     lineTerminator,
