@@ -63,6 +63,11 @@ export function buildColumns(input: ColumnsInput): { columns: ColumnInfo[]; warn
       type = { ...type, precision: Math.max(DECIMAL_HEADROOM, type.scale + 1) };
       reason += `; precision widened to ${type.precision} because the sample did not see every row`;
     }
+    if (override === undefined && type.kind === 'integer' && type.size === 'int' && !input.sawEveryRow) {
+      // Likewise for whole numbers: an id or a count past the sample may not fit 32 bits.
+      type = { ...type, size: 'bigint' };
+      reason += '; widened to bigint because the sample did not see every row';
+    }
     if (inferred.warning && override === undefined) warnings.push(`column ${names[c]}: ${inferred.warning}`);
     columns.push({
       index: c,
