@@ -26,6 +26,8 @@ function grown<T extends Int32Array | Uint8Array | Float64Array | BigInt64Array>
   return next;
 }
 
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -144,6 +146,14 @@ export class PackedRowsWriter {
           this.#textLength += digits.length;
           this.#textEnds[this.#stringCount] = this.#textLength;
           this.#strings[this.#stringCount++] = digits;
+          break;
+        }
+        if (value >= MIN_SAFE && value <= MAX_SAFE) {
+          // A safe integer crosses as a number: the database takes it for a bigint column, and
+          // the writer's thread makes no BigInt for it.
+          this.#tags[at] = CellTag.NUMBER;
+          if (this.#numberCount === this.#numbers.length) this.#numbers = grown(this.#numbers, 0);
+          this.#numbers[this.#numberCount++] = Number(value);
           break;
         }
         this.#tags[at] = CellTag.BIGINT;
