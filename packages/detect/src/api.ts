@@ -37,6 +37,8 @@ export interface EncodingChange {
   readonly line: number;
   /** Why, for the load's record. */
   readonly reason: string;
+  /** The format the rest was read with: this encoding, and the reason among its warnings. */
+  readonly format: FormatInfo;
 }
 
 /**

@@ -171,11 +171,7 @@ export async function convertFile(
         ...(options.maxFieldSize ? { maxFieldSize: options.maxFieldSize } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         onEncodingChange: (change) => {
-          format = {
-            ...format,
-            encoding: { ...format.encoding, value: change.encoding, confidence: 0.8, reason: change.reason },
-            warnings: [...format.warnings, change.reason],
-          };
+          format = change.format;
         },
       })) {
         if (record.fields.length !== width || record.unclosedQuote === true) {

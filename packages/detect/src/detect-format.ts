@@ -121,7 +121,8 @@ function documentKind(text: string, wholeFile: boolean): string | undefined {
   if (/^<!doctype html|^<html[\s>]/i.test(head)) return 'an HTML page (often an error page saved by a failed download)';
   if (/^<\?xml[\s?]/i.test(head)) return 'an XML document';
   if (head.startsWith('{') || head.startsWith('[')) {
-    if (wholeFile && typeof parseJson(text) === 'object' && parseJson(text) !== null) return 'a JSON document';
+    const whole = wholeFile ? parseJson(text) : undefined;
+    if (typeof whole === 'object' && whole !== null) return 'a JSON document';
     const lines = text
       .split(/\r\n|\n|\r/, 6)
       .slice(0, 5)

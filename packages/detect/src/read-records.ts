@@ -159,10 +159,16 @@ export async function* readRecordChunks(
         let firstHigh = 0;
         while (chunk[firstHigh]! < 0x80) firstHigh += 1;
         const line = tokenizer.line + tokenizer.pendingLineBreaks + lineAt(chunk, firstHigh) - 1;
+        const reason = `the sample was ASCII only (read as UTF-8), but the bytes from line ${line} on are not UTF-8: ${guess.reason}`;
         options.onEncodingChange?.({
           encoding: guess.encoding,
           line,
-          reason: `the sample was ASCII only (read as UTF-8), but the bytes from line ${line} on are not UTF-8: ${guess.reason}`,
+          reason,
+          format: {
+            ...format,
+            encoding: { ...format.encoding, value: guess.encoding, confidence: 0.8, reason },
+            warnings: [...format.warnings, reason],
+          },
         });
       }
     }

@@ -310,7 +310,15 @@ describe('readRecords', () => {
       expect(out, `chunks of ${size}`).toHaveLength(3002);
       expect(out[3000]).toEqual({ line: 3002, fields: ['3000', 'Café € 5'], raw: '3000,Café € 5' });
       expect(changes).toEqual([
-        { encoding: 'windows-1252', line: 3002, reason: expect.stringContaining('from line 3002 on are not UTF-8') },
+        {
+          encoding: 'windows-1252',
+          line: 3002,
+          reason: expect.stringContaining('from line 3002 on are not UTF-8'),
+          format: expect.objectContaining({
+            encoding: expect.objectContaining({ value: 'windows-1252' }),
+            warnings: [expect.stringContaining('from line 3002 on are not UTF-8')],
+          }),
+        },
       ]);
     }
     // UTF-8 past the sample stays UTF-8; damaged UTF-8 past it still fails with its line.

@@ -295,12 +295,9 @@ class FileLoad {
     counters.rowsRead = rowsRead;
     if (encodingChange !== undefined) {
       // The result's format says what the file was read in, and why.
-      const { encoding, reason } = encodingChange;
-      Object.assign(format, {
-        encoding: { ...format.encoding, value: encoding, confidence: 0.8, reason },
-        warnings: [...format.warnings, reason],
-      });
-      this.#log.warn({ encoding, line: encodingChange.line }, reason);
+      const { encoding, line, reason } = encodingChange;
+      Object.assign(format, { encoding: encodingChange.format.encoding, warnings: encodingChange.format.warnings });
+      this.#log.warn({ encoding, line }, reason);
     }
     await this.#audit.record('stage', tooMany ? 'error' : 'ok', since, {
       rowsRead,

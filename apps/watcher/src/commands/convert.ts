@@ -51,12 +51,14 @@ export async function convertCommand({ ctx, opts }: CommandEnv, inputs: readonly
   else if (outFile !== undefined && !toStdout)
     await mkdir(dirname(resolve(cwd, outFile)), { recursive: true, mode: DIR_MODE });
   // Standard output through the app's sink (scrubbed, waits for a slow reader, stops on a closed pipe).
-  const stdout = new Writable({
-    decodeStrings: false,
-    write(chunk: string | Buffer, _encoding, callback) {
-      out.write(String(chunk)).then(() => callback(), callback);
-    },
-  });
+  const stdout = toStdout
+    ? new Writable({
+        decodeStrings: false,
+        write(chunk: string | Buffer, _encoding, callback) {
+          out.write(String(chunk)).then(() => callback(), callback);
+        },
+      })
+    : undefined;
 
   let converted = 0;
   let failed = 0;
@@ -70,7 +72,7 @@ export async function convertCommand({ ctx, opts }: CommandEnv, inputs: readonly
       const target =
         outFile !== undefined ? resolve(cwd, outFile) : join(resolve(cwd, outDir as string), basename(input));
       try {
-        const result = await convertFile(source, toStdout ? stdout : target, convertOptions);
+        const result = await convertFile(source, stdout ?? target, convertOptions);
         converted++;
         rows += result.rowsWritten;
         rejected += result.rowsRejected;

@@ -99,16 +99,16 @@ export function duplicateKeyReject(
   const keyValues = keys.map((k) => String(values[keyIndex(spec, k)]));
   // Text keys that differ from the first row's but compare equal (SQL Server's collation ignores
   // case and trailing spaces by default): name the text they collided with.
-  const differing = keys.filter(
-    (k, i) =>
-      typeof firstKeys?.[i] === 'string' &&
-      typeof values[keyIndex(spec, k)] === 'string' &&
-      firstKeys[i] !== keyValues[i],
-  );
+  const differing = keys.flatMap((k, i) => {
+    const first = firstKeys?.[i];
+    return typeof first === 'string' && typeof values[keyIndex(spec, k)] === 'string' && first !== keyValues[i]
+      ? [`${k}=${JSON.stringify(first)}`]
+      : [];
+  });
   const collation =
     differing.length === 0
       ? ''
-      : ` as ${differing.map((k) => `${k}=${JSON.stringify(firstKeys?.[keys.indexOf(k)])}`).join(', ')}, equal under the column's collation (SQL Server's default ignores case and trailing spaces)`;
+      : ` as ${differing.join(', ')}, equal under the column's collation (SQL Server's default ignores case and trailing spaces)`;
   return {
     line,
     raw: renderCsvLine(values),
