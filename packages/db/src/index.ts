@@ -27,6 +27,7 @@ export type {
   CallerAuditStep,
   ChangeSummary,
   ColumnDef,
+  ColumnWidening,
   Database,
   DatabaseAuditStep,
   DatabaseOperation,

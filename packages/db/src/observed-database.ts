@@ -8,6 +8,7 @@ import type {
   BackupInfo,
   CallerAuditStep,
   ColumnDef,
+  ColumnWidening,
   Database,
   DatabaseOperation,
   DatabaseOperationName,
@@ -205,6 +206,9 @@ class ObservedLoadSession implements LoadSession {
 
   write(rows: readonly StagedRow[]): Promise<void> {
     return this.#time('session.write', () => this.#session.write(rows));
+  }
+  widen(changes: readonly ColumnWidening[]): Promise<void> {
+    return this.#time('session.widen', () => this.#session.widen(changes));
   }
   validate(): Promise<StagingReport> {
     return this.#time('session.validate', () => this.#session.validate());

@@ -200,6 +200,12 @@ export type LoadOutcome =
       readonly incomingRows: number;
     };
 
+/** One column a load widens ({@link LoadSession.widen}): its name and its new, wider type. */
+export interface ColumnWidening {
+  readonly column: string;
+  readonly type: DbType;
+}
+
 /**
  * A load in progress: rows stream into a private staging table; nothing is visible until
  * {@link LoadSession.commit}, which applies the mode in one short transaction.
@@ -218,6 +224,16 @@ export interface LoadSession {
    * dialect has no such path (call `write` then).
    */
   writeRows?(rows: StagedRows): Promise<void>;
+  /**
+   * Widens staged columns whose type this load sets (a new table, or a replace that gives the
+   * table the file's types) when a value later in the file needs more room than the rows typed
+   * so far showed: `int` → `bigint`, `int`/`bigint` → `decimal`, or a decimal with more digits
+   * (neither its integer digits nor its scale may shrink). Rows staged so far keep their values
+   * exactly; rows written after it, and the committed table, take the wider types. Call it between
+   * writes. Rejects with `DB_OPTION_INVALID` any other change, an unknown column, or a column
+   * whose type an existing table fixes (an append or upsert).
+   */
+  widen(changes: readonly ColumnWidening[]): Promise<void>;
   /** Checks staged rows (duplicate keys, server-side conversion); removes the rows it reports. */
   validate(): Promise<StagingReport>;
   /** Snapshots the live table, applies the load atomically (or holds it) and drops staging. */

@@ -12,12 +12,14 @@ import type {
   BackupInfo,
   ChangeSummary,
   ColumnDef,
+  ColumnWidening,
+  DbType,
   DbValue,
   LoadOutcome,
   Logger,
   RejectedRow,
 } from '../types.js';
-import { renderCsvLine, type ValueChecker } from '../values.js';
+import { assertDbType, formatDbType, renderCsvLine, sameDbType, type ValueChecker } from '../values.js';
 
 // ---- loads: rows -------------------------------------------------------------------------------
 
@@ -311,6 +313,97 @@ export function logOutcome(logger: Logger, table: string, outcome: LoadOutcome):
   } else {
     logger.info({ table, liveRows: outcome.liveRows, incomingRows: outcome.incomingRows }, 'replace held');
   }
+}
+
+// ---- loads: widening ---------------------------------------------------------------------------
+
+/** Integer digits a decimal needs to hold every bigint (-9223372036854775808 has 19). */
+const BIGINT_DIGITS = 19;
+
+/**
+ * Why `from` cannot widen to `to` in a load ({@link LoadSession.widen}), or undefined when it
+ * can: `int` → `bigint`; `int`/`bigint` → `decimal(p,s)` with p − s ≥ 19 (every bigint fits);
+ * `decimal(p,s)` → `decimal(p2,s2)` with s2 ≥ s and p2 − s2 ≥ p − s. Same type: undefined.
+ */
+export function wideningProblem(from: DbType, to: DbType): string | undefined {
+  if (sameDbType(from, to)) return undefined;
+  const change = `${formatDbType(from)} cannot widen to ${formatDbType(to)}`;
+  if (from.kind === 'int' && to.kind === 'bigint') return undefined;
+  if ((from.kind === 'int' || from.kind === 'bigint') && to.kind === 'decimal') {
+    return to.precision - to.scale >= BIGINT_DIGITS
+      ? undefined
+      : `${change}: a decimal that takes integers needs at least ${BIGINT_DIGITS} integer digits (precision − scale ≥ ${BIGINT_DIGITS}, e.g. decimal(38,${Math.min(to.scale, 38 - BIGINT_DIGITS)}))`;
+  }
+  if (from.kind === 'decimal' && to.kind === 'decimal') {
+    if (to.scale < from.scale) return `${change}: the scale may not shrink (${from.scale} → ${to.scale})`;
+    if (to.precision - to.scale < from.precision - from.scale)
+      return `${change}: the integer digits may not shrink (${from.precision - from.scale} → ${to.precision - to.scale})`;
+    return undefined;
+  }
+  return `${change}: a load widens only int → bigint, int or bigint → decimal, and decimal → a decimal with no fewer integer digits and no smaller scale`;
+}
+
+/** A load's spec after {@link LoadSession.widen}, and the indexes of the columns whose type changed. */
+export interface WidenedLoad {
+  readonly spec: NormalizedLoadSpec;
+  readonly changed: readonly number[];
+}
+
+/**
+ * Checks the widenings of a load and returns its spec with the wider types, or undefined when
+ * every change names the type the column already has. `liveColumns`: the live table's columns
+ * when the load appends or upserts into an existing table (their types are the contract there,
+ * so a column it has cannot widen), else undefined. Throws `DB_OPTION_INVALID`; checks every
+ * change before any applies.
+ */
+export function widenedLoad(
+  spec: NormalizedLoadSpec,
+  changes: readonly ColumnWidening[],
+  liveColumns: readonly ColumnDef[] | undefined,
+): WidenedLoad | undefined {
+  const invalid = (what: string): never => {
+    throw new DbError(DbErrorCode.OPTION_INVALID, `Cannot widen ${what}.`);
+  };
+  if (!Array.isArray(changes)) invalid(`the columns of ${spec.table}: pass an array of { column, type }`);
+  const byFold = new Map(spec.columns.map((c, i) => [foldIdentifier(c.name), i]));
+  const live = liveColumns === undefined ? undefined : liveSpelling(liveColumns);
+  const columns = [...spec.columns];
+  const changed: number[] = [];
+  const seen = new Set<number>();
+  for (const change of changes) {
+    const name = String(change.column);
+    const index = byFold.get(foldIdentifier(name));
+    if (index === undefined) {
+      invalid(
+        `column ${JSON.stringify(name)}: ${spec.table} has no such column (${spec.columns.map((c) => c.name).join(', ')}); name a column of the load`,
+      );
+    }
+    const i = index as number;
+    if (seen.has(i)) invalid(`column ${JSON.stringify(name)} twice in one call: name each column once`);
+    seen.add(i);
+    const column = spec.columns[i] as ColumnDef;
+    assertDbType(change.type, column.name);
+    if (sameDbType(column.type, change.type)) continue;
+    const problem = wideningProblem(column.type, change.type);
+    if (problem !== undefined) {
+      invalid(
+        `column ${JSON.stringify(column.name)} of ${spec.table}: ${problem}. Load the file with the column's type set (a type override) instead`,
+      );
+    }
+    if (live?.has(column.name)) {
+      invalid(
+        `column ${JSON.stringify(column.name)} of ${spec.table}: an ${spec.mode} keeps the types of the existing table ref.${spec.table}, where it is ${formatDbType(column.type)}. Alter the table's column to ${formatDbType(change.type)} first, or load the file with mode replace`,
+      );
+    }
+    columns[i] = Object.freeze({
+      name: column.name,
+      type: Object.freeze({ ...change.type }) as DbType,
+      nullable: column.nullable,
+    });
+    changed.push(i);
+  }
+  if (changed.length === 0) return undefined;
+  return { spec: Object.freeze({ ...spec, columns: Object.freeze(columns) }), changed: changed.sort((a, b) => a - b) };
 }
 
 // ---- loads: session lifecycle ------------------------------------------------------------------

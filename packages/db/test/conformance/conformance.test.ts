@@ -851,6 +851,319 @@ for (const dialect of DIALECTS) {
       expect(await readAll(db, table)).toEqual(same(version(4, 54))[dialect]);
     });
 
+    it('widens an int column to bigint in a new table: staged rows and their lines stay, a bigint past 2^53 written after is exact', async () => {
+      const db = await target.open();
+      const table = uniqueTable('widenbig');
+      const columns: ColumnDef[] = [
+        { name: 'id', type: { kind: 'int' }, nullable: false },
+        { name: 'name', type: { kind: 'text' }, nullable: true },
+      ];
+      const session = await db.beginLoad({ table, columns, keyColumns: ['id'] });
+      await session.write(
+        staged([
+          [1, 'one'],
+          [2, 'two'],
+          [1, 'one again'],
+        ]),
+      );
+      await session.widen([{ column: 'ID', type: { kind: 'bigint' } }]);
+      await session.write(
+        staged(
+          [
+            [9007199254740993n, 'past 2^53'],
+            [12345678901, 'eleven digits'],
+            [-9223372036854775808n, 'smallest'],
+          ],
+          5,
+        ),
+      );
+      const report = await session.validate();
+      expect(report.duplicateKeys.map((r) => [r.line, r.column, r.value])).toEqual(same([[4, 'id', '1']])[dialect]);
+      expect(report.conversionErrors).toEqual([]);
+      expect(report.stagedRows).toBe(5);
+      expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 5 });
+      expect((await db.describeTable(table))?.columns).toEqual(
+        same([
+          { name: 'id', type: { kind: 'bigint' }, nullable: false },
+          { name: 'name', type: { kind: 'text' }, nullable: true },
+        ])[dialect],
+      );
+      const rows = (await readAll(db, table)).sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+      expect(rows).toEqual(
+        same([
+          [12345678901n, 'eleven digits'],
+          [1n, 'one'],
+          [9007199254740993n, 'past 2^53'],
+          [-9223372036854775808n, 'smallest'],
+          [2n, 'two'],
+        ])[dialect],
+      );
+    });
+
+    it('widens an int column to decimal(38,2): integers staged before read back as exact decimals, decimal text after, and the table is decimal(38,2)', async () => {
+      const db = await target.open();
+      const table = uniqueTable('widendec');
+      const columns: ColumnDef[] = [
+        { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'rate', type: { kind: 'int' }, nullable: true },
+      ];
+      const session = await db.beginLoad({ table, columns });
+      await session.write(
+        staged([
+          ['A', 5],
+          ['B', -7],
+          ['C', null],
+          ['D', 2147483647],
+        ]),
+      );
+      await session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 38, scale: 2 } }]);
+      await session.write(
+        staged(
+          [
+            ['E', '12.5'],
+            ['F', '-0.01'],
+            ['G', '123456789012345678901234567890123456.78'],
+            ['H', '1.234'],
+            ['I', '3'],
+          ],
+          6,
+        ),
+      );
+      const report = await session.validate();
+      expect(report.conversionErrors.map((r) => [r.line, r.column])).toEqual(same([[9, 'rate']])[dialect]);
+      expect(report.stagedRows).toBe(8);
+      expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 8 });
+      expect(await db.describeTable(table)).toEqual(
+        same({
+          name: table,
+          columns: [columns[0], { name: 'rate', type: { kind: 'decimal', precision: 38, scale: 2 }, nullable: true }],
+          rowCount: 8,
+        })[dialect],
+      );
+      expect(sortRows(await readAll(db, table))).toEqual(
+        same([
+          ['A', '5'],
+          ['B', '-7'],
+          ['C', null],
+          ['D', '2147483647'],
+          ['E', '12.5'],
+          ['F', '-0.01'],
+          ['G', '123456789012345678901234567890123456.78'],
+          ['I', '3'],
+        ])[dialect],
+      );
+    });
+
+    it('widens decimal(20,2) to decimal(24,6) and then decimal(38,6) in a replace of an existing table, snapshotting the old one; a scale that costs integer digits is refused', async () => {
+      const db = await target.open();
+      const table = uniqueTable('widenrep');
+      const narrow: ColumnDef[] = [
+        { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'rate', type: { kind: 'decimal', precision: 20, scale: 2 }, nullable: false },
+      ];
+      await loadRows(db, { table, columns: narrow }, [
+        ['A', '1.25'],
+        ['B', '2'],
+      ]);
+      const session = await db.beginLoad({ table, columns: narrow, keyColumns: ['code'] });
+      await session.write(
+        staged([
+          ['A', '1.5'],
+          ['B', '3.25'],
+        ]),
+      );
+      await session.validate();
+      await session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 24, scale: 6 } }]);
+      // decimal(38,6) would hold 32 integer digits where decimal(24,6) holds 18: 38 is the limit.
+      await session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 38, scale: 6 } }]);
+      await expect(
+        session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 38, scale: 7 } }]),
+      ).rejects.toMatchObject({
+        code: 'DB_OPTION_INVALID',
+        message: expect.stringMatching(/integer digits may not shrink/),
+      });
+      await session.write(staged([['C', '0.123456']], 4));
+      const outcome = await session.commit();
+      expect(outcome).toMatchObject({
+        status: 'applied',
+        mode: 'replace',
+        rowsLoaded: 3,
+        changes: { added: 1, removed: 0, changed: 2, unchanged: 0 },
+      });
+      expect((await db.describeTable(table))?.columns).toEqual(
+        same([narrow[0], { name: 'rate', type: { kind: 'decimal', precision: 38, scale: 6 }, nullable: false }])[
+          dialect
+        ],
+      );
+      expect(sortRows(await readAll(db, table))).toEqual(
+        same([
+          ['A', '1.5'],
+          ['B', '3.25'],
+          ['C', '0.123456'],
+        ])[dialect],
+      );
+      await db.restoreBackup(table, takenBy(outcome));
+      expect(sortRows(await readAll(db, table))).toEqual(
+        same([
+          ['A', '1.25'],
+          ['B', '2'],
+        ])[dialect],
+      );
+    });
+
+    it('refuses a narrowing, a change of kind, a repeated or unknown column with DB_OPTION_INVALID, applies none of a refused call, and the session carries on', async () => {
+      const db = await target.open();
+      const table = uniqueTable('widenbad');
+      await loadRows(db, { table, columns: cols }, [['EUR', 'Euro', 2]]);
+      const before = await tableState(db, table);
+      const columns: ColumnDef[] = [
+        { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'amount', type: { kind: 'decimal', precision: 38, scale: 4 }, nullable: true },
+        { name: 'n', type: { kind: 'int' }, nullable: true },
+        { name: 'big', type: { kind: 'bigint' }, nullable: true },
+      ];
+      const session = await db.beginLoad({ table, columns, force: true });
+      await session.write(staged([['AAA', '1.5', 1, 10n]]));
+      const refused = (changes: Parameters<typeof session.widen>[0], message: RegExp) =>
+        expect(session.widen(changes)).rejects.toMatchObject({
+          code: 'DB_OPTION_INVALID',
+          message: expect.stringMatching(message),
+        });
+      await refused([{ column: 'amount', type: { kind: 'decimal', precision: 38, scale: 2 } }], /scale may not shrink/);
+      await refused([{ column: 'amount', type: { kind: 'decimal', precision: 20, scale: 4 } }], /integer digits/);
+      await refused(
+        [{ column: 'n', type: { kind: 'decimal', precision: 20, scale: 2 } }],
+        /at least 19 integer digits/,
+      );
+      await refused([{ column: 'n', type: { kind: 'text' } }], /int cannot widen to text/);
+      await refused([{ column: 'code', type: { kind: 'text' } }], /cannot widen/);
+      await refused([{ column: 'big', type: { kind: 'int' } }], /bigint cannot widen to int/);
+      await refused([{ column: 'amount', type: { kind: 'decimal', precision: 39, scale: 4 } }], /precision 39/);
+      await refused([{ column: 'nope', type: { kind: 'bigint' } }], /no such column/);
+      await refused(
+        [
+          { column: 'n', type: { kind: 'bigint' } },
+          { column: 'N', type: { kind: 'bigint' } },
+        ],
+        /twice/,
+      );
+      // One refused change refuses the call: n stays int.
+      await refused(
+        [
+          { column: 'n', type: { kind: 'bigint' } },
+          { column: 'amount', type: { kind: 'decimal', precision: 38, scale: 2 } },
+        ],
+        /scale may not shrink/,
+      );
+      await session.widen([{ column: 'n', type: { kind: 'int' } }]); // the same type: nothing to do
+      expect(await tableState(db, table)).toEqual(before);
+      await session.write(
+        staged(
+          [
+            ['BBB', '2', 12345678901, null],
+            ['CCC', null, 3, null],
+          ],
+          3,
+        ),
+      );
+      const report = await session.validate();
+      expect(report.conversionErrors.map((r) => [r.line, r.column])).toEqual(same([[3, 'n']])[dialect]);
+      expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 2 });
+      expect((await db.describeTable(table))?.columns).toEqual(same(columns)[dialect]);
+      expect(sortRows(await readAll(db, table))).toEqual(
+        same([
+          ['AAA', '1.5', 1, 10n],
+          ['CCC', null, 3, null],
+        ])[dialect],
+      );
+    });
+
+    it('refuses to widen a column an upsert or append takes from the existing table, and allows it for a table or column the load creates', async () => {
+      const db = await target.open();
+      const table = uniqueTable('widenups');
+      await loadRows(db, { table, columns: cols }, [['EUR', 'Euro', 2]]);
+      const before = await tableState(db, table);
+      const upsert = await db.beginLoad({ table, columns: cols, mode: 'upsert', keyColumns: ['code'] });
+      await upsert.write(staged([['USD', 'Dollar', 2]]));
+      await expect(upsert.widen([{ column: 'minor', type: { kind: 'bigint' } }])).rejects.toMatchObject({
+        code: 'DB_OPTION_INVALID',
+        message: expect.stringMatching(/upsert keeps the types of the existing table/),
+      });
+      expect(await tableState(db, table)).toEqual(before);
+      await upsert.abort();
+      expect(await tableState(db, table)).toEqual(before);
+
+      // A column the append adds to the table: its type is the load's to set.
+      const wider: ColumnDef[] = [...cols, { name: 'big', type: { kind: 'int' }, nullable: true }];
+      const append = await db.beginLoad({ table, columns: wider, mode: 'append', addMissingColumns: true });
+      await append.write(staged([['GBP', 'Pound', 2, 1]]));
+      await expect(append.widen([{ column: 'minor', type: { kind: 'bigint' } }])).rejects.toMatchObject({
+        code: 'DB_OPTION_INVALID',
+      });
+      await append.widen([{ column: 'big', type: { kind: 'bigint' } }]);
+      await append.write(staged([['JPY', 'Yen', 0, 99999999999n]], 3));
+      expect(await append.commit()).toMatchObject({ status: 'applied', rowsLoaded: 2 });
+      expect((await db.describeTable(table))?.columns.map((c) => c.type.kind)).toEqual(
+        same(['text', 'text', 'int', 'bigint'])[dialect],
+      );
+      expect(sortRows(await readAll(db, table))).toEqual(
+        same([
+          ['EUR', 'Euro', 2, null],
+          ['GBP', 'Pound', 2, 1n],
+          ['JPY', 'Yen', 0, 99999999999n],
+        ])[dialect],
+      );
+
+      // An append that creates its table sets every type.
+      const fresh = uniqueTable('widenapp');
+      const created = await db.beginLoad({ table: fresh, columns: cols, mode: 'append' });
+      await created.widen([{ column: 'minor', type: { kind: 'bigint' } }]);
+      await created.write(staged([['EUR', 'Euro', 4294967296n]]));
+      expect(await created.commit()).toMatchObject({ status: 'applied', rowsLoaded: 1 });
+      expect(await readAll(db, fresh)).toEqual(same([['EUR', 'Euro', 4294967296n]])[dialect]);
+    });
+
+    it('widens after more than 10,000 staged rows (on SQL Server, with a streamed bulk load in flight) and keeps every row', async () => {
+      const db = await target.open();
+      const table = uniqueTable('widenbulk');
+      const columns: ColumnDef[] = [
+        { name: 'id', type: { kind: 'int' }, nullable: false },
+        { name: 'amount', type: { kind: 'int' }, nullable: true },
+      ];
+      const session = await db.beginLoad({ table, columns, keyColumns: ['id'] });
+      const batch = 1000;
+      let line = 2;
+      for (let start = 0; start < 12_000; start += batch) {
+        const rows = Array.from({ length: batch }, (_, i) => [start + i, (start + i) * 3]);
+        await session.write(staged(rows, line));
+        line += batch;
+      }
+      await session.widen([
+        { column: 'id', type: { kind: 'bigint' } },
+        { column: 'amount', type: { kind: 'decimal', precision: 38, scale: 3 } },
+      ]);
+      const after = Array.from({ length: batch }, (_, i) => [
+        10_000_000_000n + BigInt(i),
+        `${i}.${String(i % 1000).padStart(3, '0')}`,
+      ]);
+      await session.write(staged(after, line));
+      const report = await session.validate();
+      expect([report.stagedRows, report.duplicateKeys.length, report.conversionErrors.length]).toEqual(
+        same([13_000, 0, 0])[dialect],
+      );
+      expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 13_000 });
+      const rows = await readAll(db, table);
+      const byId = new Map(rows.map((r) => [String(r[0]), r[1]]));
+      expect(byId.size).toBe(13_000);
+      expect([byId.get('0'), byId.get('11999'), byId.get('10000000000'), byId.get('10000000999')]).toEqual(
+        same(['0', '35997', '0', '999.999'])[dialect],
+      );
+      const expected = new Map<string, DbValue>();
+      for (let i = 0; i < 12_000; i++) expected.set(String(i), String(i * 3));
+      for (const [id, amount] of after) expected.set(String(id), String(amount).replace(/\.?0+$/, '') || '0');
+      expect(byId).toEqual(expected);
+    });
+
     it('records audit events and rejected rows per file', async () => {
       const db = await target.open();
       const fileId = 800_000 + Math.floor(Math.random() * 100_000);

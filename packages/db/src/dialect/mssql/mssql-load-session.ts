@@ -2,7 +2,8 @@
  * A SQL Server load session: `beginLoad` creates a text staging table `[stg].[<table>.<stamp>.<id>]`,
  * `write` bulk-loads rows into it (parameterised INSERT without bulk permission), `validate`
  * converts on the server into typed staging and removes what does not convert and empty or
- * repeated keys, `commit` applies it (see mssql-commit.ts), `abort` drops staging.
+ * repeated keys, `commit` applies it (see mssql-commit.ts), `abort` drops staging. `widen` ends
+ * the open bulk load and alters the staging columns whose staging type changes.
  *
  * Staging: the first batch is bulk-loaded on its own (that is where a missing bulk permission
  * shows, and the session falls back to INSERT); later batches stream into one bulk load per
@@ -24,6 +25,7 @@ import { DbError, DbErrorCode } from '../../errors.js';
 import type { NormalizedLoadSpec } from '../../load-spec.js';
 import type {
   ColumnDef,
+  ColumnWidening,
   DbValue,
   LoadOutcome,
   LoadSession,
@@ -43,6 +45,7 @@ import {
   emptyKeyReject,
   logOutcome,
   SessionGate,
+  widenedLoad,
 } from '../shared-load.js';
 import { rejectsIn } from './mssql-audit.js';
 import type { MssqlClient, MssqlSession, SqlParam } from './mssql-client.js';
@@ -68,6 +71,7 @@ import {
   stagedLinesInRangeSql,
   stagingColumn,
   syncStagingSql,
+  widenStagingSql,
 } from './mssql-sql.js';
 import { countIn, describeIn } from './mssql-tables.js';
 import { conversionReason, mssqlReadValue, mssqlStagingValue, qualified, tediousStagingColumn } from './mssql-types.js';
@@ -130,11 +134,12 @@ export async function beginLoad(client: MssqlClient, normalized: NormalizedLoadS
 class MssqlLoadSession implements LoadSession {
   readonly table: string;
   readonly #client: MssqlClient;
-  readonly #spec: NormalizedLoadSpec;
+  /** The load's spec; its columns change when {@link MssqlLoadSession.widen} widens them. */
+  #spec: NormalizedLoadSpec;
   readonly #staging: string;
   readonly #typed: string;
   readonly #gate: SessionGate;
-  readonly #checks: ValueChecker[];
+  #checks: ValueChecker[];
   readonly #commitId = randomUUID();
   #method: 'bulk' | 'insert' = 'bulk';
   /** Whether a batch was staged by its own bulk load (the permission check). */
@@ -374,6 +379,45 @@ class MssqlLoadSession implements LoadSession {
       }
       await s.execute(fallbackInsertSql(this.#staging, columns.length, chunk.length), params);
     }
+  }
+
+  /**
+   * {@link LoadSession.widen}: ends the open segment's bulk load (its rows are then in staging),
+   * alters the text staging columns whose staging type changes in one transaction, and takes the
+   * wider spec, which the next bulk load's column metadata, the value checks, typed staging and
+   * commit all read. Typed staging is filled again at commit (the session is marked dirty), so
+   * an earlier validate()'s typed staging with the narrower types is never committed.
+   */
+  widen(changes: readonly ColumnWidening[]): Promise<void> {
+    return this.#gate.run(async () => {
+      this.#gate.assertOpen();
+      const spec = this.#spec;
+      const live =
+        spec.mode === 'replace'
+          ? undefined
+          : await this.#client.unit('widen', (s) => describeIn(s, SCHEMAS.live, spec.table), {
+              transaction: false,
+              signal: spec.signal,
+            });
+      const widened = widenedLoad(spec, changes, live);
+      if (widened === undefined) return;
+      await this.#closeSegment();
+      await this.#client.unit(
+        'widen',
+        async (s) => {
+          for (const sql of widenStagingSql(this.#staging, spec.columns, widened.spec.columns, s.engine))
+            await s.execute(sql);
+        },
+        { transaction: true, signal: spec.signal },
+      );
+      this.#spec = widened.spec;
+      this.#checks = widened.spec.columns.map(valueChecker);
+      this.#dirty = true;
+      this.#client.logger.debug(
+        { table: this.table, columns: widened.changed.map((i) => (widened.spec.columns[i] as ColumnDef).name) },
+        'staging widened',
+      );
+    });
   }
 
   validate(): Promise<StagingReport> {

@@ -57,6 +57,7 @@ import {
   updateFileSql,
   upsertInsertSql,
   upsertUpdateSql,
+  widenStagingSql,
 } from './mssql-sql.js';
 import { conversionReason } from './mssql-types.js';
 
@@ -107,6 +108,30 @@ IF OBJECT_ID(N'[refdata].[schema_version]', N'U') IS NULL CREATE TABLE [refdata]
     expect(createTypedSql('cur.1.t', cols)).toBe(
       'CREATE TABLE [stg].[cur.1.t] ([code] NVARCHAR(3) NOT NULL, "rate]x" DECIMAL(38,10) NULL, [day] DATE NULL, [n] INT NULL, [__refdata_line] BIGINT NOT NULL);',
     );
+  });
+
+  it('widens text staging columns whose staging type changes, and only those (keeping them NULL; Babelfish refuses NULL there)', () => {
+    const from: ColumnDef[] = [
+      { name: 'id', type: { kind: 'int' }, nullable: false },
+      { name: 'big', type: { kind: 'bigint' }, nullable: true },
+      { name: 'n', type: { kind: 'int' }, nullable: true },
+      { name: 'rate', type: { kind: 'decimal', precision: 38, scale: 2 }, nullable: true },
+    ];
+    const to: ColumnDef[] = [
+      { name: 'id', type: { kind: 'bigint' }, nullable: false },
+      { name: 'big', type: { kind: 'decimal', precision: 38, scale: 4 }, nullable: true },
+      { name: 'n', type: { kind: 'int' }, nullable: true },
+      { name: 'rate', type: { kind: 'decimal', precision: 38, scale: 6 }, nullable: true },
+    ];
+    expect(widenStagingSql('cur]x.1', from, to)).toEqual([
+      'ALTER TABLE [stg]."cur]x.1" ALTER COLUMN [c0] BIGINT NULL;',
+      'ALTER TABLE [stg]."cur]x.1" ALTER COLUMN [c1] NVARCHAR(64) NULL;',
+    ]);
+    expect(widenStagingSql('cur.1', from, to, 'babelfish')).toEqual([
+      'ALTER TABLE [stg].[cur.1] ALTER COLUMN [c0] BIGINT;',
+      'ALTER TABLE [stg].[cur.1] ALTER COLUMN [c1] NVARCHAR(64);',
+    ]);
+    expect(widenStagingSql('cur.1', from, from)).toEqual([]);
   });
 
   it('finds staged values that do not convert and converts the rest with TRY_CONVERT', () => {

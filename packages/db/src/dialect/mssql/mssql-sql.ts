@@ -155,6 +155,32 @@ export function createStagingSql(name: string, columns: readonly ColumnDef[]): s
   return `CREATE TABLE ${qualified(SCHEMAS.staging, name)} ([line] BIGINT NOT NULL PRIMARY KEY, ${defs.join(', ')});`;
 }
 
+/**
+ * The `ALTER TABLE … ALTER COLUMN` statements that give text staging the staging types of
+ * `to` where they differ from those of `from` (the same columns, some widened): `int` → `bigint`
+ * makes `[cI]` BIGINT, `int`/`bigint` → `decimal` makes it NVARCHAR text (the server writes each
+ * integer as its exact digits); decimal → decimal changes nothing here (both are text) but
+ * typed staging. Staging columns are all NULL, and stay so: SQL Server is told (a column
+ * altered without it takes the session's ANSI_NULL_DFLT setting); Babelfish refuses `NULL` in
+ * `ALTER COLUMN` ("not currently supported") and keeps the column's nullability, as PostgreSQL's
+ * `ALTER COLUMN … TYPE` does.
+ */
+export function widenStagingSql(
+  staging: string,
+  from: readonly ColumnDef[],
+  to: readonly ColumnDef[],
+  engine: MssqlEngine = 'sqlserver',
+): readonly string[] {
+  const nullable = engine === 'sqlserver' ? ' NULL' : '';
+  return to.flatMap((c, i) => {
+    const before = from[i];
+    const type = mssqlStagingType(c.type);
+    return before === undefined || mssqlStagingType(before.type) === type
+      ? []
+      : [`ALTER TABLE ${qualified(SCHEMAS.staging, staging)} ALTER COLUMN [${stagingColumn(i)}] ${type}${nullable};`];
+  });
+}
+
 /** The condition "some staged text value does not convert", or undefined when no column needs converting. */
 export function conversionFailureCondition(
   columns: readonly ColumnDef[],

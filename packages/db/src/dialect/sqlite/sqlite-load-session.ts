@@ -1,13 +1,15 @@
 /**
  * An SQLite load session: `beginLoad` creates a staging table `"stg.<table>.<pid>.<id>"`, `write`
- * stages batches (one short write transaction each), `validate` removes empty and repeated keys,
- * `commit` applies it (see sqlite-commit.ts), `abort` drops staging.
+ * stages batches (one short write transaction each), `widen` rebuilds staging with wider column
+ * types, `validate` removes empty and repeated keys, `commit` applies it (see sqlite-commit.ts),
+ * `abort` drops staging.
  */
 import { randomBytes } from 'node:crypto';
 import { DbError, DbErrorCode } from '../../errors.js';
 import type { NormalizedLoadSpec } from '../../load-spec.js';
 import type {
   ColumnDef,
+  ColumnWidening,
   DbValue,
   LoadOutcome,
   LoadSession,
@@ -28,18 +30,21 @@ import {
   firstMisfit,
   logOutcome,
   SessionGate,
+  widenedLoad,
 } from '../shared-load.js';
 import { rejectsIn } from './sqlite-audit.js';
 import { CACHE_KIB, type SqliteClient, STAGING_CACHE_KIB, useCache } from './sqlite-client.js';
 import { applyLoad } from './sqlite-commit.js';
 import type { SqliteConnection, SqliteStatement } from './sqlite-driver.js';
 import {
+  copyRowsKeepingRowidSql,
   createTableSql,
   deleteLineSql,
   dropTableSql,
   duplicateKeysSql,
   liveTableName,
   nullKeysSql,
+  renameTableSql,
   stagingInsertSql,
   stagingTableName,
 } from './sqlite-sql.js';
@@ -106,14 +111,15 @@ async function dropOrphans(client: SqliteClient): Promise<void> {
 class SqliteLoadSession implements LoadSession {
   readonly table: string;
   readonly #client: SqliteClient;
-  readonly #spec: NormalizedLoadSpec;
+  /** The load's spec; its columns change when {@link SqliteLoadSession.widen} widens them. */
+  #spec: NormalizedLoadSpec;
   readonly #staging: string;
   readonly #rowid: string;
   readonly #gate: SessionGate;
-  readonly #checks: ValueChecker[];
+  #checks: ValueChecker[] = [];
   /** True when every value of a row fits: the per-value checks are then skipped. */
-  readonly #fitsRow: (values: readonly DbValue[], offset: number) => boolean;
-  readonly #binders: (((value: DbValue) => SqliteBindValue) | undefined)[];
+  #fitsRow: (values: readonly DbValue[], offset: number) => boolean = () => false;
+  #binders: (((value: DbValue) => SqliteBindValue) | undefined)[] = [];
   /** Rows write() set aside because a value does not fit its column; reported by validate(). */
   #conversionErrors: RejectedRow[] = [];
   readonly #rowsPerInsert: number;
@@ -136,13 +142,18 @@ class SqliteLoadSession implements LoadSession {
       () => this.#drop(),
       (p) => client.track(p),
     );
-    this.#checks = spec.columns.map(stagingValueChecker);
-    this.#fitsRow = stagingRowCheck(spec.columns);
-    this.#binders = spec.columns.map((c) => sqliteBinder(c.type));
+    this.#useColumns(spec.columns);
     this.#rowsPerInsert = Math.max(
       1,
       Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_INSERT / (spec.columns.length + 1))),
     );
+  }
+
+  /** Builds the value checks and binders of the staging write for `columns`. */
+  #useColumns(columns: readonly ColumnDef[]): void {
+    this.#checks = columns.map(stagingValueChecker);
+    this.#fitsRow = stagingRowCheck(columns);
+    this.#binders = columns.map((c) => sqliteBinder(c.type));
   }
 
   #insert(conn: SqliteConnection, rows: number): SqliteStatement<SqliteBindValue[]> {
@@ -251,6 +262,58 @@ class SqliteLoadSession implements LoadSession {
           }
           throw err;
         });
+    });
+  }
+
+  /**
+   * {@link LoadSession.widen}: SQLite cannot change a column's declared type, so staging is
+   * rebuilt in one write transaction — a new table with the wider declared types, every row
+   * copied with its rowid (its line), the old table dropped and the new one renamed to the
+   * staging name. An INTEGER copied into a `TEXT_DECIMAL` column becomes its exact decimal text
+   * (`5` → `'5'`, minimal form); `int` → `bigint` keeps the INTEGER values as they are.
+   */
+  widen(changes: readonly ColumnWidening[]): Promise<void> {
+    return this.#gate.run(async () => {
+      this.#gate.assertOpen();
+      const spec = this.#spec;
+      const live =
+        spec.mode === 'replace'
+          ? undefined
+          : await this.#client.tx('widen', (conn) => describeIn(conn, liveTableName(spec.table)), {
+              write: false,
+              signal: spec.signal,
+            });
+      const widened = widenedLoad(spec, changes, live);
+      if (widened === undefined) return;
+      const columns = widened.spec.columns;
+      const rebuilt = `${this.#staging}.widened`;
+      await this.#client.tx(
+        'widen',
+        (conn) => {
+          useCache(conn, CACHE_KIB);
+          conn.exec(dropTableSql(rebuilt));
+          conn.exec(createTableSql(rebuilt, columns));
+          conn.exec(
+            copyRowsKeepingRowidSql(
+              this.#staging,
+              rebuilt,
+              columns.map((c) => c.name),
+              this.#rowid,
+            ),
+          );
+          conn.exec(dropTableSql(this.#staging));
+          conn.exec(renameTableSql(rebuilt, this.#staging));
+        },
+        { write: true, signal: spec.signal },
+      );
+      // The cached INSERTs name the dropped table; checks and binders follow the new types.
+      this.#inserts.clear();
+      this.#spec = widened.spec;
+      this.#useColumns(columns);
+      this.#client.logger.debug(
+        { table: this.table, columns: widened.changed.map((i) => (columns[i] as ColumnDef).name) },
+        'staging widened',
+      );
     });
   }
 
