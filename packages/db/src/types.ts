@@ -227,10 +227,12 @@ export interface LoadSession {
   /**
    * Widens staged columns whose type this load sets (a new table, or a replace that gives the
    * table the file's types) when a value later in the file needs more room than the rows typed
-   * so far showed: `int` → `bigint`, `int`/`bigint` → `decimal`, or a decimal with more digits
-   * (neither its integer digits nor its scale may shrink). Rows staged so far keep their values
-   * exactly; rows written after it, and the committed table, take the wider types. Call it between
-   * writes. Rejects with `DB_OPTION_INVALID` any other change, an unknown column, or a column
+   * so far showed: `int` → `bigint`, `int`/`bigint` → a `decimal` that holds every such value, or
+   * a decimal to one with no smaller precision and no smaller scale. Rows staged so far keep their
+   * values exactly; rows written after it, and the committed table, take the wider types. A larger
+   * scale at the same precision holds fewer integer digits (`decimal(38,4)` → `decimal(38,6)`):
+   * a staged value that no longer fits is set aside and reported by `validate()` as a conversion
+   * error, as a written one would be. Call it between writes. Rejects with `DB_OPTION_INVALID` any other change, an unknown column, or a column
    * whose type an existing table fixes (an append or upsert).
    */
   widen(changes: readonly ColumnWidening[]): Promise<void>;

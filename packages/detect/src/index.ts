@@ -42,3 +42,4 @@ export type {
 } from './types.js';
 export { DEFAULT_NULL_TOKENS, ENCODINGS, LINE_TERMINATORS, UNCLOSED_QUOTE_REASON } from './types.js';
 export { createValueParser, formatCanonical } from './value-parser.js';
+export { widenedType } from './widen-type.js';

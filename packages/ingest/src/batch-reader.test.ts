@@ -57,6 +57,57 @@ describe('readBatches', () => {
     expect(batches[0]?.rejects[0]).toMatchObject({ line: 2, raw: 'x0', column: 'n', value: 'x0' });
   });
 
+  it('widens a widenable column at the first number that needs it, in a batch of its own, and rejects text', async () => {
+    const { dir } = await setup();
+    // Lines 2–4 fit 32 bits; line 5 needs 64; line 6 needs a decimal; line 8 is no number.
+    const path = await csv(dir, 'w.csv', 'n,t\n1,a\n2,b\n3,c\n12345678901,d\n2.25,e\n4,f\nn/a,g\n5,h\n');
+    const format = await detectFormat(path);
+    const plan: ConversionPlan = {
+      fieldCount: 2,
+      nullTokens: [''],
+      columns: [
+        { name: 'n', source: 0, type: intColumn, nullable: true, widenable: true },
+        { name: 't', source: 1, type: { kind: 'text', maxLength: 100 }, nullable: true },
+      ],
+    };
+    const { batches, end } = await drain(readBatches({ path, format, plan, batchSize: 100 }));
+    expect(batches.map((b) => [b.rows.rows, b.rejects.length, b.rowsRead])).toEqual([
+      [3, 0, 3],
+      [1, 0, 4],
+      [3, 1, 8],
+    ]);
+    expect(batches[0]?.widened).toBeUndefined();
+    expect(batches[1]?.widened).toEqual([
+      { kind: 'widen', index: 0, type: { kind: 'integer', size: 'bigint' }, line: 5, value: '12345678901' },
+    ]);
+    expect(batches[2]?.widened).toEqual([
+      {
+        kind: 'widen',
+        index: 0,
+        type: { kind: 'decimal', precision: 38, scale: 2, decimalSeparator: '.', groupSeparator: '' },
+        line: 6,
+        value: '2.25',
+      },
+    ]);
+    expect(unpackRows(batches[1]?.rows as PackedRows).map((r) => r.values[0])).toEqual([12345678901]); // safe-range bigints cross as numbers
+    expect(unpackRows(batches[2]?.rows as PackedRows).map((r) => r.values[0])).toEqual(['2.25', '4', '5']);
+    expect(batches[2]?.rejects[0]).toMatchObject({ line: 8, column: 'n', value: 'n/a' });
+    expect(end.rowsRead).toBe(8);
+  });
+
+  it('never widens a column whose type is fixed (a live table or a declared type)', async () => {
+    const { dir } = await setup();
+    const path = await csv(dir, 'f.csv', 'n\n1\n12345678901\n2.5\n');
+    const format = await detectFormat(path);
+    const plan: ConversionPlan = {
+      fieldCount: 1,
+      nullTokens: [''],
+      columns: [{ name: 'n', source: 0, type: intColumn, nullable: true }],
+    };
+    const { batches } = await drain(readBatches({ path, format, plan, batchSize: 100 }));
+    expect(batches.map((b) => [b.rows.rows, b.rejects.length, b.widened])).toEqual([[1, 2, undefined]]);
+  });
+
   it('stops between batches when the signal aborts', async () => {
     const { dir } = await setup();
     const path = await csv(dir, 'n.csv', `n\n${Array.from({ length: 100 }, (_, i) => String(i)).join('\n')}\n`);

@@ -10,7 +10,7 @@ import type { EncodingChange, FormatInfo, SourceRecord } from '@refdata/detect';
 import { readRecordChunks } from '@refdata/detect';
 import type { ConversionPlan } from './column-plan.js';
 import { type PackedRows, PackedRowsWriter } from './packed-rows.js';
-import { RowConverter } from './row-converter.js';
+import { RowConverter, type Widening } from './row-converter.js';
 
 /** What a batch reader needs; plain data, so it can be handed to a worker thread. @internal */
 export interface ReaderConfig {
@@ -31,6 +31,8 @@ export interface EncodedBatch {
   readonly rowsRead: number;
   /** Bytes read from the file so far. */
   readonly bytesRead: number;
+  /** Columns to widen before this batch's rows are staged (its rows need the wider types). */
+  readonly widened?: readonly Widening[];
 }
 
 /** The end of a read: the whole file's hash and size. @internal */
@@ -143,23 +145,41 @@ export async function* readBatches(
         encodingChange = change;
       },
     };
+    // Widenings met since the last batch: they travel with the next one, whose rows need them.
+    let widened: Widening[] = [];
+    const batch = (): EncodedBatch => {
+      const b = { rows: out.take(), rejects, rowsRead, bytesRead: bytes, ...(widened.length > 0 ? { widened } : {}) };
+      rejects = [];
+      widened = [];
+      return b;
+    };
     // Records come a chunk at a time (one asynchronous step per chunk, not per record).
     for await (const records of readRecordChunks(counted, config.format, options)) {
       for (let i = 0; i < records.length; i++) {
         rowsRead++;
-        const bad = converter.convert(records[i] as SourceRecord, out);
-        if (bad !== undefined) rejects.push(bad);
+        const record = records[i] as SourceRecord;
+        let result = converter.convert(record, out);
+        while (result !== undefined && 'kind' in result) {
+          // Rows converted so far keep the narrower type: they go in a batch of their own first.
+          if (out.rows > 0 || rejects.length > 0) {
+            rowsRead--;
+            yield batch();
+            rowsRead++;
+            signal?.throwIfAborted();
+          }
+          converter.widen(result.index, result.type);
+          widened.push(result);
+          result = converter.convert(record, out);
+        }
+        if (result !== undefined) rejects.push(result);
         // Bad rows flush a batch too, so a file of nothing but bad rows never piles up in memory.
         if (out.full || rejects.length === batchSize) {
-          yield { rows: out.take(), rejects, rowsRead, bytesRead: bytes };
+          yield batch();
           signal?.throwIfAborted();
-          rejects = [];
         }
       }
     }
-    if (out.rows > 0 || rejects.length > 0) {
-      yield { rows: out.take(), rejects, rowsRead, bytesRead: bytes };
-    }
+    if (out.rows > 0 || rejects.length > 0 || widened.length > 0) yield batch();
     for (;;) {
       signal?.throwIfAborted();
       const chunk = await source.next();

@@ -19,6 +19,12 @@ export interface PlannedColumn {
   readonly maxLength?: number;
   /** False: a NULL is a bad row. */
   readonly nullable: boolean;
+  /**
+   * True when the load sets this numeric column's type from the file's sample (a new table, or
+   * a replace that retypes it, without a declared type): a later number that needs more room
+   * widens the column instead of being rejected.
+   */
+  readonly widenable?: boolean;
 }
 
 /** Everything the converter needs; structured-cloneable. @internal */
@@ -27,6 +33,8 @@ export interface ConversionPlan {
   readonly fieldCount: number;
   readonly columns: readonly PlannedColumn[];
   readonly nullTokens: readonly string[];
+  /** The file's decimal separator (its decimal columns'), for an integer column widened to a decimal. @default '.' */
+  readonly decimalSeparator?: '.' | ',';
 }
 
 /** The load's column set and how the file fills it. @internal */
@@ -108,12 +116,20 @@ export function planColumns(input: PlanInput): ColumnPlan {
 
   const columns: ColumnDef[] = [];
   const planned: PlannedColumn[] = [];
+  const explicit = new Set(Object.keys(input.columnTypeOverrides ?? {}).map(lower));
+  const declared = (c: ColumnInfo): boolean =>
+    explicit.has(lower(c.name)) ||
+    explicit.has(lower(c.rawName)) ||
+    explicit.has(String(c.index)) ||
+    overrides.has(lower(c.name));
   const fromFile = (c: ColumnInfo): void => {
     const key = keys.has(lower(c.name));
     const override = overrides.get(lower(c.name));
     const type = override ?? dbTypeFor(c.type, { key });
     columns.push({ name: c.name, type, nullable: !key });
-    planned.push(plannedColumn(c.name, c.index, type, c.type, !key));
+    const column = plannedColumn(c.name, c.index, type, c.type, !key);
+    // A type the sample chose may widen; one the caller declared is the contract.
+    planned.push(!declared(c) && isNumeric(type) ? { ...column, widenable: true } : column);
   };
   const fromLive = (d: ColumnDef, file: ColumnInfo | undefined): void => {
     if (file === undefined && !d.nullable) {
@@ -133,15 +149,9 @@ export function planColumns(input: PlanInput): ColumnPlan {
   if (live === undefined) {
     for (const c of format.columns) fromFile(c);
   } else if (mode === 'replace') {
-    const explicit = new Set(Object.keys(input.columnTypeOverrides ?? {}).map(lower));
     for (const c of format.columns) {
       const matched = liveByName.get(lower(c.name));
-      const retype =
-        explicit.has(lower(c.name)) ||
-        explicit.has(lower(c.rawName)) ||
-        explicit.has(String(c.index)) ||
-        overrides.has(lower(c.name));
-      if (matched !== undefined && !retype) fromLive(matched, c);
+      if (matched !== undefined && !declared(c)) fromLive(matched, c);
       else if (matched !== undefined || schemaDrift === 'add') fromFile(c);
       else ignored.push(c.name);
     }
@@ -178,9 +188,18 @@ export function planColumns(input: PlanInput): ColumnPlan {
     keyColumns,
     addMissingColumns: schemaDrift === 'add' && added.length > 0,
     drift: { added, missing, ignored },
-    conversion: { fieldCount: format.columns.length, columns: planned, nullTokens: format.nullTokens },
+    conversion: {
+      fieldCount: format.columns.length,
+      columns: planned,
+      nullTokens: format.nullTokens,
+      decimalSeparator: format.columns.some((c) => c.type.kind === 'decimal' && c.type.decimalSeparator === ',')
+        ? ','
+        : '.',
+    },
   };
 }
+
+const isNumeric = (type: DbType): boolean => type.kind === 'int' || type.kind === 'bigint' || type.kind === 'decimal';
 
 function plannedColumn(
   name: string,

@@ -5,8 +5,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Database, LoadMode, LoadSession, Logger, RejectedRow } from '@refdata/db';
-import type { FormatInfo } from '@refdata/detect';
+import type { ColumnWidening, Database, DbType, LoadMode, LoadSession, Logger, RejectedRow } from '@refdata/db';
+import type { ColumnInfo, FormatInfo } from '@refdata/detect';
 import { detectFormat } from '@refdata/detect';
 import type { EventEmitter } from 'eventemitter3';
 import { AuditTrail } from './audit-trail.js';
@@ -18,6 +18,8 @@ import { IngestErrorCode } from './errors.js';
 import { unpackFlat, unpackRows } from './packed-rows.js';
 import { type ProgressCounters, ProgressMeter } from './progress-meter.js';
 import { rejectsToCsv } from './rejects-csv.js';
+import type { Widening } from './row-converter.js';
+import { dbTypeFor } from './type-map.js';
 import { assertTypeOverridesKnown } from './type-overrides.js';
 
 /** Longest time the staging loop keeps the event loop to itself (timers wait for it). */
@@ -123,6 +125,9 @@ class FileLoad {
   #timer: NodeJS.Timeout | undefined;
   /** The parse worker, started with the load so that its startup overlaps detection. */
   #worker: ParseWorker | undefined;
+  /** Columns widened during the load, for the audit, and each one's type now. */
+  readonly #widenings: { column: string; from: string; to: string; line: number }[] = [];
+  readonly #typeNow = new Map<string, DbType>();
 
   constructor(ctx: IngestContext, req: IngestRequest) {
     this.#ctx = ctx;
@@ -280,6 +285,9 @@ class FileLoad {
             );
           }
         }
+        if (!tooMany && batch.widened !== undefined) {
+          await session.widen(this.#widened(format, plan, batch.widened));
+        }
         if (!tooMany && batch.rows.rows > 0) {
           const count = batch.rows.rows;
           // The flat form where the dialect takes it (no object and array per row).
@@ -300,6 +308,7 @@ class FileLoad {
       this.#log.warn({ encoding, line }, reason);
     }
     await this.#audit.record('stage', tooMany ? 'error' : 'ok', since, {
+      ...(this.#widenings.length > 0 ? { widened: this.#widenings } : {}),
       rowsRead,
       rowsStaged: tooMany ? 0 : counters.rowsLoaded,
       rowsRejected: counters.rowsRejected,
@@ -311,6 +320,29 @@ class FileLoad {
     });
     if (tooMany) throw this.#tooManyRejects(plan.maxErrors);
     return { session, sha256, bytes };
+  }
+
+  /**
+   * The database types of columns the file's later numbers widen, recorded: the format the result
+   * reports takes the wider column types, with a warning and a log line for each.
+   */
+  #widened(format: FormatInfo, plan: PlannedLoad, widenings: readonly Widening[]): ColumnWidening[] {
+    const changes: ColumnWidening[] = [];
+    for (const w of widenings) {
+      const planned = plan.conversion.columns[w.index];
+      const from = plan.columns[w.index];
+      if (planned === undefined || from === undefined) continue;
+      const type = dbTypeFor(w.type, { key: plan.keyColumns.includes(planned.name) });
+      const before = this.#typeNow.get(planned.name) ?? from.type;
+      this.#typeNow.set(planned.name, type);
+      const note = `column ${planned.name} widened from ${typeLabel(before)} to ${typeLabel(type)} at line ${w.line} (${JSON.stringify(w.value.slice(0, 60))}): the type was inferred from a sample that ended before that line`;
+      this.#widenings.push({ column: planned.name, from: typeLabel(before), to: typeLabel(type), line: w.line });
+      this.#log.warn({ column: planned.name, from: typeLabel(before), to: typeLabel(type), line: w.line }, note);
+      const columns = format.columns.map((c): ColumnInfo => (c.index === planned.source ? { ...c, type: w.type } : c));
+      Object.assign(format, { columns, warnings: [...format.warnings, note] });
+      changes.push({ column: planned.name, type });
+    }
+    return changes;
   }
 
   /** Duplicate keys and values the database refused become rejects too; past `maxErrors` the file fails. */
@@ -480,4 +512,9 @@ class FileLoad {
 interface PlannedLoad extends ColumnPlan {
   readonly mode: LoadMode;
   readonly maxErrors: number;
+}
+
+/** A database type as SQL writes it, for messages: `INT`, `DECIMAL(38,6)`. */
+function typeLabel(type: DbType): string {
+  return type.kind === 'decimal' ? `DECIMAL(${type.precision},${type.scale})` : type.kind.toUpperCase();
 }

@@ -3,13 +3,27 @@
  * rejected row naming the column that did not fit and why.
  */
 import type { DbValue, RejectedRow } from '@refdata/db';
-import type { SourceRecord, ValueParser } from '@refdata/detect';
-import { createValueParser, UNCLOSED_QUOTE_REASON } from '@refdata/detect';
+import type { ColumnType, SourceRecord, ValueParser } from '@refdata/detect';
+import { createValueParser, UNCLOSED_QUOTE_REASON, widenedType } from '@refdata/detect';
 import type { ConversionPlan } from './column-plan.js';
 import type { PackedRowsWriter } from './packed-rows.js';
 
 /** Why a text value holding U+0000 is rejected. @internal */
 export const NUL_REASON = 'text holds a NUL character (a zero byte, U+0000): the file may be corrupt; remove the byte';
+
+/**
+ * A number that needs a wider type than its column has (see `widenedType`): the column is widened
+ * before the record is converted again. @internal
+ */
+export interface Widening {
+  readonly kind: 'widen';
+  /** Index of the planned column. */
+  readonly index: number;
+  readonly type: ColumnType;
+  /** The record's line and the value that needed it. */
+  readonly line: number;
+  readonly value: string;
+}
 
 /**
  * Converts records into packed rows (`width` values per row), or into rejected rows with the
@@ -20,6 +34,11 @@ export class RowConverter {
   readonly #fieldCount: number;
   readonly #sources: Int32Array;
   readonly #parsers: (ValueParser | undefined)[];
+  /** The converter type of each column (wider after {@link RowConverter.widen}). */
+  readonly #types: ColumnType[];
+  readonly #widenable: boolean[];
+  readonly #decimalSeparator: '.' | ',';
+  readonly #nullTokenList: readonly string[];
   /** Text columns: the cell unchanged unless it is a null token (the contract of `createValueParser`), without a parser call. */
   readonly #plainText: boolean[];
   readonly #nullTokens: ReadonlySet<string>;
@@ -34,6 +53,10 @@ export class RowConverter {
     this.#fieldCount = plan.fieldCount;
     this.#sources = Int32Array.from(plan.columns.map((c) => c.source));
     this.#parsers = plan.columns.map((c) => (c.source < 0 ? undefined : createValueParser(c.type, plan.nullTokens)));
+    this.#types = plan.columns.map((c) => c.type);
+    this.#widenable = plan.columns.map((c) => c.widenable === true);
+    this.#decimalSeparator = plan.decimalSeparator ?? '.';
+    this.#nullTokenList = plan.nullTokens;
     this.#plainText = plan.columns.map((c) => c.type.kind === 'text');
     this.#nullTokens = new Set(plan.nullTokens);
     this.#longestNullToken = plan.nullTokens.reduce((max, t) => Math.max(max, t.length), -1);
@@ -43,10 +66,10 @@ export class RowConverter {
   }
 
   /**
-   * Appends the record as a row of `out` and returns undefined, or returns why it is rejected
-   * (leaving `out` as it was).
+   * Appends the record as a row of `out` and returns undefined, or returns why it is rejected, or
+   * the wider type a widenable column needs for it (leaving `out` as it was in both cases).
    */
-  convert(record: SourceRecord, out: PackedRowsWriter): RejectedRow | undefined {
+  convert(record: SourceRecord, out: PackedRowsWriter): RejectedRow | Widening | undefined {
     const fields = record.fields;
     if (fields.length !== this.#fieldCount) {
       return {
@@ -83,6 +106,13 @@ export class RowConverter {
         } else {
           const parsed = parser(raw);
           if (!parsed.ok) {
+            const wider = this.#widenable[i]
+              ? widenedType(this.#types[i] as ColumnType, raw, { decimalSeparator: this.#decimalSeparator })
+              : undefined;
+            if (wider !== undefined) {
+              out.dropRow();
+              return { kind: 'widen', index: i, type: wider, line: record.line, value: raw };
+            }
             return this.#reject(record, i, raw, parsed.reason, out);
           }
           value = parsed.value;
@@ -110,6 +140,12 @@ export class RowConverter {
     }
     out.endRow(record.line);
     return undefined;
+  }
+
+  /** Column `index` takes `type` (a wider numeric type) for the records that follow. */
+  widen(index: number, type: ColumnType): void {
+    this.#types[index] = type;
+    this.#parsers[index] = createValueParser(type, this.#nullTokenList);
   }
 
   /** Drops the row begun in `out` and describes why column `i` rejects it. */

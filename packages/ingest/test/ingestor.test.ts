@@ -268,6 +268,73 @@ describe('Ingestor (facade on SQLite)', () => {
     expect((await readAll(db, 'units')).map((r) => r[1])).toEqual(['1', '1000', '0.001']);
   });
 
+  describe('numbers past the type sample', () => {
+    // 2 sampled rows: the types are a guess for the rest of the file.
+    const ids = 'id,rate,qty\n1,1.25,3\n2,0.5,4\n';
+
+    it("widens a new table's column at the first number that needs it (an integer column to a decimal, more decimals) and records it", async () => {
+      const { db, ingestor, dir } = await setup({ typeSampleRows: 2 });
+      const path = await csv(dir, 'fx.csv', `${ids}12345678901,0.123456,5\n4,2,6.5\n5,-1.1,7\n`);
+      const result = await ingestor.ingest(path, { fileId: 5 });
+      expect(result.rowsLoaded).toBe(5);
+      expect(result.rowsRejected).toBe(0);
+      expect((await db.describeTable('fx'))?.columns.map((c) => c.type)).toEqual([
+        { kind: 'bigint' },
+        { kind: 'decimal', precision: 38, scale: 6 },
+        { kind: 'decimal', precision: 38, scale: 1 },
+      ]);
+      expect(await readAll(db, 'fx')).toEqual([
+        [1n, '1.25', '3'],
+        [2n, '0.5', '4'],
+        [12345678901n, '0.123456', '5'],
+        [4n, '2', '6.5'],
+        [5n, '-1.1', '7'],
+      ]);
+      expect(result.format.columns.map((c) => c.type.kind)).toEqual(['integer', 'decimal', 'decimal']);
+      expect(result.format.warnings.join('\n')).toMatch(
+        /column rate widened from DECIMAL\(38,2\) to DECIMAL\(38,6\) at line 4/,
+      );
+      // Integer columns typed from a sample are 64-bit from the start (detection widens them).
+      expect(result.format.warnings.join('\n')).toMatch(/column qty widened from BIGINT to DECIMAL\(38,1\) at line 5/);
+      expect(result.format.warnings.join('\n')).not.toMatch(/column id/);
+      const stage = (await db.listAudit(5)).find((a) => a.step === 'stage');
+      expect(stage?.details).toMatchObject({
+        widened: [
+          { column: 'rate', from: 'DECIMAL(38,2)', to: 'DECIMAL(38,6)', line: 4 },
+          { column: 'qty', from: 'BIGINT', to: 'DECIMAL(38,1)', line: 5 },
+        ],
+      });
+    });
+
+    it('keeps rejecting what no number type holds, and never widens a live table or a declared type', async () => {
+      const { db, ingestor, dir } = await setup({ typeSampleRows: 2 });
+      const bad = await csv(dir, 'bad.csv', `${ids}3,n/a,5\n`);
+      await expect(ingestor.ingest(bad)).rejects.toMatchObject({
+        code: 'INGEST_TOO_MANY_REJECTS',
+        rejects: [{ line: 4, column: 'rate', value: 'n/a' }],
+      });
+      await ingestor.ingest(await csv(dir, 'fx.csv', ids));
+      // The live table's types are the contract of every later load into it.
+      const wider = await csv(dir, 'fx.csv', `${ids}3,0.125,5\n`);
+      await expect(ingestor.ingest(wider)).rejects.toMatchObject({
+        code: 'INGEST_TOO_MANY_REJECTS',
+        rejects: [{ line: 4, column: 'rate', value: '0.125' }],
+      });
+      // A declared type is the contract too.
+      const declared = await csv(dir, 'declared.csv', `${ids}3,0.125,5\n`);
+      await expect(
+        ingestor.ingest(declared, {
+          format: {
+            columnTypes: {
+              rate: { kind: 'decimal', precision: 10, scale: 2, decimalSeparator: '.', groupSeparator: '' },
+            },
+          },
+        }),
+      ).rejects.toMatchObject({ code: 'INGEST_TOO_MANY_REJECTS', rejects: [{ line: 4, column: 'rate' }] });
+      expect(await db.describeTable('declared')).toBeUndefined();
+    });
+  });
+
   it("takes the mode and keys from the dataset's configuration", async () => {
     const { db, ingestor, dir } = await setup();
     await db.setDataset({ table: 'rates', mode: 'upsert', keyColumns: ['code'], typeOverrides: {} });

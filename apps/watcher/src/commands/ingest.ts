@@ -198,6 +198,8 @@ export async function ingestCommand({ ctx, opts }: CommandEnv, file: string): Pr
       );
       if (r.changes !== null) out.line(`  changes: +${r.changes.added} −${r.changes.removed} ~${r.changes.changed}`);
       if (r.snapshot !== null) out.line(`  previous contents saved as snapshot ${r.snapshot}`);
+      // What the load decided on the way (an encoding switch, a widened column) is worth a look.
+      for (const w of r.format.warnings) out.note(`  ${out.paint.yellow('warning')} ${w}`);
     } else if (r.status === 'duplicate') {
       out.line(`${out.paint.yellow('duplicate')} ${name}: ${target} unchanged.`);
       if (r.message !== undefined) out.note(`  ${operatorText(r.message, audience)}`);

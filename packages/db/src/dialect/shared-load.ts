@@ -317,30 +317,47 @@ export function logOutcome(logger: Logger, table: string, outcome: LoadOutcome):
 
 // ---- loads: widening ---------------------------------------------------------------------------
 
-/** Integer digits a decimal needs to hold every bigint (-9223372036854775808 has 19). */
-const BIGINT_DIGITS = 19;
+/** Integer digits a decimal needs to hold every value of an integer type. */
+const INTEGER_DIGITS = { int: 10, bigint: 19 } as const;
 
 /**
  * Why `from` cannot widen to `to` in a load ({@link LoadSession.widen}), or undefined when it
- * can: `int` → `bigint`; `int`/`bigint` → `decimal(p,s)` with p − s ≥ 19 (every bigint fits);
- * `decimal(p,s)` → `decimal(p2,s2)` with s2 ≥ s and p2 − s2 ≥ p − s. Same type: undefined.
+ * can: `int` → `bigint`; `int`/`bigint` → `decimal(p,s)` with p − s ≥ 10 / 19 (every value
+ * fits); `decimal(p,s)` → `decimal(p2,s2)` with p2 ≥ p and s2 ≥ s. Same type: undefined.
  */
 export function wideningProblem(from: DbType, to: DbType): string | undefined {
   if (sameDbType(from, to)) return undefined;
   const change = `${formatDbType(from)} cannot widen to ${formatDbType(to)}`;
   if (from.kind === 'int' && to.kind === 'bigint') return undefined;
   if ((from.kind === 'int' || from.kind === 'bigint') && to.kind === 'decimal') {
-    return to.precision - to.scale >= BIGINT_DIGITS
+    const need = INTEGER_DIGITS[from.kind];
+    return to.precision - to.scale >= need
       ? undefined
-      : `${change}: a decimal that takes integers needs at least ${BIGINT_DIGITS} integer digits (precision − scale ≥ ${BIGINT_DIGITS}, e.g. decimal(38,${Math.min(to.scale, 38 - BIGINT_DIGITS)}))`;
+      : `${change}: a decimal that takes ${from.kind} values needs at least ${need} integer digits (precision − scale ≥ ${need}, e.g. decimal(38,${Math.min(to.scale, 38 - need)}))`;
   }
   if (from.kind === 'decimal' && to.kind === 'decimal') {
     if (to.scale < from.scale) return `${change}: the scale may not shrink (${from.scale} → ${to.scale})`;
-    if (to.precision - to.scale < from.precision - from.scale)
-      return `${change}: the integer digits may not shrink (${from.precision - from.scale} → ${to.precision - to.scale})`;
+    if (to.precision < from.precision)
+      return `${change}: the precision may not shrink (${from.precision} → ${to.precision})`;
     return undefined;
   }
-  return `${change}: a load widens only int → bigint, int or bigint → decimal, and decimal → a decimal with no fewer integer digits and no smaller scale`;
+  return `${change}: a load widens only int → bigint, int or bigint → decimal, and decimal → a decimal with no smaller precision and no smaller scale`;
+}
+
+/**
+ * The integer digits a widening from `from` to `to` takes from staged decimals, as the most a
+ * staged value may now have, or undefined when every staged value still fits (a larger scale at
+ * the same precision, as `decimal(38,4)` → `decimal(38,6)`, holds fewer integer digits).
+ */
+export function shrunkIntegerDigits(from: DbType, to: DbType): number | undefined {
+  if (from.kind !== 'decimal' || to.kind !== 'decimal') return undefined;
+  const after = to.precision - to.scale;
+  return after < from.precision - from.scale ? after : undefined;
+}
+
+/** Why a staged decimal with more than `maxInt` integer digits no longer fits its widened column. */
+export function shrunkDigitsProblem(column: ColumnDef, maxInt: number): string {
+  return `has more than the ${maxInt} integer digits of ${formatDbType(column.type)}, the type its column was widened to for a later value with more decimals; declare the column's type`;
 }
 
 /** A load's spec after {@link LoadSession.widen}, and the indexes of the columns whose type changed. */

@@ -954,7 +954,7 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('widens decimal(20,2) to decimal(24,6) and then decimal(38,6) in a replace of an existing table, snapshotting the old one; a scale that costs integer digits is refused', async () => {
+    it('widens decimal(20,2) to decimal(24,6) and then decimal(38,6) in a replace of an existing table, snapshotting the old one; a smaller precision is refused', async () => {
       const db = await target.open();
       const table = uniqueTable('widenrep');
       const narrow: ColumnDef[] = [
@@ -974,13 +974,12 @@ for (const dialect of DIALECTS) {
       );
       await session.validate();
       await session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 24, scale: 6 } }]);
-      // decimal(38,6) would hold 32 integer digits where decimal(24,6) holds 18: 38 is the limit.
       await session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 38, scale: 6 } }]);
       await expect(
-        session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 38, scale: 7 } }]),
+        session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 30, scale: 6 } }]),
       ).rejects.toMatchObject({
         code: 'DB_OPTION_INVALID',
-        message: expect.stringMatching(/integer digits may not shrink/),
+        message: expect.stringMatching(/precision may not shrink/),
       });
       await session.write(staged([['C', '0.123456']], 4));
       const outcome = await session.commit();
@@ -1011,6 +1010,41 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('sets aside staged decimals whose integer digits a larger scale at precision 38 no longer holds, reported by validate', async () => {
+      const db = await target.open();
+      const table = uniqueTable('widendig');
+      const columns: ColumnDef[] = [
+        { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'rate', type: { kind: 'decimal', precision: 38, scale: 2 }, nullable: true },
+      ];
+      const session = await db.beginLoad({ table, columns, keyColumns: ['code'] });
+      // 35 integer digits fit decimal(38,2) (36), not decimal(38,6) (32).
+      await session.write(
+        staged([
+          ['A', '12345678901234567890123456789012345.5'],
+          ['B', '-1.25'],
+          ['C', null],
+          ['D', '-12345678901234567890123456789012.5'],
+        ]),
+      );
+      await session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 38, scale: 6 } }]);
+      await session.write(staged([['E', '0.123456']], 6));
+      const report = await session.validate();
+      expect(report.conversionErrors.map((r) => [r.line, r.column, r.value])).toEqual([
+        [2, 'rate', '12345678901234567890123456789012345.5'],
+      ]);
+      expect(report.stagedRows).toBe(4);
+      expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 4 });
+      expect(sortRows(await readAll(db, table))).toEqual(
+        same([
+          ['B', '-1.25'],
+          ['C', null],
+          ['D', '-12345678901234567890123456789012.5'],
+          ['E', '0.123456'],
+        ])[dialect],
+      );
+    });
+
     it('refuses a narrowing, a change of kind, a repeated or unknown column with DB_OPTION_INVALID, applies none of a refused call, and the session carries on', async () => {
       const db = await target.open();
       const table = uniqueTable('widenbad');
@@ -1030,9 +1064,16 @@ for (const dialect of DIALECTS) {
           message: expect.stringMatching(message),
         });
       await refused([{ column: 'amount', type: { kind: 'decimal', precision: 38, scale: 2 } }], /scale may not shrink/);
-      await refused([{ column: 'amount', type: { kind: 'decimal', precision: 20, scale: 4 } }], /integer digits/);
       await refused(
-        [{ column: 'n', type: { kind: 'decimal', precision: 20, scale: 2 } }],
+        [{ column: 'amount', type: { kind: 'decimal', precision: 20, scale: 4 } }],
+        /precision may not shrink/,
+      );
+      await refused(
+        [{ column: 'n', type: { kind: 'decimal', precision: 11, scale: 2 } }],
+        /at least 10 integer digits/,
+      );
+      await refused(
+        [{ column: 'big', type: { kind: 'decimal', precision: 20, scale: 2 } }],
         /at least 19 integer digits/,
       );
       await refused([{ column: 'n', type: { kind: 'text' } }], /int cannot widen to text/);

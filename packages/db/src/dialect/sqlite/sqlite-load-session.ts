@@ -30,6 +30,9 @@ import {
   firstMisfit,
   logOutcome,
   SessionGate,
+  shrunkDigitsProblem,
+  shrunkIntegerDigits,
+  type WidenedLoad,
   widenedLoad,
 } from '../shared-load.js';
 import { rejectsIn } from './sqlite-audit.js';
@@ -39,6 +42,7 @@ import type { SqliteConnection, SqliteStatement } from './sqlite-driver.js';
 import {
   copyRowsKeepingRowidSql,
   createTableSql,
+  decimalDigitsOverSql,
   deleteLineSql,
   dropTableSql,
   duplicateKeysSql,
@@ -303,6 +307,7 @@ class SqliteLoadSession implements LoadSession {
           );
           conn.exec(dropTableSql(this.#staging));
           conn.exec(renameTableSql(rebuilt, this.#staging));
+          this.#setAsideShrunk(conn, spec.columns, widened);
         },
         { write: true, signal: spec.signal },
       );
@@ -315,6 +320,30 @@ class SqliteLoadSession implements LoadSession {
         'staging widened',
       );
     });
+  }
+
+  /**
+   * A larger scale at the same precision holds fewer integer digits: staged rows whose decimal
+   * no longer fits are removed from staging and reported by validate(), as write() does.
+   */
+  #setAsideShrunk(conn: SqliteConnection, before: readonly ColumnDef[], widened: WidenedLoad): void {
+    const columns = widened.spec.columns;
+    const names = columns.map((c) => c.name);
+    const readers = columns.map((c) => sqliteReader(c.type));
+    const del = conn.prepare(deleteLineSql(this.#staging, this.#rowid));
+    for (const i of widened.changed) {
+      const column = columns[i] as ColumnDef;
+      const maxInt = shrunkIntegerDigits((before[i] as ColumnDef).type, column.type);
+      if (maxInt === undefined) continue;
+      const sql = decimalDigitsOverSql(this.#staging, this.#rowid, column.name, names, maxInt);
+      for (const raw of conn.prepare(sql).raw(true).safeIntegers(true).all() as unknown[][]) {
+        const values = readers.map((r, k) => r(raw[k + 1]));
+        const line = Number(raw[0]);
+        this.#conversionErrors.push(conversionReject(line, values, column, i, shrunkDigitsProblem(column, maxInt)));
+        this.#stagedRows -= del.run(raw[0]).changes;
+        this.#dirty = true;
+      }
+    }
   }
 
   validate(): Promise<StagingReport> {

@@ -233,6 +233,21 @@ export function nullKeysSql(
   return `SELECT ${rowidAlias} AS line, ${columns.map(q).join(', ')} FROM ${q(staging)} WHERE ${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')} ORDER BY ${rowidAlias}`;
 }
 
+/**
+ * Staged rows (line first, then every column) whose decimal text in `column` has more than
+ * `maxInt` integer digits: `-0.5` has none, `-100.25` three (canonical text has no leading zeros).
+ */
+export function decimalDigitsOverSql(
+  staging: string,
+  rowidAlias: string,
+  column: string,
+  columns: readonly string[],
+  maxInt: number,
+): string {
+  const c = q(column);
+  return `SELECT ${rowidAlias} AS line, ${columns.map(q).join(', ')} FROM ${q(staging)} WHERE ${c} IS NOT NULL AND length(ltrim(substr(${c}, 1, instr(${c} || '.', '.') - 1), '-0')) > ${Math.trunc(maxInt)} ORDER BY ${rowidAlias}`;
+}
+
 /** `DELETE FROM staging WHERE rowid = ?`. */
 export function deleteLineSql(staging: string, rowidAlias: string): string {
   return `DELETE FROM ${q(staging)} WHERE ${rowidAlias} = ?`;
