@@ -47,6 +47,15 @@ export function looksLikeSeparator(r: SourceRecord): boolean {
   return /^([^\p{L}\p{N}\s])\1{2,}$/u.test(text);
 }
 
+/**
+ * A DOS end-of-file mark: a last line of only Ctrl-Z (0x1A), which `copy /a`, old editors and
+ * some mainframe and ERP exports append to text files. It is no data.
+ * @internal
+ */
+export function isEndOfFileMark(r: SourceRecord): boolean {
+  return r.fields.length === 1 && /^\x1a+[\t ]*$/.test(r.fields[0]!);
+}
+
 /** Where the table ends in `records`, and why (undefined when it runs to the end). @internal */
 export interface FooterFound {
   /** Index of the first record after the table (records.length when nothing is cut). */
@@ -72,10 +81,16 @@ export function findFooter(
 ): FooterFound {
   let end = records.length;
   while (end > from && isBlank(records[end - 1]!)) end -= 1;
-  let footerFrom = end;
-  while (footerFrom > from && looksLikeNote(records[footerFrom - 1]!, width)) footerFrom -= 1;
   let reason: string | undefined;
   let what: string | undefined;
+  if (end > from && isEndOfFileMark(records[end - 1]!)) {
+    end -= 1;
+    what = 'a DOS end-of-file mark (Ctrl-Z, 0x1A)';
+    reason = `line ${records[end]!.line} is ${what} after the table`;
+    while (end > from && isBlank(records[end - 1]!)) end -= 1;
+  }
+  let footerFrom = end;
+  while (footerFrom > from && looksLikeNote(records[footerFrom - 1]!, width)) footerFrom -= 1;
   if (footerFrom < end) {
     what = `notes (${excerpt(records[footerFrom]!)})`;
     // Leave blank lines just above the notes out of the table too.

@@ -211,6 +211,25 @@ describe('detectFormat', () => {
     expect(repeated.footer.reason).toContain('the header repeats on line 4');
   });
 
+  it('takes a DOS end-of-file mark (Ctrl-Z) after the last line for a footer, in the sample and in the tail', async () => {
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const small = await detectFormat(enc('code,name\r\nA,x\r\nB,y\r\n\x1a'));
+    expect(small.footer.value).toBe(1);
+    expect(small.footer.reason).toBe('line 4 is a DOS end-of-file mark (Ctrl-Z, 0x1A) after the table');
+    expect(small.columns.map((c) => c.name)).toEqual(['code', 'name']);
+    // After notes, and after a blank line, it is cut with them.
+    const notes = await detectFormat(enc('code,name,n\nA,x,1\nB,y,2\nSource: a survey of 2024\n\n\x1a\x1a'));
+    expect(notes.footer.value).toBe(3);
+    const big = Array.from({ length: 5000 }, (_, i) => `K${i},${i},2024-01-02`).join('\r\n');
+    const tail = await detectFormat(enc(`code,amount,day\r\n${big}\r\n\x1a`), { sampleBytes: 4096 });
+    expect(tail.sample.wholeFile).toBe(false);
+    expect(tail.footer.value).toBe(1);
+    expect(tail.footer.reason).toContain('a DOS end-of-file mark (Ctrl-Z, 0x1A)');
+    // Inside a row it is data (the loader sees it); only a line of its own is the mark.
+    const inside = await detectFormat(enc('code,name\nA,x\nB,\x1a\n'));
+    expect(inside.footer.value).toBe(0);
+  });
+
   it('does not split on colons that belong to times, URLs or ports', async () => {
     const enc = (t: string) => new TextEncoder().encode(t);
     const times = await detectFormat(enc('start,end\n15:02:37,15:02:38\n09:00:00,17:30:00\n'));

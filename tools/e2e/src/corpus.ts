@@ -397,6 +397,21 @@ export const CORPUS: readonly CorpusCase[] = [
       ],
     },
   },
+  {
+    id: 'E08',
+    name: 'dos_eof_mark.csv',
+    input: 'CRLF lines ending in a DOS end-of-file mark (Ctrl-Z, 0x1A) on a line of its own',
+    bytes: enc('code,name\r\nA,alpha\r\nB,beta\r\n\x1a'),
+    why: 'Legacy exports (`copy /a`, mainframe and ERP tools) end text files with Ctrl-Z: it is no row. It is left out as a footer line, recorded in the detect step and shown as a warning.',
+    expect: {
+      outcome: 'archived',
+      table: 'dos_eof_mark',
+      rows: [
+        ['A', 'alpha'],
+        ['B', 'beta'],
+      ],
+    },
+  },
   // ------------------------------------------------------------------ quoting
   {
     id: 'Q01',
@@ -1074,6 +1089,18 @@ export const CORPUS: readonly CorpusCase[] = [
     bytes: lines('code,name', ...Array.from({ length: 30 }, (_, i) => `A${i},New York ${i}`)),
     why: 'Commas split every row into 2 fields; spaces would give a ragged 3: read as commas.',
     expect: { outcome: 'archived', table: 'spaces_in_values', columns: ['code', 'name'], rowCount: 30 },
+  },
+  {
+    id: 'G08',
+    name: 'late_wide_rates.csv',
+    input: '1,200 rates with 4 decimals, then one with 8 (past the 1,000 rows types are inferred from)',
+    bytes: lines(
+      'code,rate',
+      ...Array.from({ length: 1200 }, (_, i) => `C${i},${(i % 90) + 1}.${String(1000 + (i % 9000)).slice(-4)}`),
+      'BTC,0.00001234',
+    ),
+    why: 'Types come from a sample; a later number that needs more room widens its new column (here DECIMAL(38,4) → DECIMAL(38,8)) instead of failing the file. The widening is a warning in the log and recorded in the stage step.',
+    expect: { outcome: 'archived', table: 'late_wide_rates', columns: ['code', 'rate'], rowCount: 1201 },
   },
 ];
 
