@@ -53,6 +53,7 @@ export function looksLikeSeparator(r: SourceRecord): boolean {
  * @internal
  */
 export function isEndOfFileMark(r: SourceRecord): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Ctrl-Z is the mark looked for.
   return r.fields.length === 1 && /^\x1a+[\t ]*$/.test(r.fields[0]!);
 }
 
