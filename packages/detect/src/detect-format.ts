@@ -12,7 +12,7 @@ import { DetectError, DetectErrorCode } from './errors.js';
 import { tailFooter } from './footer.js';
 import { DEFAULT_MAX_FIELD_SIZE, DEFAULT_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS, validateOptions } from './options.js';
 import { decidePadding } from './padding.js';
-import { countLines, filledRecord, hasTrailingBlankField, isBlank } from './rows.js';
+import { countLines, filledRecord, hasTrailingBlankField, isBlank, withoutTrailingField } from './rows.js';
 import { readSample, type Sample } from './sample.js';
 import { detectStructure } from './structure.js';
 import { type Dialect, tokenize } from './tokenizer.js';
@@ -313,10 +313,12 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     headerRecords.length > 0 ? records.indexOf(headerRecords[headerRecords.length - 1]!) + 1 : headerStart;
   const dataEnd = structure.footerStart ?? records.length;
   const width = structure.width;
-  const dataRecords = records
-    .slice(dataStartIndex, dataEnd)
-    .filter((r) => !isBlank(r))
-    .map((r) => filledRecord(r, width, structure.fillFrom));
+  const dataSlice = records.slice(dataStartIndex, dataEnd).filter((r) => !isBlank(r));
+  // Rows with a stray final delimiter are typed as the reader yields them: without that field.
+  const trailing = dataSlice.filter((r) => hasTrailingBlankField(r, width)).length;
+  const dataRecords = dataSlice.map((r) =>
+    hasTrailingBlankField(r, width) ? withoutTrailingField(r, width) : filledRecord(r, width, structure.fillFrom),
+  );
   const fitting = dataRecords.filter((r) => r.fields.length === width);
   const typed = fitting.length > sampleRows ? fitting.slice(0, sampleRows) : fitting;
   // Without a null in the sample a column is non-nullable only when the sample saw every row.
@@ -344,13 +346,12 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
       `the ${dialect.quote} on line ${line} is never closed; it is read as a literal character (check that line)`,
     );
   }
-  const trailing = dataRecords.filter((r) => hasTrailingBlankField(r, width)).length;
   if (trailing > 0) {
     warnings.push(
       `${trailing} sampled data row(s) end with one extra empty field (a stray final delimiter); it is dropped`,
     );
   }
-  const off = dataRecords.filter((r) => r.fields.length !== width).length - trailing;
+  const off = dataRecords.filter((r) => r.fields.length !== width).length;
   if (off > 0) warnings.push(`${off} of ${dataRecords.length} sampled data rows do not have ${width} fields`);
 
   const headerDecision = decision(

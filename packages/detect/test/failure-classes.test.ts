@@ -36,6 +36,10 @@ describe('failure classes of real files, in shapes the rules were not tuned on',
     expect(every.format.columns).toHaveLength(4);
     expect(every.rejects).toEqual([]);
     expect(every.out[1]).toBe('1,item 1,1.5,');
+    // Rows with the stray delimiter are typed as they are read: a text value there keeps the column text.
+    const typed = await convert(`id,price\n${lines(12, (i) => `${i},${i}.5`)}\n13,n.a.,\n`);
+    expect(typed.format.columns.map((c) => c.type.kind)).toEqual(['integer', 'text']);
+    expect(typed.out.at(-1)).toBe('13,n.a.');
   });
 
   it("reads values quoted with ' (with '' inside) without their quotes", async () => {
