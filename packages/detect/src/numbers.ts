@@ -23,9 +23,15 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
+/** Largest exponent read (`1e+40`): past it a value has more digits than any decimal column holds. */
+const MAX_EXPONENT = 40;
+
 /**
  * Parses `text` as a decimal written with the given separators, or returns null.
- * Grouping must be regular (1–3 leading digits, then groups of exactly 3).
+ * Grouping must be regular (1–3 leading digits, then groups of exactly 3). An exponent with an
+ * explicit sign (`1.5E-05`, `1.1406e+06`: how Excel, R and Python write very small and large
+ * numbers) gives the exact decimal it stands for (`0.000015`, `1140600`); one without a sign
+ * (`12E3`) is no number, as product or room codes are written so.
  * @internal
  */
 export function parseDecimalParts(text: string, decimalSeparator: string, groupSeparator: string): DecimalParts | null {
@@ -64,14 +70,17 @@ export function parseDecimalParts(text: string, decimalSeparator: string, groupS
   if (grouped) intRaw = intRaw.split(groupSeparator).join('');
   let fraction = '';
   let hasPoint = false;
-  if (i < len) {
-    if (text[i] !== decimalSeparator) return null;
+  if (i < len && text[i] === decimalSeparator) {
     hasPoint = true;
     i += 1;
     const fracStart = i;
     while (i < len && isDigit(text.charCodeAt(i))) i += 1;
-    if (i !== len) return null;
     fraction = text.slice(fracStart, i);
+  }
+  let exponent: number | undefined;
+  if (i < len) {
+    exponent = signedExponent(text, i);
+    if (exponent === undefined || grouped) return null;
   }
   if (intRaw === '' && fraction === '') return null;
   let z = 0;
@@ -79,7 +88,37 @@ export function parseDecimalParts(text: string, decimalSeparator: string, groupS
   const leadingZeros = z > 0;
   let integer = intRaw.slice(z);
   if (integer === '0') integer = '';
+  if (exponent !== undefined) {
+    // Move the point: the digits as written, `exponent` places to the right (left when negative).
+    const digits = integer + fraction;
+    const point = integer.length + exponent;
+    if (point <= 0) {
+      fraction = '0'.repeat(-point) + digits;
+      integer = '';
+    } else if (point >= digits.length) {
+      integer = digits + '0'.repeat(point - digits.length);
+      fraction = '';
+    } else {
+      integer = digits.slice(0, point);
+      fraction = digits.slice(point);
+    }
+    integer = integer.replace(/^0+/, '');
+    hasPoint = fraction !== '';
+  }
   return { negative, integer, fraction, leadingZeros, grouped, hasPoint };
+}
+
+/** The exponent of `e+06` / `E-05` at `text[i]` to the end, or undefined (no sign, no digits, or too large). */
+function signedExponent(text: string, i: number): number | undefined {
+  const e = text.charCodeAt(i);
+  const sign = text.charCodeAt(i + 1);
+  if ((e !== 101 && e !== 69) || (sign !== 43 && sign !== 45)) return undefined;
+  const from = i + 2;
+  let j = from;
+  while (j < text.length && isDigit(text.charCodeAt(j))) j += 1;
+  if (j !== text.length || j === from || j - from > 3) return undefined;
+  const value = Number(text.slice(from));
+  return value > MAX_EXPONENT ? undefined : sign === 45 ? -value : value;
 }
 
 /** The canonical text of decimal parts: `-?\d+(\.\d+)?`, scale as written, no negative zero. @internal */

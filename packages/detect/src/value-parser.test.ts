@@ -27,6 +27,33 @@ describe('createValueParser', () => {
     expect(parse('12.0')).toMatchObject({ ok: false });
   });
 
+  it('reads a decimal written with a signed exponent (Excel, R, Python) as the exact decimal it stands for', () => {
+    const dec = (scale: number, decimalSeparator: '.' | ',' = '.'): ColumnType => ({
+      kind: 'decimal',
+      precision: 38,
+      scale,
+      decimalSeparator,
+      groupSeparator: '',
+    });
+    const parse = createValueParser(dec(6), ['']);
+    expect(parse('1.5E-05')).toEqual({ ok: true, value: '0.000015' });
+    expect(parse('1.1406e+06')).toEqual({ ok: true, value: '1140600' });
+    expect(parse('-2.5e-1')).toEqual({ ok: true, value: '-0.25' });
+    expect(parse('1e+05')).toEqual({ ok: true, value: '100000' });
+    expect(parse('0.00120E+03')).toEqual({ ok: true, value: '1.20' });
+    expect(parse('0e+00')).toEqual({ ok: true, value: '0' });
+    expect(createValueParser(dec(6, ','), [''])('1,5E-05')).toEqual({ ok: true, value: '0.000015' });
+    // More decimals than the column's scale: does not fit, as any other decimal.
+    expect(parse('1.5E-07')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('does not fit DECIMAL(38,6)'),
+    });
+    // No sign (a code such as 12E3), no digits, or an exponent past 40: no number.
+    for (const text of ['12E3', '1.5e', '1.5E+', 'E+05', '1.5E+041', '1.5E+41', '1,000E+03', '1.5E-05x']) {
+      expect(parse(text), text).toMatchObject({ ok: false });
+    }
+  });
+
   it('reads bigint exactly beyond 2^53', () => {
     const parse = createValueParser({ kind: 'integer', size: 'bigint' }, ['']);
     expect(parse('9007199254740993')).toEqual({ ok: true, value: 9007199254740993n });

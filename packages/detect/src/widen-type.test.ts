@@ -31,6 +31,9 @@ describe('widenedType', () => {
   it('gives a decimal the scale a value needs, keeping its separators', () => {
     expect(widenedType(dec(2), '1.12345')).toEqual(dec(5));
     expect(widenedType(dec(2, ',', '.'), '1.234,567')).toEqual(dec(3, ',', '.'));
+    // Excel writes small rates with an exponent: 1.5E-05 needs 6 decimals.
+    expect(widenedType(dec(4), '1.5E-05')).toEqual(dec(6));
+    expect(widenedType(int, '1.1406e+06')).toEqual(dec(0));
   });
 
   it('leaves values that fit, and anything a number type cannot hold exactly', () => {

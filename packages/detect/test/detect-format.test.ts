@@ -230,6 +230,19 @@ describe('detectFormat', () => {
     expect(inside.footer.value).toBe(0);
   });
 
+  it('types numbers written with a signed exponent as exact decimals, and codes such as 12E3 as text', async () => {
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const format = await detectFormat(
+      enc('code,rate,amount,part\nA,1.5E-05,932.67,12E3\nB,0.25,368625,13E4\nC,3,1.1406e+06,1E5\n'),
+    );
+    expect(format.columns.map((c) => c.type)).toEqual([
+      { kind: 'text', maxLength: 1 },
+      { kind: 'decimal', precision: 7, scale: 6, decimalSeparator: '.', groupSeparator: '' },
+      { kind: 'decimal', precision: 9, scale: 2, decimalSeparator: '.', groupSeparator: '' },
+      { kind: 'text', maxLength: 4 },
+    ]);
+  });
+
   it('does not split on colons that belong to times, URLs or ports', async () => {
     const enc = (t: string) => new TextEncoder().encode(t);
     const times = await detectFormat(enc('start,end\n15:02:37,15:02:38\n09:00:00,17:30:00\n'));
