@@ -73,13 +73,14 @@ describe.skipIf(MSSQL_URL === undefined)('exact values across dialects (live eng
     // 12,000 rows (past SQL Server's 10,000-row bulk loads) fit INT and DECIMAL(38,2); then an
     // 11-digit id, a rate with 6 decimals and a quantity with a fraction.
     const early = Array.from({ length: 12_000 }, (_, i) => `${i + 1},${(i % 100) + 0.25},${i % 7}`).join('\n');
-    await writeFile(file, `id,rate,qty\n${early}\n12345678901,0.123456,2.5\n12001,1.5,3\n`);
+    // Then a rate Excel wrote with an exponent, which needs a seventh decimal.
+    await writeFile(file, `id,rate,qty\n${early}\n12345678901,0.123456,2.5\n12001,1.5,3\n12002,1.5E-07,4\n`);
     const exports: string[] = [];
     for (const db of [undefined, mssql]) {
       const env = ws.env({ LOG_LEVEL: 'warn', ...(db === undefined ? {} : { REFDATA_DB: db }) });
       const ingested = await runCli(['ingest', file, '--table', 'late_numbers'], { cwd: ws.dir, env });
       expect(ingested.code, ingested.stderr + ingested.stdout).toBe(0);
-      expect(ingested.stdout).toMatch(/^loaded 12,?002 rows into ref.late_numbers .*0 rejected/);
+      expect(ingested.stdout).toMatch(/^loaded 12,?003 rows into ref.late_numbers .*0 rejected/);
       expect(ingested.stderr).toMatch(/column rate widened from DECIMAL\(38,2\) to DECIMAL\(38,6\) at line 12002/);
       const exported = await runCli(['export', 'late_numbers'], { cwd: ws.dir, env });
       expect(exported.code, exported.stderr).toBe(0);
@@ -87,6 +88,6 @@ describe.skipIf(MSSQL_URL === undefined)('exact values across dialects (live eng
     }
     expect(exports[1]).toBe(exports[0]);
     expect(exports[0]).toMatch(/^id,rate,qty\n1,0.25,0\n/);
-    expect(exports[0]).toContain('\n12345678901,0.123456,2.5\n12001,1.5,3\n');
+    expect(exports[0]).toContain('\n12345678901,0.123456,2.5\n12001,1.5,3\n12002,0.00000015,4\n');
   });
 });
