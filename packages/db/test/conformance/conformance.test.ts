@@ -1045,6 +1045,45 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('applies widenings before a commit without validate(), keeping the decimals a larger scale no longer holds with the file', async () => {
+      const db = await target.open();
+      const table = uniqueTable('widennov');
+      const fileId = 800_000 + Math.floor(Math.random() * 100_000);
+      const columns: ColumnDef[] = [
+        { name: 'code', type: { kind: 'text', maxLength: 3 }, nullable: false },
+        { name: 'rate', type: { kind: 'decimal', precision: 38, scale: 2 }, nullable: true },
+        { name: 'n', type: { kind: 'int' }, nullable: true },
+      ];
+      const session = await db.beginLoad({ table, columns, fileId });
+      await session.write(
+        staged([
+          ['A', '12345678901234567890123456789012345.5', 1],
+          ['B', '-1.25', 2],
+        ]),
+      );
+      await session.widen([
+        { column: 'rate', type: { kind: 'decimal', precision: 38, scale: 6 } },
+        { column: 'n', type: { kind: 'bigint' } },
+      ]);
+      await session.write(staged([['C', '0.123456', 12345678901n]], 4));
+      await session.widen([{ column: 'rate', type: { kind: 'decimal', precision: 38, scale: 7 } }]);
+      await session.write(staged([['D', '0.0000001', 3]], 5));
+      expect(await session.commit()).toMatchObject({ status: 'applied', rowsLoaded: 3 });
+      expect((await db.listRejects(fileId)).map((r) => [r.line, r.column])).toEqual([[2, 'rate']]);
+      expect((await db.describeTable(table))?.columns.map((c) => c.type)).toEqual([
+        { kind: 'text', maxLength: 3 },
+        { kind: 'decimal', precision: 38, scale: 7 },
+        { kind: 'bigint' },
+      ]);
+      expect(sortRows(await readAll(db, table))).toEqual(
+        same([
+          ['B', '-1.25', 2n],
+          ['C', '0.123456', 12345678901n],
+          ['D', '0.0000001', 3n],
+        ])[dialect],
+      );
+    });
+
     it('refuses a narrowing, a change of kind, a repeated or unknown column with DB_OPTION_INVALID, applies none of a refused call, and the session carries on', async () => {
       const db = await target.open();
       const table = uniqueTable('widenbad');

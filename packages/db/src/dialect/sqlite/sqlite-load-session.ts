@@ -32,7 +32,6 @@ import {
   SessionGate,
   shrunkDigitsProblem,
   shrunkIntegerDigits,
-  type WidenedLoad,
   widenedLoad,
 } from '../shared-load.js';
 import { rejectsIn } from './sqlite-audit.js';
@@ -130,6 +129,13 @@ class SqliteLoadSession implements LoadSession {
   readonly #inserts = new Map<number, SqliteStatement<SqliteBindValue[]>>();
   /** Rows were written since the last validate(). */
   #dirty = false;
+  /**
+   * The columns staging's declared types were created with. widen() changes `#spec` at once but
+   * rebuilds staging only when a column's storage changes (an integer column becoming a decimal:
+   * INTEGER to TEXT affinity); other widenings (`int` → `bigint`, a decimal's digits) store the
+   * same values the same way, so one rebuild at validate() serves them all.
+   */
+  #stagedColumns: readonly ColumnDef[];
   /** Rows in staging: counted as they are written and removed, so no COUNT(*) scans the table. */
   #stagedRows = 0;
   /** This session holds the background checkpointer. */
@@ -146,6 +152,7 @@ class SqliteLoadSession implements LoadSession {
       () => this.#drop(),
       (p) => client.track(p),
     );
+    this.#stagedColumns = spec.columns;
     this.#useColumns(spec.columns);
     this.#rowsPerInsert = Math.max(
       1,
@@ -271,10 +278,9 @@ class SqliteLoadSession implements LoadSession {
 
   /**
    * {@link LoadSession.widen}: SQLite cannot change a column's declared type, so staging is
-   * rebuilt in one write transaction — a new table with the wider declared types, every row
-   * copied with its rowid (its line), the old table dropped and the new one renamed to the
-   * staging name. An INTEGER copied into a `TEXT_DECIMAL` column becomes its exact decimal text
-   * (`5` → `'5'`, minimal form); `int` → `bigint` keeps the INTEGER values as they are.
+   * rebuilt ({@link SqliteLoadSession.#rebuild}) — at once when an integer column becomes a
+   * decimal (its rows must be stored as text before decimal text is written beside them), else
+   * once at validate(). Checks and binders take the wider types at once.
    */
   widen(changes: readonly ColumnWidening[]): Promise<void> {
     return this.#gate.run(async () => {
@@ -289,49 +295,66 @@ class SqliteLoadSession implements LoadSession {
             });
       const widened = widenedLoad(spec, changes, live);
       if (widened === undefined) return;
-      const columns = widened.spec.columns;
-      const rebuilt = `${this.#staging}.widened`;
-      await this.#client.tx(
-        'widen',
-        (conn) => {
-          useCache(conn, CACHE_KIB);
-          conn.exec(dropTableSql(rebuilt));
-          conn.exec(createTableSql(rebuilt, columns));
-          conn.exec(
-            copyRowsKeepingRowidSql(
-              this.#staging,
-              rebuilt,
-              columns.map((c) => c.name),
-              this.#rowid,
-            ),
-          );
-          conn.exec(dropTableSql(this.#staging));
-          conn.exec(renameTableSql(rebuilt, this.#staging));
-          this.#setAsideShrunk(conn, spec.columns, widened);
-        },
-        { write: true, signal: spec.signal },
-      );
-      // The cached INSERTs name the dropped table; checks and binders follow the new types.
-      this.#inserts.clear();
       this.#spec = widened.spec;
-      this.#useColumns(columns);
+      this.#useColumns(widened.spec.columns);
       this.#client.logger.debug(
-        { table: this.table, columns: widened.changed.map((i) => (columns[i] as ColumnDef).name) },
+        { table: this.table, columns: widened.changed.map((i) => (widened.spec.columns[i] as ColumnDef).name) },
         'staging widened',
       );
+      const storageChanges = widened.changed.some(
+        (i) => isInteger(this.#stagedColumns[i] as ColumnDef) !== isInteger(widened.spec.columns[i] as ColumnDef),
+      );
+      if (storageChanges) {
+        await this.#client.tx('widen', (conn) => this.#rebuild(conn), { write: true, signal: spec.signal });
+      }
     });
+  }
+
+  /** Staging's declared types differ from the spec's (a widening waits for its rebuild). */
+  #rebuildPending(): boolean {
+    return this.#stagedColumns !== this.#spec.columns;
+  }
+
+  /**
+   * Rebuilds staging with the spec's declared types in the caller's write transaction: a new
+   * table, every row copied with its rowid (its line), the old table dropped and the new one
+   * renamed to the staging name. An INTEGER copied into a `TEXT_DECIMAL` column becomes its exact
+   * decimal text (`5` → `'5'`, minimal form). Staged decimals that a larger scale no longer
+   * holds are set aside ({@link SqliteLoadSession.#setAsideShrunk}).
+   */
+  #rebuild(conn: SqliteConnection): void {
+    const before = this.#stagedColumns;
+    const columns = this.#spec.columns;
+    const rebuilt = `${this.#staging}.widened`;
+    // A sequential copy: the staging write's small cache is enough.
+    useCache(conn, STAGING_CACHE_KIB);
+    conn.exec(dropTableSql(rebuilt));
+    conn.exec(createTableSql(rebuilt, columns));
+    conn.exec(
+      copyRowsKeepingRowidSql(
+        this.#staging,
+        rebuilt,
+        columns.map((c) => c.name),
+        this.#rowid,
+      ),
+    );
+    conn.exec(dropTableSql(this.#staging));
+    conn.exec(renameTableSql(rebuilt, this.#staging));
+    // The cached INSERTs name the dropped table.
+    this.#inserts.clear();
+    this.#stagedColumns = columns;
+    this.#setAsideShrunk(conn, before, columns);
   }
 
   /**
    * A larger scale at the same precision holds fewer integer digits: staged rows whose decimal
    * no longer fits are removed from staging and reported by validate(), as write() does.
    */
-  #setAsideShrunk(conn: SqliteConnection, before: readonly ColumnDef[], widened: WidenedLoad): void {
-    const columns = widened.spec.columns;
+  #setAsideShrunk(conn: SqliteConnection, before: readonly ColumnDef[], columns: readonly ColumnDef[]): void {
     const names = columns.map((c) => c.name);
     const readers = columns.map((c) => sqliteReader(c.type));
     const del = conn.prepare(deleteLineSql(this.#staging, this.#rowid));
-    for (const i of widened.changed) {
+    for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as ColumnDef;
       const maxInt = shrunkIntegerDigits((before[i] as ColumnDef).type, column.type);
       if (maxInt === undefined) continue;
@@ -359,6 +382,7 @@ class SqliteLoadSession implements LoadSession {
     const report = await this.#client.tx(
       'validate',
       (conn) => {
+        if (this.#rebuildPending()) this.#rebuild(conn);
         useCache(conn, CACHE_KIB);
         const duplicateKeys: RejectedRow[] = [];
         let removed = 0;
@@ -392,7 +416,10 @@ class SqliteLoadSession implements LoadSession {
     return this.#gate.run(async () => {
       this.#gate.assertOpen();
       const spec = this.#spec;
-      if (this.#dirty && (spec.keyColumns.length > 0 || this.#conversionErrors.length > 0)) {
+      if (
+        this.#rebuildPending() ||
+        (this.#dirty && (spec.keyColumns.length > 0 || this.#conversionErrors.length > 0))
+      ) {
         // validate() was skipped: apply it anyway and keep what it rejects with the file.
         const report = await this.#validate();
         const rejected = [...report.duplicateKeys, ...report.conversionErrors];
@@ -447,3 +474,6 @@ class SqliteLoadSession implements LoadSession {
     this.#client.sessions.delete(this);
   }
 }
+
+/** Integer columns store INTEGER values; a decimal stores exact text (TEXT affinity). */
+const isInteger = (c: ColumnDef): boolean => c.type.kind === 'int' || c.type.kind === 'bigint';
