@@ -295,7 +295,7 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     );
     if (tail) {
       footer = decision(tail.lines, 0.7, tail.reason);
-      structure.warnings.push(`${tail.reason}; they are not loaded`);
+      structure.warnings.push(`${tail.reason}; not loaded`);
     }
   }
   const headerStart = structure.preambleRecords;

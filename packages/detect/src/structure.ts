@@ -319,7 +319,7 @@ export function detectStructure(
   if (wholeFile) {
     const footer = findFooter(records, start + 1, width, records[start]);
     footerReason = footer.reason;
-    if (footerReason !== undefined) warnings.push(`${footerReason}; they are not loaded`);
+    if (footerReason !== undefined) warnings.push(`${footerReason}; not loaded`);
     end = footer.index;
   }
   let body = records.slice(start, end).filter((r) => !isBlank(r));
