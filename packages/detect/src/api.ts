@@ -27,6 +27,19 @@ export interface ReadRecordsOptions {
    * the same in both — instead of failing. Not called for an `encoding` override or a BOM.
    */
   readonly onEncodingChange?: (change: EncodingChange) => void;
+  /**
+   * Called for each line the reader leaves out of the table on its way, with why: today an exact
+   * copy of a one-row header after it (files joined together with `cat`), which is never data.
+   * Such lines are not yielded; without this callback they are still skipped.
+   */
+  readonly onSkippedLine?: (skipped: SkippedLine) => void;
+}
+
+/** What {@link ReadRecordsOptions.onSkippedLine} reports. */
+export interface SkippedLine {
+  /** One-based physical line. */
+  readonly line: number;
+  readonly reason: string;
 }
 
 /** What {@link ReadRecordsOptions.onEncodingChange} reports. */

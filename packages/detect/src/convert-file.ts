@@ -157,6 +157,7 @@ export async function convertFile(
   const rejects: ConvertReject[] = [];
   let rowsWritten = 0;
   let rowsRejected = 0;
+  const skippedLines: number[] = [];
   let buffer = format.headerRows.value > 0 ? csvLine(format.columns.map((c) => c.rawName)) : '';
   const flush = async (): Promise<void> => {
     if (buffer.length === 0) return;
@@ -172,6 +173,9 @@ export async function convertFile(
         ...(options.signal ? { signal: options.signal } : {}),
         onEncodingChange: (change) => {
           format = change.format;
+        },
+        onSkippedLine: (skipped) => {
+          skippedLines.push(skipped.line);
         },
       })) {
         if (record.fields.length !== width || record.unclosedQuote === true) {
@@ -220,7 +224,8 @@ export async function convertFile(
     );
   }
   options.logger?.info({ input, output: outputName, rowsWritten, rowsRejected }, 'converted');
-  return { input, output: outputName, rowsWritten, rowsRejected, rejects, format, warnings: format.warnings };
+  const warnings = skippedLines.length === 0 ? format.warnings : [...format.warnings, skippedLinesNote(skippedLines)];
+  return { input, output: outputName, rowsWritten, rowsRejected, rejects, format, warnings };
 }
 
 /**
@@ -242,4 +247,10 @@ async function outputTarget(path: string): Promise<{ path: string; inPlace: bool
   }
   if (special.test(real)) return { path, inPlace: true };
   return { path: real, inPlace: !(await stat(real)).isFile() };
+}
+
+/** The warning for header copies the reader skipped (files joined together), naming up to 10 lines. */
+function skippedLinesNote(lines: readonly number[]): string {
+  const shown = lines.slice(0, 10).join(', ');
+  return `${lines.length} exact cop${lines.length === 1 ? 'y' : 'ies'} of the header (files joined together) skipped, on line ${shown}${lines.length > 10 ? ', …' : ''}`;
 }

@@ -14,7 +14,7 @@ import { DEFAULT_MAX_FIELD_SIZE, DEFAULT_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS, vali
 import { decidePadding } from './padding.js';
 import { countLines, filledRecord, hasTrailingBlankField, isBlank, withoutTrailingField } from './rows.js';
 import { readSample, type Sample } from './sample.js';
-import { detectStructure } from './structure.js';
+import { detectStructure, isHeaderCopy } from './structure.js';
 import { type Dialect, tokenize } from './tokenizer.js';
 import { DEFAULT_NULL_TOKENS, type Decision, type Encoding, type FormatInfo, type FormatOverrides } from './types.js';
 
@@ -313,7 +313,11 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
     headerRecords.length > 0 ? records.indexOf(headerRecords[headerRecords.length - 1]!) + 1 : headerStart;
   const dataEnd = structure.footerStart ?? records.length;
   const width = structure.width;
-  const dataSlice = records.slice(dataStartIndex, dataEnd).filter((r) => !isBlank(r));
+  // Copies of a one-row header (joined files) are skipped by the reader: no data to type.
+  const headerRow = headerRecords.length === 1 ? headerRecords[0] : undefined;
+  const dataSlice = records
+    .slice(dataStartIndex, dataEnd)
+    .filter((r) => !isBlank(r) && (headerRow === undefined || !isHeaderCopy(r, headerRow, width)));
   // Rows with a stray final delimiter are typed as the reader yields them: without that field.
   const trailing = dataSlice.filter((r) => hasTrailingBlankField(r, width)).length;
   const dataRecords = dataSlice.map((r) =>

@@ -14,6 +14,7 @@ export type {
   FormatCanonicalFn,
   ReadRecordsFn,
   ReadRecordsOptions,
+  SkippedLine,
   ValueParser,
 } from './api.js';
 export type { ConvertOptions, ConvertReject, ConvertResult, ConvertSink } from './convert-file.js';

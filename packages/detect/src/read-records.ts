@@ -117,6 +117,19 @@ export async function* readRecordChunks(
   );
   let headerLeft = format.headerRows.value;
   const width = format.columns.length;
+  // Exact copies of a one-row header (joined files) are skipped wherever they appear.
+  const header = format.headerRows.value === 1 ? format.columns.map((c) => c.rawName) : undefined;
+  const isHeaderCopy =
+    header !== undefined && width >= 2 && header.filter((n) => n !== '').length >= 2
+      ? (r: SourceRecord): boolean => {
+          if (r.fields.length !== width) return false;
+          for (let i = 0; i < width; i += 1) {
+            const cell = r.fields[i]!;
+            if ((i === 0 ? cell.replace(/^\uFEFF/, '') : cell).trim() !== header[i]) return false;
+          }
+          return true;
+        }
+      : undefined;
   const skipBlank = width > 1;
   const fillFrom = format.fillShortRows?.value ?? 0;
   const footer = format.footerLines;
@@ -127,6 +140,10 @@ export async function* readRecordChunks(
     if (skipBlank && (r.raw.length === 0 || (r.fields.length === 1 && r.raw.trim() === ''))) return;
     if (headerLeft > 0) {
       headerLeft -= 1;
+      return;
+    }
+    if (isHeaderCopy?.(r)) {
+      options.onSkippedLine?.({ line: r.line, reason: 'an exact copy of the header (files joined together)' });
       return;
     }
     // A ragged-right file's short rows are filled out with empty trailing fields.

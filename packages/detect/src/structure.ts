@@ -328,6 +328,7 @@ export function detectStructure(
   // unless the first row is data itself (typed like the rows below it): a headerless file may
   // hold the same record twice.
   let repeatedHeader = false;
+  let joinedCopies = false;
   if (body.length > 2 && overrides.header !== false && !typedLikeData(body, width, nullTokens, delimiter)) {
     const first = body[0]!;
     let sawData = false;
@@ -339,6 +340,24 @@ export function detectStructure(
       }
       if (!sawData) continue;
       repeatedHeader = true;
+      // A copy of the header over rows that go on (not a copy of the rows above): joined files.
+      const next = body[i + 1];
+      const repeatsRows = next !== undefined && body[1] !== undefined && sameCells(next, body[1]);
+      if (
+        isHeaderCopy(body[i]!, first, width) &&
+        !repeatsRows &&
+        body.slice(i + 1).every((r) => r.fields.length === width)
+      ) {
+        // The same header over rows of the same shape: files joined together (`cat a.csv
+        // b.csv`). The reader skips every exact copy of the header; all rows are read.
+        const copies = body.filter((r, k) => k > 0 && isHeaderCopy(r, first, width));
+        warnings.push(
+          `the header repeats on line ${copies.map((r) => r.line).join(', ')} over rows of the same shape (files joined together): ${copies.length === 1 ? 'that line is' : 'those lines are'} skipped and the rows after read`,
+        );
+        body = body.filter((r, k) => k === 0 || !isHeaderCopy(r, first, width));
+        joinedCopies = true;
+        break;
+      }
       const repeated = `the header repeats on line ${body[i]!.line}: a second table starts there; only the first table is read`;
       warnings.push(repeated);
       if (wholeFile) {
@@ -361,7 +380,9 @@ export function detectStructure(
     headerConfidence = 1;
   } else if (repeatedHeader && !headerOfOtherWidth) {
     headerRows = 1;
-    headerReason = 'header present: the first row repeats further down, where a second table starts';
+    headerReason = joinedCopies
+      ? 'header present: the first row repeats further down, over rows of the same shape'
+      : 'header present: the first row repeats further down, where a second table starts';
     headerConfidence = 0.8;
   } else if (headerOfOtherWidth) {
     headerRows = 1;
@@ -441,6 +462,30 @@ export function detectStructure(
     warnings,
   };
 }
+
+/**
+ * True when `r` is an exact copy of the header row `header` (cells trimmed, a byte-order mark
+ * before the first ignored), `width` cells of which at least two hold text: the line a joined
+ * file repeats, never data.
+ * @internal
+ */
+export function isHeaderCopy(r: SourceRecord, header: SourceRecord, width: number): boolean {
+  if (width < 2 || r.fields.length !== width || header.fields.length !== width) return false;
+  let named = 0;
+  for (let i = 0; i < width; i += 1) {
+    const a = headerCell(r.fields[i]!, i);
+    if (a !== headerCell(header.fields[i]!, i)) return false;
+    if (a !== '') named += 1;
+  }
+  return named >= 2;
+}
+
+/** True when two records hold the same cells (trimmed). */
+function sameCells(a: SourceRecord, b: SourceRecord): boolean {
+  return a.fields.length === b.fields.length && a.fields.every((f, i) => f.trim() === b.fields[i]!.trim());
+}
+
+const headerCell = (cell: string, i: number): string => (i === 0 ? cell.replace(/^\uFEFF/, '') : cell).trim();
 
 /** A header row with more cells than the table drops empty cells (then the last ones) to fit. */
 export function fitHeaderRow(cells: readonly string[], width: number): readonly string[] {

@@ -36,6 +36,19 @@ describe('convertFile', () => {
     expect(await readFile(out, 'utf8')).toBe('code,name,note\nA,"",\nB,,""\n');
   });
 
+  it('writes every row of files joined together once, under one header, and says which lines it skipped', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'joined.csv');
+    const out = join(dir, 'out.csv');
+    await writeFile(input, '\ufeffcode;name\r\nA;x\r\nB;y\r\n\ufeffcode;name\r\nC;z\r\n');
+    const result = await convertFile(input, out);
+    expect(await readFile(out, 'utf8')).toBe('code,name\nA,x\nB,y\nC,z\n');
+    expect(result.rowsWritten).toBe(3);
+    expect(result.warnings.join('\n')).toContain(
+      '1 exact copy of the header (files joined together) skipped, on line 4',
+    );
+  });
+
   it('unescapes quotes and keeps line breaks inside fields', async () => {
     const dir = await tempDir();
     const out = join(dir, 'out.csv');

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '@refdata/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { detectFormat } from '../src/index.js';
+import { detectFormat, readRecords } from '../src/index.js';
 
 const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 const kinds = (format: Awaited<ReturnType<typeof detectFormat>>): string[] => format.columns.map((c) => c.type.kind);
@@ -206,9 +206,42 @@ describe('detectFormat', () => {
     const second = await detectFormat(enc('code,name,n\nA,x,1\nB,y,2\n\nregion,total\nEU,3\n'));
     expect(second.footer.value).toBe(3);
     expect(second.footer.reason).toContain('a second table of 2 field(s) after a blank line on line 5');
-    const repeated = await detectFormat(enc('code,name,n\nA,x,1\nB,y,2\ncode,name,n\nC,z,3\n'));
+    const repeated = await detectFormat(enc('code,name,n\nA,x,1\nB,y,2\ncode,name,n\nA,x,1\n'));
     expect(repeated.footer.value).toBe(2);
     expect(repeated.footer.reason).toContain('the header repeats on line 4');
+  });
+
+  it('reads every row of files joined together, skipping the copies of the header (with a BOM too), in the sample and past it', async () => {
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const bytes = async function* (t: string) {
+      yield enc(t);
+    };
+    const part = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `K${from + i},name ${from + i},${from + i}`).join('\r\n');
+    const text = `\uFEFFcode,name,n\r\n${part(0, 3)}\r\n\uFEFFcode,name,n\r\n${part(3, 3)}\r\n`;
+    const format = await detectFormat(enc(text));
+    expect(format.footer.value).toBe(0);
+    expect(format.columns.map((c) => [c.name, c.type.kind])).toEqual([
+      ['code', 'text'],
+      ['name', 'text'],
+      ['n', 'integer'],
+    ]);
+    const skipped: number[] = [];
+    const lines: number[] = [];
+    for await (const r of readRecords(bytes(text), format, { onSkippedLine: (s) => skipped.push(s.line) })) {
+      lines.push(r.line);
+    }
+    expect(skipped).toEqual([5]);
+    expect(lines).toEqual([2, 3, 4, 6, 7, 8]);
+    // Past the sample the reader skips copies too.
+    const big = `code,name,n\n${part(0, 3000).replaceAll('\r\n', '\n')}\ncode,name,n\n${part(3000, 5).replaceAll('\r\n', '\n')}\n`;
+    const bigFormat = await detectFormat(enc(big), { sampleBytes: 4096 });
+    expect(bigFormat.sample.wholeFile).toBe(false);
+    const late: number[] = [];
+    let count = 0;
+    for await (const _ of readRecords(bytes(big), bigFormat, { onSkippedLine: (s) => late.push(s.line) })) count += 1;
+    expect(late).toEqual([3002]);
+    expect(count).toBe(3005);
   });
 
   it('takes a DOS end-of-file mark (Ctrl-Z) after the last line for a footer, in the sample and in the tail', async () => {

@@ -97,11 +97,16 @@ describe('detectFormat on real-world file classes', () => {
     expect(format.headerRows.value).toBe(0);
     expect(format.footer.value).toBe(0);
     expect(format.warnings.join()).not.toContain('second table');
-    // A header row that repeats is still where a second table starts.
-    const tables = `name;size\na.ppm;40\nb.ppm;80\nname;size\nc.ppm;5\n`;
+    // A header row that repeats over a copy of the rows above is where a second table starts.
+    const tables = `name;size\na.ppm;40\nb.ppm;80\nname;size\na.ppm;40\nb.ppm;80\n`;
     const second = await detectFormat(new TextEncoder().encode(tables));
     expect(second.headerRows.value).toBe(1);
     expect(second.footer.reason).toContain('the header repeats on line 4');
+    // Over rows that go on, it is a joined file: the copy is skipped, every row read.
+    const joined = await detectFormat(new TextEncoder().encode(`name;size\na.ppm;40\nb.ppm;80\nname;size\nc.ppm;5\n`));
+    expect(joined.headerRows.value).toBe(1);
+    expect(joined.footer.value).toBe(0);
+    expect(joined.warnings.join()).toContain('the header repeats on line 4 over rows of the same shape');
   });
 
   it('reads lines of prose split by one comma each on the comma, not on the spaces between words', async () => {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import type { RejectedRow } from '@refdata/db';
-import type { EncodingChange, FormatInfo, SourceRecord } from '@refdata/detect';
+import type { EncodingChange, FormatInfo, SkippedLine, SourceRecord } from '@refdata/detect';
 import { readRecordChunks } from '@refdata/detect';
 import type { ConversionPlan } from './column-plan.js';
 import { type PackedRows, PackedRowsWriter } from './packed-rows.js';
@@ -42,6 +42,8 @@ export interface ReaderEnd {
   readonly rowsRead: number;
   /** Set when the file, read as UTF-8 from an ASCII-only sample, turned out to be in a code page. */
   readonly encodingChange?: EncodingChange;
+  /** Lines the reader left out of the table (copies of the header in joined files): the first 100, and how many. */
+  readonly skipped?: { readonly count: number; readonly lines: readonly number[] };
 }
 
 const DEFAULT_CHUNK_BYTES = 64 * 1024;
@@ -139,10 +141,16 @@ export async function* readBatches(
     let rejects: RejectedRow[] = [];
     let rowsRead = 0;
     let encodingChange: EncodingChange | undefined;
+    let skippedCount = 0;
+    const skippedLines: number[] = [];
     const options = {
       ...(signal === undefined ? {} : { signal }),
       onEncodingChange: (change: EncodingChange) => {
         encodingChange = change;
+      },
+      onSkippedLine: (line: SkippedLine) => {
+        skippedCount++;
+        if (skippedLines.length < 100) skippedLines.push(line.line);
       },
     };
     // Widenings met since the last batch: they travel with the next one, whose rows need them.
@@ -187,7 +195,13 @@ export async function* readBatches(
       hash.update(chunk);
       bytes += chunk.length;
     }
-    return { sha256: hash.digest('hex'), bytes, rowsRead, ...(encodingChange === undefined ? {} : { encodingChange }) };
+    return {
+      sha256: hash.digest('hex'),
+      bytes,
+      rowsRead,
+      ...(encodingChange === undefined ? {} : { encodingChange }),
+      ...(skippedCount === 0 ? {} : { skipped: { count: skippedCount, lines: skippedLines } }),
+    };
   } finally {
     source.close();
   }

@@ -298,7 +298,7 @@ class FileLoad {
         }
       });
     }
-    const { sha256, bytes, rowsRead, encodingChange } = end.value;
+    const { sha256, bytes, rowsRead, encodingChange, skipped } = end.value;
     counters.bytesRead = bytes;
     counters.rowsRead = rowsRead;
     if (encodingChange !== undefined) {
@@ -307,8 +307,15 @@ class FileLoad {
       Object.assign(format, { encoding: encodingChange.format.encoding, warnings: encodingChange.format.warnings });
       this.#log.warn({ encoding, line }, reason);
     }
+    if (skipped !== undefined) {
+      // Copies of the header (files joined together) are no rows: recorded, never loaded.
+      const note = `${skipped.count} exact cop${skipped.count === 1 ? 'y' : 'ies'} of the header (files joined together) skipped, on line ${skipped.lines.slice(0, 10).join(', ')}${skipped.count > 10 ? ', …' : ''}`;
+      Object.assign(format, { warnings: [...format.warnings, note] });
+      this.#log.info({ count: skipped.count, lines: skipped.lines.slice(0, 10) }, note);
+    }
     await this.#audit.record('stage', tooMany ? 'error' : 'ok', since, {
       ...(this.#widenings.length > 0 ? { widened: this.#widenings } : {}),
+      ...(skipped === undefined ? {} : { headerCopiesSkipped: skipped.count, headerCopyLines: skipped.lines }),
       rowsRead,
       rowsStaged: tooMany ? 0 : counters.rowsLoaded,
       rowsRejected: counters.rowsRejected,

@@ -268,6 +268,24 @@ describe('Ingestor (facade on SQLite)', () => {
     expect((await readAll(db, 'units')).map((r) => r[1])).toEqual(['1', '1000', '0.001']);
   });
 
+  it('loads every row of files joined together, skipping each copy of the header (past the sample too) and recording it', async () => {
+    const { db, ingestor, dir } = await setup({ typeSampleRows: 2 });
+    const part = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `K${from + i},name ${from + i}\n`).join('');
+    const text = `code,name\n${part(0, 3)}code,name\n${part(3, 2)}${part(5, 60_000)}\ufeffcode,name\n${part(60_005, 2)}`;
+    const result = await ingestor.ingest(await csv(dir, 'joined.csv', text), { fileId: 9 });
+    expect(result.rowsLoaded).toBe(60_007);
+    expect(result.rowsRejected).toBe(0);
+    expect(result.format.warnings.join('\n')).toMatch(
+      /2 exact copies of the header \(files joined together\) skipped, on line 5, 60008/,
+    );
+    const stage = (await db.listAudit(9)).find((a) => a.step === 'stage');
+    expect(stage?.details).toMatchObject({ headerCopiesSkipped: 2, headerCopyLines: [5, 60008] });
+    const all = await readAll(db, 'joined');
+    expect(all.some((r) => r[0] === 'code')).toBe(false);
+    expect(all.at(-1)).toEqual(['K60006', 'name 60006']);
+  });
+
   describe('numbers past the type sample', () => {
     // 2 sampled rows: the types are a guess for the rest of the file.
     const ids = 'id,rate,qty\n1,1.25,3\n2,0.5,4\n';

@@ -1102,6 +1102,28 @@ export const CORPUS: readonly CorpusCase[] = [
     why: 'Types come from a sample; a later number that needs more room widens its new column (here DECIMAL(38,4) → DECIMAL(38,8)) instead of failing the file. The widening is a warning in the log and recorded in the stage step.',
     expect: { outcome: 'archived', table: 'late_wide_rates', columns: ['code', 'rate'], rowCount: 1201 },
   },
+  {
+    id: 'G09',
+    name: 'joined_exports.csv',
+    input: 'two exports joined with `cat`: the second one starts again with its BOM and header',
+    bytes: Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      lines('code,name', 'AT,Austria', 'BE,Belgium'),
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      lines('code,name', 'CH,Switzerland', 'DE,Germany'),
+    ]),
+    why: 'A copy of the header over new rows is the next part of the same table: it is skipped (a warning and the `stage` step say which line) and every row is loaded. A copy over the same rows again is a second table, as before.',
+    expect: {
+      outcome: 'archived',
+      table: 'joined_exports',
+      rows: [
+        ['AT', 'Austria'],
+        ['BE', 'Belgium'],
+        ['CH', 'Switzerland'],
+        ['DE', 'Germany'],
+      ],
+    },
+  },
 ];
 
 /** The final file of the corpus run: the service must still load it. */
