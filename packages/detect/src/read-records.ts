@@ -123,6 +123,9 @@ export async function* readRecordChunks(
     header !== undefined && width >= 2 && header.filter((n) => n !== '').length >= 2
       ? (r: SourceRecord): boolean => {
           if (r.fields.length !== width) return false;
+          // Hot path: a first cell that cannot hold the first name is rejected without allocating.
+          const first = r.fields[0]!;
+          if (first !== header[0] && (first.length <= header[0]!.length || !first.includes(header[0]!))) return false;
           for (let i = 0; i < width; i += 1) {
             const cell = r.fields[i]!;
             if ((i === 0 ? cell.replace(/^\uFEFF/, '') : cell).trim() !== header[i]) return false;
