@@ -28,9 +28,10 @@ export interface ReadRecordsOptions {
    */
   readonly onEncodingChange?: (change: EncodingChange) => void;
   /**
-   * Called for each line the reader leaves out of the table on its way, with why: today an exact
-   * copy of a one-row header after it (files joined together with `cat`), which is never data.
-   * Such lines are not yielded; without this callback they are still skipped.
+   * Called for each line the reader leaves out of the table on its way, with why: an exact copy
+   * of a one-row header after it (files joined together with `cat`), or a row of only
+   * delimiters (a spreadsheet's empty row, `,,,`), neither of which holds data. Such lines are
+   * not yielded; without this callback they are still skipped. Footer lines are not reported.
    */
   readonly onSkippedLine?: (skipped: SkippedLine) => void;
 }

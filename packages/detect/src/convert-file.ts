@@ -157,7 +157,7 @@ export async function convertFile(
   const rejects: ConvertReject[] = [];
   let rowsWritten = 0;
   let rowsRejected = 0;
-  const skippedLines: number[] = [];
+  const skippedLines = new Map<string, number[]>();
   let buffer = format.headerRows.value > 0 ? csvLine(format.columns.map((c) => c.rawName)) : '';
   const flush = async (): Promise<void> => {
     if (buffer.length === 0) return;
@@ -175,7 +175,9 @@ export async function convertFile(
           format = change.format;
         },
         onSkippedLine: (skipped) => {
-          skippedLines.push(skipped.line);
+          const lines = skippedLines.get(skipped.reason) ?? [];
+          lines.push(skipped.line);
+          skippedLines.set(skipped.reason, lines);
         },
       })) {
         if (record.fields.length !== width || record.unclosedQuote === true) {
@@ -224,7 +226,10 @@ export async function convertFile(
     );
   }
   options.logger?.info({ input, output: outputName, rowsWritten, rowsRejected }, 'converted');
-  const warnings = skippedLines.length === 0 ? format.warnings : [...format.warnings, skippedLinesNote(skippedLines)];
+  const warnings = [
+    ...format.warnings,
+    ...[...skippedLines].map(([reason, lines]) => skippedLinesNote(reason, lines.length, lines)),
+  ];
   return { input, output: outputName, rowsWritten, rowsRejected, rejects, format, warnings };
 }
 
@@ -249,8 +254,8 @@ async function outputTarget(path: string): Promise<{ path: string; inPlace: bool
   return { path: real, inPlace: !(await stat(real)).isFile() };
 }
 
-/** The warning for header copies the reader skipped (files joined together), naming up to 10 lines. */
-function skippedLinesNote(lines: readonly number[]): string {
+/** The warning for lines the reader skipped for one reason, naming up to 10 of them. */
+function skippedLinesNote(reason: string, count: number, lines: readonly number[]): string {
   const shown = lines.slice(0, 10).join(', ');
-  return `${lines.length} exact cop${lines.length === 1 ? 'y' : 'ies'} of the header (files joined together) skipped, on line ${shown}${lines.length > 10 ? ', …' : ''}`;
+  return `${count} line${count === 1 ? '' : 's'} skipped, ${reason}: line ${shown}${count > 10 ? ', …' : ''}`;
 }

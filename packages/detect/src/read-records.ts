@@ -3,7 +3,7 @@
  */
 
 import { isAscii } from 'node:buffer';
-import type { ByteSource, ReadRecordsOptions } from './api.js';
+import type { ByteSource, ReadRecordsOptions, SkippedLine } from './api.js';
 import { createDecoder, firstInvalidUtf8, guessChunkEncoding, lineAt } from './decode.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { DEFAULT_MAX_FIELD_SIZE } from './options.js';
@@ -50,6 +50,18 @@ class LineSkipper {
 
 function aborted(signal: AbortSignal): DetectError {
   return new DetectError(DetectErrorCode.Aborted, 'Reading was cancelled.', {}, { cause: signal.reason });
+}
+
+/** Why the reader skips a copy of the header. @internal */
+export const HEADER_COPY_REASON = 'an exact copy of the header (files joined together)';
+/** Why the reader skips a row of only delimiters. @internal */
+export const EMPTY_ROW_REASON = 'a row with no values (only delimiters)';
+
+/** Every field empty and unquoted, with at least one delimiter. */
+function isEmptyRow(r: SourceRecord): boolean {
+  if (r.fields.length < 2 || r.quotedEmpty !== undefined) return false;
+  for (const f of r.fields) if (f !== '') return false;
+  return true;
 }
 
 /**
@@ -136,6 +148,12 @@ export async function* readRecordChunks(
   const skipBlank = width > 1;
   const fillFrom = format.fillShortRows?.value ?? 0;
   const footer = format.footerLines;
+  // Skipped lines are reported as met, or at the end when footer lines may be among them.
+  const pendingSkips: SkippedLine[] = [];
+  const skip = (line: SkippedLine): void => {
+    if (footer === 0) options.onSkippedLine?.(line);
+    else if (options.onSkippedLine !== undefined) pendingSkips.push(line);
+  };
   let out: SourceRecord[] = [];
   const held: SourceRecord[] = [];
   const unclosed = tokenizer.unclosedQuoteRecords;
@@ -145,8 +163,13 @@ export async function* readRecordChunks(
       headerLeft -= 1;
       return;
     }
+    // A row of only delimiters (`,,,`: a spreadsheet's empty row, of any width) holds nothing.
+    if (skipBlank && r.fields[0] === '' && isEmptyRow(r)) {
+      skip({ line: r.line, reason: EMPTY_ROW_REASON });
+      return;
+    }
     if (isHeaderCopy?.(r)) {
-      options.onSkippedLine?.({ line: r.line, reason: 'an exact copy of the header (files joined together)' });
+      skip({ line: r.line, reason: HEADER_COPY_REASON });
       return;
     }
     // A ragged-right file's short rows are filled out with empty trailing fields.
@@ -248,6 +271,7 @@ export async function* readRecordChunks(
   }
   const totalLines = tokenizer.line - 1;
   const lastDataLine = totalLines - footer;
+  for (const line of pendingSkips) if (line.line <= lastDataLine) options.onSkippedLine?.(line);
   const data = tail.filter((r) => r.line <= lastDataLine);
   if (data.length > 0) yield data;
 }

@@ -45,7 +45,7 @@ describe('convertFile', () => {
     expect(await readFile(out, 'utf8')).toBe('code,name\nA,x\nB,y\nC,z\n');
     expect(result.rowsWritten).toBe(3);
     expect(result.warnings.join('\n')).toContain(
-      '1 exact copy of the header (files joined together) skipped, on line 4',
+      '1 line skipped, an exact copy of the header (files joined together): line 4',
     );
   });
 

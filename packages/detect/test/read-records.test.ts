@@ -127,16 +127,22 @@ describe('readRecords', () => {
   });
 
   it('skips blank and whitespace-only lines of a multi-column table', async () => {
-    // A row of empty fields inside the table is data; trailing ones (Excel's ",,,") are not.
-    const bytes = new TextEncoder().encode('a,b\n1,x\n\n   \n,\n2,y\n,\n,\n');
+    // A row of only delimiters (a spreadsheet's empty row) holds nothing: skipped and reported
+    // inside the table, cut as a footer at its end (Excel's ",,,").
+    const bytes = new TextEncoder().encode('a,b\n1,x\n\n   \n,\n2,y\n"",z\n,\n,\n');
     const format = await detectFormat(bytes);
     expect(format.footerLines).toBe(2);
-    const records = await collect(chunks(bytes, 4), format);
+    const skipped: number[] = [];
+    const records: SourceRecord[] = [];
+    for await (const r of readRecords(chunks(bytes, 4), format, { onSkippedLine: (s) => skipped.push(s.line) })) {
+      records.push(r);
+    }
     expect(records.map((r) => [r.line, r.fields])).toEqual([
       [2, ['1', 'x']],
-      [5, ['', '']],
       [6, ['2', 'y']],
+      [7, ['', 'z']],
     ]);
+    expect(skipped).toEqual([5]);
   });
 
   it('drops padding around fields when the format says so, a quote after it opening a quoted field', async () => {

@@ -35,6 +35,13 @@ export interface EncodedBatch {
   readonly widened?: readonly Widening[];
 }
 
+/** Lines the reader skipped for one reason. @internal */
+export interface SkippedLines {
+  readonly reason: string;
+  readonly count: number;
+  readonly lines: readonly number[];
+}
+
 /** The end of a read: the whole file's hash and size. @internal */
 export interface ReaderEnd {
   readonly sha256: string;
@@ -42,8 +49,11 @@ export interface ReaderEnd {
   readonly rowsRead: number;
   /** Set when the file, read as UTF-8 from an ASCII-only sample, turned out to be in a code page. */
   readonly encodingChange?: EncodingChange;
-  /** Lines the reader left out of the table (copies of the header in joined files): the first 100, and how many. */
-  readonly skipped?: { readonly count: number; readonly lines: readonly number[] };
+  /**
+   * Lines the reader left out of the table on its way (copies of the header in joined files,
+   * rows of only delimiters), by reason: how many, and the first 100.
+   */
+  readonly skipped?: readonly SkippedLines[];
 }
 
 const DEFAULT_CHUNK_BYTES = 64 * 1024;
@@ -141,16 +151,20 @@ export async function* readBatches(
     let rejects: RejectedRow[] = [];
     let rowsRead = 0;
     let encodingChange: EncodingChange | undefined;
-    let skippedCount = 0;
-    const skippedLines: number[] = [];
+    const skipped = new Map<string, { reason: string; count: number; lines: number[] }>();
     const options = {
       ...(signal === undefined ? {} : { signal }),
       onEncodingChange: (change: EncodingChange) => {
         encodingChange = change;
       },
       onSkippedLine: (line: SkippedLine) => {
-        skippedCount++;
-        if (skippedLines.length < 100) skippedLines.push(line.line);
+        let group = skipped.get(line.reason);
+        if (group === undefined) {
+          group = { reason: line.reason, count: 0, lines: [] };
+          skipped.set(line.reason, group);
+        }
+        group.count++;
+        if (group.lines.length < 100) group.lines.push(line.line);
       },
     };
     // Widenings met since the last batch: they travel with the next one, whose rows need them.
@@ -200,7 +214,7 @@ export async function* readBatches(
       bytes,
       rowsRead,
       ...(encodingChange === undefined ? {} : { encodingChange }),
-      ...(skippedCount === 0 ? {} : { skipped: { count: skippedCount, lines: skippedLines } }),
+      ...(skipped.size === 0 ? {} : { skipped: [...skipped.values()] }),
     };
   } finally {
     source.close();

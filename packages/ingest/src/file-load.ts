@@ -307,15 +307,16 @@ class FileLoad {
       Object.assign(format, { encoding: encodingChange.format.encoding, warnings: encodingChange.format.warnings });
       this.#log.warn({ encoding, line }, reason);
     }
-    if (skipped !== undefined) {
-      // Copies of the header (files joined together) are no rows: recorded, never loaded.
-      const note = `${skipped.count} exact cop${skipped.count === 1 ? 'y' : 'ies'} of the header (files joined together) skipped, on line ${skipped.lines.slice(0, 10).join(', ')}${skipped.count > 10 ? ', …' : ''}`;
+    for (const group of skipped ?? []) {
+      // Lines that are no rows (header copies of joined files, rows of only delimiters): recorded, never loaded.
+      const shown = group.lines.slice(0, 10).join(', ');
+      const note = `${group.count} line${group.count === 1 ? '' : 's'} skipped, ${group.reason}: line ${shown}${group.count > 10 ? ', …' : ''}`;
       Object.assign(format, { warnings: [...format.warnings, note] });
-      this.#log.info({ count: skipped.count, lines: skipped.lines.slice(0, 10) }, note);
+      this.#log.info({ count: group.count, lines: group.lines.slice(0, 10) }, note);
     }
     await this.#audit.record('stage', tooMany ? 'error' : 'ok', since, {
       ...(this.#widenings.length > 0 ? { widened: this.#widenings } : {}),
-      ...(skipped === undefined ? {} : { headerCopiesSkipped: skipped.count, headerCopyLines: skipped.lines }),
+      ...(skipped === undefined ? {} : { skipped }),
       rowsRead,
       rowsStaged: tooMany ? 0 : counters.rowsLoaded,
       rowsRejected: counters.rowsRejected,

@@ -276,14 +276,32 @@ describe('Ingestor (facade on SQLite)', () => {
     const result = await ingestor.ingest(await csv(dir, 'joined.csv', text), { fileId: 9 });
     expect(result.rowsLoaded).toBe(60_007);
     expect(result.rowsRejected).toBe(0);
-    expect(result.format.warnings.join('\n')).toMatch(
-      /2 exact copies of the header \(files joined together\) skipped, on line 5, 60008/,
+    expect(result.format.warnings.join('\n')).toContain(
+      '2 lines skipped, an exact copy of the header (files joined together): line 5, 60008',
     );
     const stage = (await db.listAudit(9)).find((a) => a.step === 'stage');
-    expect(stage?.details).toMatchObject({ headerCopiesSkipped: 2, headerCopyLines: [5, 60008] });
+    expect(stage?.details).toMatchObject({
+      skipped: [{ reason: 'an exact copy of the header (files joined together)', count: 2, lines: [5, 60008] }],
+    });
     const all = await readAll(db, 'joined');
     expect(all.some((r) => r[0] === 'code')).toBe(false);
     expect(all.at(-1)).toEqual(['K60006', 'name 60006']);
+  });
+
+  it('skips the empty rows a spreadsheet leaves (only delimiters, any width) instead of loading NULL rows or failing on their keys', async () => {
+    const { db, ingestor, dir } = await setup();
+    const text = 'code,name,n\r\nA,x,1\r\n,,\r\nB,y,2\r\n,,,,,,\r\nC,"",3\r\n,,\r\n';
+    const result = await ingestor.ingest(await csv(dir, 'sheet.csv', text), { keyColumns: ['code'], fileId: 11 });
+    expect(result.rowsLoaded).toBe(3);
+    expect(result.rowsRejected).toBe(0);
+    expect(result.format.warnings.join('\n')).toContain(
+      '2 lines skipped, a row with no values (only delimiters): line 3, 5',
+    );
+    expect(await readAll(db, 'sheet')).toEqual([
+      ['A', 'x', 1],
+      ['B', 'y', 2],
+      ['C', '', 3],
+    ]);
   });
 
   describe('numbers past the type sample', () => {
