@@ -1124,6 +1124,22 @@ export const CORPUS: readonly CorpusCase[] = [
       ],
     },
   },
+  {
+    id: 'G10',
+    name: 'sheet_empty_rows.csv',
+    input: 'a spreadsheet export with empty rows (`,,` and a wider `,,,,,`) between and after the data',
+    bytes: enc('code,name\r\nAT,Austria\r\n,\r\nBE,Belgium\r\n,,,,,\r\nCH,Switzerland\r\n,\r\n,\r\n'),
+    why: 'A row of only delimiters holds no value: skipped with its line in a warning and the `stage` step, never a row of NULLs, an empty key or a width reject. Those at the end are footer lines.',
+    expect: {
+      outcome: 'archived',
+      table: 'sheet_empty_rows',
+      rows: [
+        ['AT', 'Austria'],
+        ['BE', 'Belgium'],
+        ['CH', 'Switzerland'],
+      ],
+    },
+  },
 ];
 
 /** The final file of the corpus run: the service must still load it. */
