@@ -116,16 +116,20 @@ export async function beginLoad(client: MssqlClient, normalized: NormalizedLoadS
     );
   }
   const staging = `${normalized.table}.${snapshotStamp(new Date())}.${randomBytes(4).toString('hex')}`;
+  // The live columns an append or upsert writes into: their types are the load's contract.
+  let live: readonly ColumnDef[] | undefined;
   await client.unit(
     'beginLoad',
     async (s) => {
-      if (normalized.mode !== 'replace')
-        assertLoadFits(normalized, await describeIn(s, SCHEMAS.live, normalized.table));
+      if (normalized.mode !== 'replace') {
+        live = await describeIn(s, SCHEMAS.live, normalized.table);
+        assertLoadFits(normalized, live);
+      }
       await s.execute(createStagingSql(staging, normalized.columns));
     },
     { transaction: false, signal: normalized.signal },
   );
-  const session = new MssqlLoadSession(client, normalized, staging);
+  const session = new MssqlLoadSession(client, normalized, staging, live);
   client.sessions.add(session);
   return session;
 }
@@ -136,6 +140,8 @@ class MssqlLoadSession implements LoadSession {
   readonly #client: MssqlClient;
   /** The load's spec; its columns change when {@link MssqlLoadSession.widen} widens them. */
   #spec: NormalizedLoadSpec;
+  /** The live table's columns when an append or upsert writes into one (from beginLoad). */
+  readonly #live: readonly ColumnDef[] | undefined;
   readonly #staging: string;
   readonly #typed: string;
   readonly #gate: SessionGate;
@@ -150,8 +156,9 @@ class MssqlLoadSession implements LoadSession {
   #dirty = false;
   #conversionErrors: RejectedRow[] = [];
 
-  constructor(client: MssqlClient, spec: NormalizedLoadSpec, staging: string) {
+  constructor(client: MssqlClient, spec: NormalizedLoadSpec, staging: string, live: readonly ColumnDef[] | undefined) {
     this.#client = client;
+    this.#live = live;
     this.#spec = spec;
     this.table = spec.table;
     this.#staging = staging;
@@ -392,14 +399,7 @@ class MssqlLoadSession implements LoadSession {
     return this.#gate.run(async () => {
       this.#gate.assertOpen();
       const spec = this.#spec;
-      const live =
-        spec.mode === 'replace'
-          ? undefined
-          : await this.#client.unit('widen', (s) => describeIn(s, SCHEMAS.live, spec.table), {
-              transaction: false,
-              signal: spec.signal,
-            });
-      const widened = widenedLoad(spec, changes, live);
+      const widened = widenedLoad(spec, changes, this.#live);
       if (widened === undefined) return;
       await this.#closeSegment();
       await this.#client.unit(

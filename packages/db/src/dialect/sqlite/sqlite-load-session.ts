@@ -83,15 +83,20 @@ export async function beginLoad(client: SqliteClient, normalized: NormalizedLoad
   const rowidAlias = pickRowidAlias(normalized.columns.map((c) => c.name));
   const staging = stagingTableName(normalized.table, `${process.pid}.${randomBytes(6).toString('hex')}`);
   await dropOrphans(client);
+  // The live columns an append or upsert writes into: their types are the load's contract.
+  let live: readonly ColumnDef[] | undefined;
   await client.run(
     'beginLoad',
     (conn) => {
-      if (normalized.mode !== 'replace') assertLoadFits(normalized, describeIn(conn, liveTableName(normalized.table)));
+      if (normalized.mode !== 'replace') {
+        live = describeIn(conn, liveTableName(normalized.table));
+        assertLoadFits(normalized, live);
+      }
       conn.exec(createTableSql(staging, normalized.columns));
     },
     { write: true, signal: normalized.signal },
   );
-  const session = new SqliteLoadSession(client, normalized, staging, rowidAlias);
+  const session = new SqliteLoadSession(client, normalized, staging, rowidAlias, live);
   client.sessions.add(session);
   client.logger.debug({ table: normalized.table, mode: normalized.mode }, 'load started');
   return session;
@@ -116,6 +121,8 @@ class SqliteLoadSession implements LoadSession {
   readonly #client: SqliteClient;
   /** The load's spec; its columns change when {@link SqliteLoadSession.widen} widens them. */
   #spec: NormalizedLoadSpec;
+  /** The live table's columns when an append or upsert writes into one (from beginLoad). */
+  readonly #live: readonly ColumnDef[] | undefined;
   readonly #staging: string;
   readonly #rowid: string;
   readonly #gate: SessionGate;
@@ -141,8 +148,15 @@ class SqliteLoadSession implements LoadSession {
   /** This session holds the background checkpointer. */
   #checkpointing = false;
 
-  constructor(client: SqliteClient, spec: NormalizedLoadSpec, staging: string, rowid: string) {
+  constructor(
+    client: SqliteClient,
+    spec: NormalizedLoadSpec,
+    staging: string,
+    rowid: string,
+    live: readonly ColumnDef[] | undefined,
+  ) {
     this.#client = client;
+    this.#live = live;
     this.#spec = spec;
     this.table = spec.table;
     this.#staging = staging;
@@ -286,14 +300,7 @@ class SqliteLoadSession implements LoadSession {
     return this.#gate.run(async () => {
       this.#gate.assertOpen();
       const spec = this.#spec;
-      const live =
-        spec.mode === 'replace'
-          ? undefined
-          : await this.#client.tx('widen', (conn) => describeIn(conn, liveTableName(spec.table)), {
-              write: false,
-              signal: spec.signal,
-            });
-      const widened = widenedLoad(spec, changes, live);
+      const widened = widenedLoad(spec, changes, this.#live);
       if (widened === undefined) return;
       this.#spec = widened.spec;
       this.#useColumns(widened.spec.columns);
