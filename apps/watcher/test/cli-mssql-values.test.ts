@@ -81,7 +81,7 @@ describe.skipIf(MSSQL_URL === undefined)('exact values across dialects (live eng
       const ingested = await runCli(['ingest', file, '--table', 'late_numbers'], { cwd: ws.dir, env });
       expect(ingested.code, ingested.stderr + ingested.stdout).toBe(0);
       expect(ingested.stdout).toMatch(/^loaded 12,?003 rows into ref.late_numbers .*0 rejected/);
-      expect(ingested.stderr).toMatch(/column rate widened from DECIMAL\(38,2\) to DECIMAL\(38,6\) at line 12002/);
+      expect(ingested.stderr).toMatch(/column rate widened from decimal\(38,2\) to decimal\(38,6\) at line 12002/);
       const exported = await runCli(['export', 'late_numbers'], { cwd: ws.dir, env });
       expect(exported.code, exported.stderr).toBe(0);
       exports.push(exported.stdout);

@@ -75,4 +75,4 @@ export {
 } from './types.js';
 export type { DatabaseUrl, MssqlEncrypt, MssqlUrl, SqliteUrl } from './url.js';
 export { parseDatabaseUrl } from './url.js';
-export { renderCsvLine } from './values.js';
+export { formatDbType, renderCsvLine } from './values.js';

@@ -12,9 +12,17 @@ import { DetectError, DetectErrorCode } from './errors.js';
 import { tailFooter } from './footer.js';
 import { DEFAULT_MAX_FIELD_SIZE, DEFAULT_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS, validateOptions } from './options.js';
 import { decidePadding } from './padding.js';
-import { countLines, filledRecord, hasTrailingBlankField, isBlank, withoutTrailingField } from './rows.js';
+import {
+  countLines,
+  filledRecord,
+  hasTrailingBlankField,
+  headerCopyTest,
+  headerNames,
+  isBlank,
+  withoutTrailingField,
+} from './rows.js';
 import { readSample, type Sample } from './sample.js';
-import { detectStructure, isHeaderCopy } from './structure.js';
+import { detectStructure } from './structure.js';
 import { type Dialect, tokenize } from './tokenizer.js';
 import { DEFAULT_NULL_TOKENS, type Decision, type Encoding, type FormatInfo, type FormatOverrides } from './types.js';
 
@@ -314,10 +322,8 @@ export const detectFormat: DetectFormatFn = async (input, options = {}) => {
   const dataEnd = structure.footerStart ?? records.length;
   const width = structure.width;
   // Copies of a one-row header (joined files) are skipped by the reader: no data to type.
-  const headerRow = headerRecords.length === 1 ? headerRecords[0] : undefined;
-  const dataSlice = records
-    .slice(dataStartIndex, dataEnd)
-    .filter((r) => !isBlank(r) && (headerRow === undefined || !isHeaderCopy(r, headerRow, width)));
+  const isHeaderCopy = headerRecords.length === 1 ? headerCopyTest(headerNames(headerRecords[0]!)) : undefined;
+  const dataSlice = records.slice(dataStartIndex, dataEnd).filter((r) => !isBlank(r) && isHeaderCopy?.(r) !== true);
   // Rows with a stray final delimiter are typed as the reader yields them: without that field.
   const trailing = dataSlice.filter((r) => hasTrailingBlankField(r, width)).length;
   const dataRecords = dataSlice.map((r) =>

@@ -7,7 +7,7 @@ import type { ByteSource, ReadRecordsOptions, SkippedLine } from './api.js';
 import { createDecoder, firstInvalidUtf8, guessChunkEncoding, lineAt } from './decode.js';
 import { DetectError, DetectErrorCode, isDetectError } from './errors.js';
 import { DEFAULT_MAX_FIELD_SIZE } from './options.js';
-import { filledRecord, hasTrailingBlankField, withoutTrailingField } from './rows.js';
+import { filledRecord, hasTrailingBlankField, headerCopyTest, withoutTrailingField } from './rows.js';
 import { Tokenizer } from './tokenizer.js';
 import type { FormatInfo, SourceRecord } from './types.js';
 
@@ -52,10 +52,10 @@ function aborted(signal: AbortSignal): DetectError {
   return new DetectError(DetectErrorCode.Aborted, 'Reading was cancelled.', {}, { cause: signal.reason });
 }
 
-/** Why the reader skips a copy of the header. @internal */
-export const HEADER_COPY_REASON = 'an exact copy of the header (files joined together)';
-/** Why the reader skips a row of only delimiters. @internal */
-export const EMPTY_ROW_REASON = 'a row with no values (only delimiters)';
+/** Why the reader skips a copy of the header. */
+const HEADER_COPY_REASON = 'an exact copy of the header (files joined together)';
+/** Why the reader skips a row of only delimiters. */
+const EMPTY_ROW_REASON = 'a row with no values (only delimiters)';
 
 /** Every field empty and unquoted, with at least one delimiter. */
 function isEmptyRow(r: SourceRecord): boolean {
@@ -130,21 +130,8 @@ export async function* readRecordChunks(
   let headerLeft = format.headerRows.value;
   const width = format.columns.length;
   // Exact copies of a one-row header (joined files) are skipped wherever they appear.
-  const header = format.headerRows.value === 1 ? format.columns.map((c) => c.rawName) : undefined;
   const isHeaderCopy =
-    header !== undefined && width >= 2 && header.filter((n) => n !== '').length >= 2
-      ? (r: SourceRecord): boolean => {
-          if (r.fields.length !== width) return false;
-          // Hot path: a first cell that cannot hold the first name is rejected without allocating.
-          const first = r.fields[0]!;
-          if (first !== header[0] && (first.length <= header[0]!.length || !first.includes(header[0]!))) return false;
-          for (let i = 0; i < width; i += 1) {
-            const cell = r.fields[i]!;
-            if ((i === 0 ? cell.replace(/^\uFEFF/, '') : cell).trim() !== header[i]) return false;
-          }
-          return true;
-        }
-      : undefined;
+    format.headerRows.value === 1 && width >= 2 ? headerCopyTest(format.columns.map((c) => c.rawName)) : undefined;
   const skipBlank = width > 1;
   const fillFrom = format.fillShortRows?.value ?? 0;
   const footer = format.footerLines;

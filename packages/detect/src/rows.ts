@@ -84,3 +84,31 @@ export function filledRecord(r: SourceRecord, width: number, from: number): Sour
   while (fields.length < width) fields.push('');
   return { ...r, fields, filledFields: width - n };
 }
+
+/**
+ * A test for exact copies of a one-row header whose cells, trimmed, are `names`: a record of as
+ * many cells, each the same once trimmed (a byte-order mark before the first ignored, as a
+ * joined file's next part starts with one). Undefined when fewer than two names hold text: such
+ * a row could be data. @internal
+ */
+export function headerCopyTest(names: readonly string[]): ((r: SourceRecord) => boolean) | undefined {
+  const width = names.length;
+  if (names.filter((n) => n !== '').length < 2) return undefined;
+  const firstName = names[0]!;
+  return (r) => {
+    if (r.fields.length !== width) return false;
+    // The reader's hot path: a first cell that cannot hold the first name fails without allocating.
+    const first = r.fields[0]!;
+    if (first !== firstName && (first.length <= firstName.length || !first.includes(firstName))) return false;
+    for (let i = 0; i < width; i += 1) {
+      const cell = r.fields[i]!;
+      if ((i === 0 ? cell.replace(/^\uFEFF/, '') : cell).trim() !== names[i]) return false;
+    }
+    return true;
+  };
+}
+
+/** The trimmed cells of a header record, a byte-order mark before the first dropped: the names {@link headerCopyTest} compares. @internal */
+export function headerNames(r: SourceRecord): string[] {
+  return r.fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim());
+}

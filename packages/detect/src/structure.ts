@@ -5,7 +5,15 @@
  */
 import { findFooter } from './footer.js';
 import { type InferredColumn, inferColumn } from './infer-types.js';
-import { filledRecord, isBlank, looksLikeNumber, nonEmptyCount, sameAsHeader } from './rows.js';
+import {
+  filledRecord,
+  headerCopyTest,
+  headerNames,
+  isBlank,
+  looksLikeNumber,
+  nonEmptyCount,
+  sameAsHeader,
+} from './rows.js';
 import type { FormatOverrides, SourceRecord } from './types.js';
 import { createValueParser } from './value-parser.js';
 
@@ -343,18 +351,15 @@ export function detectStructure(
       // A copy of the header over rows that go on (not a copy of the rows above): joined files.
       const next = body[i + 1];
       const repeatsRows = next !== undefined && body[1] !== undefined && sameCells(next, body[1]);
-      if (
-        isHeaderCopy(body[i]!, first, width) &&
-        !repeatsRows &&
-        body.slice(i + 1).every((r) => r.fields.length === width)
-      ) {
+      const isCopy = headerCopyTest(headerNames(first));
+      if (isCopy?.(body[i]!) && !repeatsRows && body.slice(i + 1).every((r) => r.fields.length === width)) {
         // The same header over rows of the same shape: files joined together (`cat a.csv
         // b.csv`). The reader skips every exact copy of the header; all rows are read.
-        const copies = body.filter((r, k) => k > 0 && isHeaderCopy(r, first, width));
+        const copies = body.filter((r, k) => k > 0 && isCopy(r));
         warnings.push(
           `the header repeats on line ${copies.map((r) => r.line).join(', ')} over rows of the same shape (files joined together): ${copies.length === 1 ? 'that line is' : 'those lines are'} skipped and the rows after read`,
         );
-        body = body.filter((r, k) => k === 0 || !isHeaderCopy(r, first, width));
+        body = body.filter((r, k) => k === 0 || !isCopy(r));
         joinedCopies = true;
         break;
       }
@@ -463,29 +468,10 @@ export function detectStructure(
   };
 }
 
-/**
- * True when `r` is an exact copy of the header row `header` (cells trimmed, a byte-order mark
- * before the first ignored), `width` cells of which at least two hold text: the line a joined
- * file repeats, never data.
- * @internal
- */
-export function isHeaderCopy(r: SourceRecord, header: SourceRecord, width: number): boolean {
-  if (width < 2 || r.fields.length !== width || header.fields.length !== width) return false;
-  let named = 0;
-  for (let i = 0; i < width; i += 1) {
-    const a = headerCell(r.fields[i]!, i);
-    if (a !== headerCell(header.fields[i]!, i)) return false;
-    if (a !== '') named += 1;
-  }
-  return named >= 2;
-}
-
 /** True when two records hold the same cells (trimmed). */
 function sameCells(a: SourceRecord, b: SourceRecord): boolean {
   return a.fields.length === b.fields.length && a.fields.every((f, i) => f.trim() === b.fields[i]!.trim());
 }
-
-const headerCell = (cell: string, i: number): string => (i === 0 ? cell.replace(/^\uFEFF/, '') : cell).trim();
 
 /** A header row with more cells than the table drops empty cells (then the last ones) to fit. */
 export function fitHeaderRow(cells: readonly string[], width: number): readonly string[] {

@@ -169,8 +169,14 @@ export async function* readBatches(
     };
     // Widenings met since the last batch: they travel with the next one, whose rows need them.
     let widened: Widening[] = [];
-    const batch = (): EncodedBatch => {
-      const b = { rows: out.take(), rejects, rowsRead, bytesRead: bytes, ...(widened.length > 0 ? { widened } : {}) };
+    const batch = (read: number): EncodedBatch => {
+      const b = {
+        rows: out.take(),
+        rejects,
+        rowsRead: read,
+        bytesRead: bytes,
+        ...(widened.length > 0 ? { widened } : {}),
+      };
       rejects = [];
       widened = [];
       return b;
@@ -184,9 +190,7 @@ export async function* readBatches(
         while (result !== undefined && 'kind' in result) {
           // Rows converted so far keep the narrower type: they go in a batch of their own first.
           if (out.rows > 0 || rejects.length > 0) {
-            rowsRead--;
-            yield batch();
-            rowsRead++;
+            yield batch(rowsRead - 1); // this record is not in it
             signal?.throwIfAborted();
           }
           converter.widen(result.index, result.type);
@@ -196,12 +200,12 @@ export async function* readBatches(
         if (result !== undefined) rejects.push(result);
         // Bad rows flush a batch too, so a file of nothing but bad rows never piles up in memory.
         if (out.full || rejects.length === batchSize) {
-          yield batch();
+          yield batch(rowsRead);
           signal?.throwIfAborted();
         }
       }
     }
-    if (out.rows > 0 || rejects.length > 0 || widened.length > 0) yield batch();
+    if (out.rows > 0 || rejects.length > 0 || widened.length > 0) yield batch(rowsRead);
     for (;;) {
       signal?.throwIfAborted();
       const chunk = await source.next();

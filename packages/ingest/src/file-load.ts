@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ColumnWidening, Database, DbType, LoadMode, LoadSession, Logger, RejectedRow } from '@refdata/db';
+import { formatDbType } from '@refdata/db';
 import type { ColumnInfo, FormatInfo } from '@refdata/detect';
 import { detectFormat } from '@refdata/detect';
 import type { EventEmitter } from 'eventemitter3';
@@ -343,9 +344,9 @@ class FileLoad {
       const type = dbTypeFor(w.type, { key: plan.keyColumns.includes(planned.name) });
       const before = this.#typeNow.get(planned.name) ?? from.type;
       this.#typeNow.set(planned.name, type);
-      const note = `column ${planned.name} widened from ${typeLabel(before)} to ${typeLabel(type)} at line ${w.line} (${JSON.stringify(w.value.slice(0, 60))}): the type was inferred from a sample that ended before that line`;
-      this.#widenings.push({ column: planned.name, from: typeLabel(before), to: typeLabel(type), line: w.line });
-      this.#log.warn({ column: planned.name, from: typeLabel(before), to: typeLabel(type), line: w.line }, note);
+      const note = `column ${planned.name} widened from ${formatDbType(before)} to ${formatDbType(type)} at line ${w.line} (${JSON.stringify(w.value.slice(0, 60))}): the type was inferred from a sample that ended before that line`;
+      this.#widenings.push({ column: planned.name, from: formatDbType(before), to: formatDbType(type), line: w.line });
+      this.#log.warn({ column: planned.name, from: formatDbType(before), to: formatDbType(type), line: w.line }, note);
       const columns = format.columns.map((c): ColumnInfo => (c.index === planned.source ? { ...c, type: w.type } : c));
       Object.assign(format, { columns, warnings: [...format.warnings, note] });
       changes.push({ column: planned.name, type });
@@ -520,9 +521,4 @@ class FileLoad {
 interface PlannedLoad extends ColumnPlan {
   readonly mode: LoadMode;
   readonly maxErrors: number;
-}
-
-/** A database type as SQL writes it, for messages: `INT`, `DECIMAL(38,6)`. */
-function typeLabel(type: DbType): string {
-  return type.kind === 'decimal' ? `DECIMAL(${type.precision},${type.scale})` : type.kind.toUpperCase();
 }

@@ -328,16 +328,16 @@ describe('Ingestor (facade on SQLite)', () => {
       ]);
       expect(result.format.columns.map((c) => c.type.kind)).toEqual(['integer', 'decimal', 'decimal']);
       expect(result.format.warnings.join('\n')).toMatch(
-        /column rate widened from DECIMAL\(38,2\) to DECIMAL\(38,6\) at line 4/,
+        /column rate widened from decimal\(38,2\) to decimal\(38,6\) at line 4/,
       );
       // Integer columns typed from a sample are 64-bit from the start (detection widens them).
-      expect(result.format.warnings.join('\n')).toMatch(/column qty widened from BIGINT to DECIMAL\(38,1\) at line 5/);
+      expect(result.format.warnings.join('\n')).toMatch(/column qty widened from bigint to decimal\(38,1\) at line 5/);
       expect(result.format.warnings.join('\n')).not.toMatch(/column id/);
       const stage = (await db.listAudit(5)).find((a) => a.step === 'stage');
       expect(stage?.details).toMatchObject({
         widened: [
-          { column: 'rate', from: 'DECIMAL(38,2)', to: 'DECIMAL(38,6)', line: 4 },
-          { column: 'qty', from: 'BIGINT', to: 'DECIMAL(38,1)', line: 5 },
+          { column: 'rate', from: 'decimal(38,2)', to: 'decimal(38,6)', line: 4 },
+          { column: 'qty', from: 'bigint', to: 'decimal(38,1)', line: 5 },
         ],
       });
     });

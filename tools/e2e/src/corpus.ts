@@ -1099,7 +1099,7 @@ export const CORPUS: readonly CorpusCase[] = [
       ...Array.from({ length: 1200 }, (_, i) => `C${i},${(i % 90) + 1}.${String(1000 + (i % 9000)).slice(-4)}`),
       'BTC,0.00001234',
     ),
-    why: 'Types come from a sample; a later number that needs more room widens its new column (here DECIMAL(38,4) → DECIMAL(38,8)) instead of failing the file. The widening is a warning in the log and recorded in the stage step.',
+    why: 'Types come from a sample; a later number that needs more room widens its new column (here decimal(38,4) → decimal(38,8)) instead of failing the file. The widening is a warning in the log and recorded in the stage step.',
     expect: { outcome: 'archived', table: 'late_wide_rates', columns: ['code', 'rate'], rowCount: 1201 },
   },
   {
